@@ -1,0 +1,80 @@
+// The engine interface: where topics live and how every event reaches this node's fan-out.
+//
+// Implementations: engine/local (one process, over a Store) and, next, engine/redis (several
+// nodes sharing topics, offsets and history through Redis). The broker talks only to this
+// interface, so fan-out, the browser edge and the control plane do not change between them.
+//
+//   engine.SetSink([&](const EventPtr& e) { fanout.Publish(e); });
+//   HERALD_ASSIGN_OR_RETURN(TopicInfo info, engine.CreateTopic({.name = "orders"}));
+//   HERALD_ASSIGN_OR_RETURN(EventPtr event, engine.Publish({.topic = "orders", .data = "x"}));
+#ifndef HERALD_BROKER_CORE_ENGINE_H_
+#define HERALD_BROKER_CORE_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "broker/core/event.h"
+#include "broker/core/topic.h"
+
+namespace herald {
+
+struct PublishRequest {
+  std::string topic;
+  std::string type;
+  std::string data;
+  // A retried publish with the same non-empty key returns the first publish's event instead
+  // of appending again, for as long as that event is retained.
+  std::string dedup_key;
+};
+
+struct ReadResult {
+  uint32_t epoch = 0;
+  uint64_t first_offset = 1;
+  uint64_t last_offset = 0;
+  std::vector<EventPtr> events;
+};
+
+// Receives every event appended to any topic, exactly once and in offset order per topic.
+// Runs on the publishing thread (or the engine's own thread) while the topic is locked, so it
+// must be quick and must not call back into the engine.
+using EventSink = std::function<void(const EventPtr&)>;
+
+// Thread-safe.
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Set once, before the first publish.
+  virtual void SetSink(EventSink sink) = 0;
+
+  // InvalidArgument for a bad config; AlreadyExists when the topic exists.
+  virtual absl::StatusOr<TopicInfo> CreateTopic(const TopicConfig& config) = 0;
+  // NotFound when the topic does not exist.
+  virtual absl::StatusOr<TopicInfo> GetTopic(std::string_view name) const = 0;
+  // Topics ordered by name, starting after `after` (empty: from the first), at most `limit`.
+  virtual std::vector<TopicInfo> ListTopics(std::string_view after, size_t limit) const = 0;
+  virtual size_t TopicCount() const = 0;
+  // Replaces the topic's configuration; a tighter retention applies at once.
+  // NotFound, InvalidArgument.
+  virtual absl::StatusOr<TopicInfo> UpdateTopic(const TopicConfig& config) = 0;
+  // NotFound when the topic does not exist. A topic created again later gets a new epoch.
+  virtual absl::Status DeleteTopic(std::string_view name) = 0;
+
+  // Appends, returning once the event is stored. NotFound for an unknown topic (unless
+  // the engine auto-creates), InvalidArgument for a bad name, ResourceExhausted past the
+  // message size limit, Unavailable when the store cannot write.
+  virtual absl::StatusOr<EventPtr> Publish(PublishRequest request) = 0;
+  // Up to `max_events` retained events of `topic` with offsets above `after`, with the
+  // topic's current epoch and bounds. NotFound for an unknown topic.
+  virtual absl::StatusOr<ReadResult> ReadAfter(std::string_view topic, uint64_t after,
+                                               size_t max_events) const = 0;
+};
+
+}  // namespace herald
+
+#endif  // HERALD_BROKER_CORE_ENGINE_H_

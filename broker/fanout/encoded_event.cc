@@ -1,0 +1,24 @@
+#include "broker/fanout/encoded_event.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "broker/core/cursor.h"
+#include "broker/wire/sse.h"
+#include "broker/wire/ws_frames.h"
+
+namespace herald::fanout {
+
+std::shared_ptr<const EncodedEvent> EncodeEvent(EventPtr event) {
+  auto encoded = std::make_shared<EncodedEvent>();
+  Cursor cursor;
+  cursor.Set(event->topic, event->epoch, event->offset);
+  encoded->cursor = cursor.Encode();
+  encoded->sse_fields = wire::EncodeSseFields(event->type, event->data);
+  encoded->sse_frame = absl::StrCat(wire::EncodeSseId(encoded->cursor), encoded->sse_fields);
+  encoded->ws_text = wire::EncodeWsEvent(event->topic, encoded->cursor, event->type, event->data);
+  encoded->event = std::move(event);
+  return encoded;
+}
+
+}  // namespace herald::fanout

@@ -1,0 +1,60 @@
+// A session's bounded queue of bytes to send, drained by one gathered write at a time.
+//
+//   OutboundQueue queue(/*max_bytes=*/1 << 20);
+//   queue.PushShared(encoded, encoded->sse_frame);   // no copy: shares the encoded event
+//   queue.PushOwned(wire::EncodeSseComment("hb"));
+//   co_await asio::async_write(socket, queue.Prepare(), ...);
+//   queue.Consume();
+#ifndef HERALD_BROKER_FANOUT_OUTBOUND_QUEUE_H_
+#define HERALD_BROKER_FANOUT_OUTBOUND_QUEUE_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "boost/asio/buffer.hpp"
+
+namespace herald::fanout {
+
+// Distinct objects: safe. Shared objects: unsafe; use only on the owning shard.
+class OutboundQueue {
+ public:
+  explicit OutboundQueue(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Queues `bytes`, which `owner` keeps alive until they are written.
+  void PushShared(std::shared_ptr<const void> owner, std::string_view bytes);
+  // Queues a copy-free move of `bytes`.
+  void PushOwned(std::string bytes);
+
+  // Bytes queued and not yet handed to Prepare().
+  size_t pending_bytes() const { return pending_bytes_; }
+  bool has_pending() const { return !pending_.empty(); }
+  // True while the bytes queued, including those in flight, are under the bound.
+  bool has_room() const { return pending_bytes_ + in_flight_bytes_ < max_bytes_; }
+
+  // Moves everything pending into flight and returns one buffer per chunk for a single
+  // gathered write. The buffers stay valid until Consume().
+  const std::vector<boost::asio::const_buffer>& Prepare();
+  // Releases the chunks of the completed write.
+  void Consume();
+
+ private:
+  struct Chunk {
+    std::shared_ptr<const void> owner;
+    std::string owned;
+    std::string_view bytes;
+  };
+
+  const size_t max_bytes_;
+  std::vector<Chunk> pending_;
+  std::vector<Chunk> in_flight_;
+  std::vector<boost::asio::const_buffer> buffers_;
+  size_t pending_bytes_ = 0;
+  size_t in_flight_bytes_ = 0;
+};
+
+}  // namespace herald::fanout
+
+#endif  // HERALD_BROKER_FANOUT_OUTBOUND_QUEUE_H_

@@ -1,0 +1,55 @@
+#include "broker/fanout/outbound_queue.h"
+
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace herald::fanout {
+namespace {
+
+std::string Flatten(const std::vector<boost::asio::const_buffer>& buffers) {
+  std::string out;
+  for (const auto& b : buffers) out.append(static_cast<const char*>(b.data()), b.size());
+  return out;
+}
+
+TEST(OutboundQueueTest, GathersEverythingQueuedIntoOneWriteInOrder) {
+  OutboundQueue queue(1024);
+  auto shared = std::make_shared<const std::string>("shared-body;");
+  queue.PushOwned("id: 1\n");
+  queue.PushShared(shared, *shared);
+  queue.PushOwned(std::string(40, 'x'));  // longer than any small-string buffer
+  EXPECT_EQ(queue.pending_bytes(), 6u + 12u + 40u);
+  EXPECT_EQ(Flatten(queue.Prepare()), "id: 1\nshared-body;" + std::string(40, 'x'));
+  EXPECT_FALSE(queue.has_pending());
+  queue.Consume();
+}
+
+TEST(OutboundQueueTest, RoomCountsBytesInFlightUntilConsumed) {
+  OutboundQueue queue(10);
+  queue.PushOwned("12345");
+  EXPECT_TRUE(queue.has_room());
+  queue.PushOwned("67890");
+  EXPECT_FALSE(queue.has_room());
+  queue.Prepare();
+  EXPECT_FALSE(queue.has_room());
+  queue.Consume();
+  EXPECT_TRUE(queue.has_room());
+}
+
+TEST(OutboundQueueTest, SharedBytesStayAliveWhileInFlight) {
+  OutboundQueue queue(1024);
+  auto owner = std::make_shared<const std::string>("payload");
+  std::weak_ptr<const std::string> watch = owner;
+  queue.PushShared(owner, *owner);
+  owner.reset();
+  const auto& buffers = queue.Prepare();
+  EXPECT_FALSE(watch.expired());
+  EXPECT_EQ(Flatten(buffers), "payload");
+  queue.Consume();
+  EXPECT_TRUE(watch.expired());
+}
+
+}  // namespace
+}  // namespace herald::fanout

@@ -1,0 +1,72 @@
+// I/O shards: one event loop and one thread each. A connection lives on one shard for life,
+// so its state needs no lock; each shard indexes its own subscriptions, so publishing takes
+// no global lock over subscribers and posts once per shard, never once per session.
+//
+//   ShardPool pool(/*shards=*/2);
+//   Shard& shard = pool.Next();        // where a new connection lives
+//   pool.Publish(EncodeEvent(event));  // every shard fans out to its own subscribers
+#ifndef HERALD_BROKER_FANOUT_SHARD_H_
+#define HERALD_BROKER_FANOUT_SHARD_H_
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "broker/fanout/encoded_event.h"
+#include "broker/fanout/subscription_index.h"
+
+namespace herald::fanout {
+
+// Thread-safe: context() and Post() from any thread; index() only on the shard's thread.
+class Shard {
+ public:
+  explicit Shard(size_t id);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  size_t id() const { return id_; }
+  boost::asio::io_context& context() { return context_; }
+  SubscriptionIndex& index() { return index_; }
+  bool running_in_this_thread() { return context_.get_executor().running_in_this_thread(); }
+
+  // Lets the loop return once its work is done, and joins the thread.
+  void Stop();
+
+ private:
+  const size_t id_;
+  boost::asio::io_context context_{1};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  SubscriptionIndex index_;
+  std::thread thread_;
+};
+
+// Thread-safe.
+class ShardPool {
+ public:
+  // `shards` == 0 means one per hardware thread.
+  explicit ShardPool(size_t shards);
+  ~ShardPool();
+
+  size_t size() const { return shards_.size(); }
+  Shard& shard(size_t i) { return *shards_[i]; }
+  // Round-robin: the shard a new connection lives on.
+  Shard& Next();
+  // Posts `event` once to every shard, in call order (callers publish each topic's events
+  // in offset order, so every shard sees them in that order).
+  void Publish(std::shared_ptr<const EncodedEvent> event);
+  void Stop();
+
+ private:
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<size_t> next_{0};
+};
+
+}  // namespace herald::fanout
+
+#endif  // HERALD_BROKER_FANOUT_SHARD_H_

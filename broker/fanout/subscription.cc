@@ -1,0 +1,200 @@
+#include "broker/fanout/subscription.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "broker/core/status_macros.h"
+
+namespace herald::fanout {
+
+std::string_view NoticeName(Notice::Kind kind) {
+  switch (kind) {
+    case Notice::Kind::kGap:
+      return "herald.gap";
+    case Notice::Kind::kReset:
+      return "herald.reset";
+  }
+  return "herald.notice";
+}
+
+Subscription::Subscription(Shard& shard, const Engine& engine, Delivery& delivery,
+                           CursorMode mode)
+    : shard_(shard), engine_(engine), delivery_(delivery), mode_(mode) {}
+
+Subscription::~Subscription() {
+  for (const TopicState& state : topics_) shard_.index().Remove(state.name, this);
+}
+
+Subscription::TopicState* Subscription::Find(std::string_view topic) {
+  auto it = std::find_if(topics_.begin(), topics_.end(),
+                         [topic](const TopicState& s) { return s.name == topic; });
+  return it == topics_.end() ? nullptr : &*it;
+}
+
+absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from) {
+  if (Find(topic)) {
+    return absl::AlreadyExistsError(absl::StrCat("already subscribed to topic '", topic, "'"));
+  }
+  if (topics_.size() >= Cursor::kMaxEntries) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a subscription holds at most ", Cursor::kMaxEntries, " topics; open another stream"));
+  }
+  const uint32_t hash = TopicHash(topic);
+  for (const TopicState& state : topics_) {
+    if (TopicHash(state.name) == hash) {
+      return absl::InvalidArgumentError(absl::StrCat("topics '", state.name, "' and '", topic,
+                                                     "' cannot share one subscription; use two"));
+    }
+  }
+  HERALD_ASSIGN_OR_RETURN(const TopicInfo info, engine_.GetTopic(topic));
+  TopicState& state = topics_.emplace_back();
+  state.name = topic;
+  state.epoch = info.epoch;
+  state.next = info.last_offset + 1;
+  cursor_.Set(topic, state.epoch, info.last_offset);
+  shard_.index().Add(topic, this);
+  if (from == nullptr) {
+    // Everything up to last_offset was appended before this point; anything later reaches
+    // this shard's index after the Add above, so nothing falls between.
+    state.live = true;
+    return absl::OkStatus();
+  }
+  if (from->epoch != info.epoch) {
+    Restart(state, info.epoch, info.first_offset,
+            absl::StrCat("cursor is from another history of topic '", topic,
+                         "' (recreated or its store was wiped); restarting from its oldest "
+                         "retained event"));
+  } else if (from->offset > info.last_offset) {
+    Restart(state, info.epoch, info.first_offset,
+            absl::StrCat("cursor is ahead of topic '", topic, "' (offset ", from->offset,
+                         ", newest ", info.last_offset, "); restarting from its oldest "
+                         "retained event"));
+  } else {
+    state.next = from->offset + 1;
+    cursor_.Set(topic, state.epoch, from->offset);
+    state.live = state.next == info.last_offset + 1;
+  }
+  if (!state.live) PumpTopic(state);
+  return absl::OkStatus();
+}
+
+absl::Status Subscription::Remove(std::string_view topic) {
+  auto it = std::find_if(topics_.begin(), topics_.end(),
+                         [topic](const TopicState& s) { return s.name == topic; });
+  if (it == topics_.end()) {
+    return absl::NotFoundError(absl::StrFormat("not subscribed to topic '%s'", topic));
+  }
+  shard_.index().Remove(it->name, this);
+  topics_.erase(it);
+  // The cursor keeps the topic's entry: a client resuming with it later picks up there.
+  return absl::OkStatus();
+}
+
+void Subscription::Restart(TopicState& state, uint32_t epoch, uint64_t first,
+                           std::string message) {
+  state.epoch = epoch;
+  state.live = false;
+  Notify(state, Notice::Kind::kReset, first, std::move(message));
+}
+
+void Subscription::Notify(TopicState& state, Notice::Kind kind, uint64_t next,
+                          std::string message) {
+  state.next = next;
+  cursor_.Set(state.name, state.epoch, next - 1);
+  if (mode_ == CursorMode::kCombined) {
+    combined_id_ = cursor_.Encode();
+  } else {
+    Cursor one;
+    one.Set(state.name, state.epoch, next - 1);
+    combined_id_ = one.Encode();
+  }
+  delivery_.DeliverNotice({kind, state.name, std::move(message)}, combined_id_);
+}
+
+bool Subscription::replaying() const {
+  return std::any_of(topics_.begin(), topics_.end(),
+                     [](const TopicState& s) { return !s.live; });
+}
+
+void Subscription::Pump() {
+  for (TopicState& state : topics_) {
+    if (!state.live && !PumpTopic(state)) return;
+  }
+}
+
+bool Subscription::PumpTopic(TopicState& state) {
+  while (!state.live && !overflowed_) {
+    if (!delivery_.HasRoom()) return false;
+    absl::StatusOr<ReadResult> read = engine_.ReadAfter(state.name, state.next - 1, kReplayBatch);
+    if (!read.ok()) {
+      // Deleted while subscribed: nothing to replay; should it be created again, its first
+      // live event carries a new epoch and restarts this topic.
+      state.live = true;
+      return true;
+    }
+    if (read->epoch != state.epoch) {
+      Restart(state, read->epoch, read->first_offset,
+              absl::StrCat("topic '", state.name, "' was recreated; restarting from its oldest "
+                           "retained event"));
+      continue;
+    }
+    if (read->first_offset > state.next) {
+      Notify(state, Notice::Kind::kGap, read->first_offset,
+             absl::StrCat("events ", state.next, "..", read->first_offset - 1, " of topic '",
+                          state.name, "' are past retention; continuing from ",
+                          read->first_offset));
+    }
+    for (const EventPtr& event : read->events) {
+      if (event->offset != state.next) continue;
+      Emit(state, EncodeEvent(event));
+    }
+    if (read->events.size() < kReplayBatch) state.live = true;
+  }
+  return !overflowed_;
+}
+
+void Subscription::OnLive(const std::shared_ptr<const EncodedEvent>& encoded) {
+  if (overflowed_) return;
+  TopicState* state = Find(encoded->event->topic);
+  if (state == nullptr) return;
+  const Event& event = *encoded->event;
+  if (event.epoch != state->epoch) {
+    absl::StatusOr<TopicInfo> info = engine_.GetTopic(state->name);
+    if (!info.ok() || info->epoch != event.epoch) return;
+    Restart(*state, info->epoch, info->first_offset,
+            absl::StrCat("topic '", state->name, "' was recreated; restarting from its oldest "
+                         "retained event"));
+    PumpTopic(*state);
+    return;
+  }
+  if (event.offset < state->next || !state->live) return;
+  if (event.offset > state->next) {
+    // Behind the live stream (cannot happen while the engine keeps its ordering promise):
+    // fetch the difference from the store rather than skip it.
+    state->live = false;
+    PumpTopic(*state);
+    return;
+  }
+  if (!delivery_.HasRoom()) {
+    overflowed_ = true;
+    delivery_.Overflow();
+    return;
+  }
+  Emit(*state, encoded);
+}
+
+void Subscription::Emit(TopicState& state, const std::shared_ptr<const EncodedEvent>& event) {
+  state.next = event->event->offset + 1;
+  cursor_.Set(state.name, state.epoch, event->event->offset);
+  delivery_.Deliver(event, IdFor(event));
+}
+
+const std::string& Subscription::IdFor(const std::shared_ptr<const EncodedEvent>& event) {
+  if (mode_ == CursorMode::kPerTopic || topics_.size() == 1) return event->cursor;
+  combined_id_ = cursor_.Encode();
+  return combined_id_;
+}
+
+}  // namespace herald::fanout
