@@ -53,7 +53,6 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
   state.name = topic;
   state.epoch = info.epoch;
   state.next = info.last_offset + 1;
-  cursor_.Set(topic, state.epoch, info.last_offset);
   shard_.index().Add(topic, this);
   if (from == nullptr) {
     // Everything up to last_offset was appended before this point; anything later reaches
@@ -73,7 +72,6 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
                          "retained event"));
   } else {
     state.next = from->offset + 1;
-    cursor_.Set(topic, state.epoch, from->offset);
     state.live = state.next == info.last_offset + 1;
   }
   if (!state.live) PumpTopic(state);
@@ -88,7 +86,6 @@ absl::Status Subscription::Remove(std::string_view topic) {
   }
   shard_.index().Remove(it->name, this);
   topics_.erase(it);
-  // The cursor keeps the topic's entry: a client resuming with it later picks up there.
   return absl::OkStatus();
 }
 
@@ -102,15 +99,21 @@ void Subscription::Restart(TopicState& state, uint32_t epoch, uint64_t first,
 void Subscription::Notify(TopicState& state, Notice::Kind kind, uint64_t next,
                           std::string message) {
   state.next = next;
-  cursor_.Set(state.name, state.epoch, next - 1);
   if (mode_ == CursorMode::kCombined) {
-    combined_id_ = cursor_.Encode();
+    combined_id_ = cursor().Encode();
   } else {
     Cursor one;
     one.Set(state.name, state.epoch, next - 1);
     combined_id_ = one.Encode();
   }
   delivery_.DeliverNotice({kind, state.name, std::move(message)}, combined_id_);
+}
+
+Cursor Subscription::cursor() const {
+  // Built on demand: the hot path (one-topic streams) never needs it.
+  Cursor cursor;
+  for (const TopicState& state : topics_) cursor.Set(state.name, state.epoch, state.next - 1);
+  return cursor;
 }
 
 bool Subscription::replaying() const {
@@ -187,13 +190,12 @@ void Subscription::OnLive(const std::shared_ptr<const EncodedEvent>& encoded) {
 
 void Subscription::Emit(TopicState& state, const std::shared_ptr<const EncodedEvent>& event) {
   state.next = event->event->offset + 1;
-  cursor_.Set(state.name, state.epoch, event->event->offset);
   delivery_.Deliver(event, IdFor(event));
 }
 
 const std::string& Subscription::IdFor(const std::shared_ptr<const EncodedEvent>& event) {
   if (mode_ == CursorMode::kPerTopic || topics_.size() == 1) return event->cursor;
-  combined_id_ = cursor_.Encode();
+  combined_id_ = cursor().Encode();
   return combined_id_;
 }
 

@@ -100,7 +100,7 @@ class Subscription {
   void OnLive(const std::shared_ptr<const EncodedEvent>& event);
 
   // Where the subscriber stands: every followed topic's epoch and last delivered offset.
-  const Cursor& cursor() const { return cursor_; }
+  Cursor cursor() const;
   size_t topics() const { return topics_.size(); }
 
  private:
@@ -127,7 +127,6 @@ class Subscription {
   Delivery& delivery_;
   const CursorMode mode_;
   std::vector<TopicState> topics_;
-  Cursor cursor_;
   std::string combined_id_;
   // Set once Overflow() was reported: nothing more is delivered.
   bool overflowed_ = false;
