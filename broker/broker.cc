@@ -1,12 +1,16 @@
 #include "broker/broker.h"
 
+#include <algorithm>
 #include <future>
+#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/post.hpp"
 #include "broker/core/cursor.h"
 #include "broker/core/status_macros.h"
+#include "broker/control/control_server.h"
+#include "broker/edge/edge_server.h"
 #include "broker/fanout/encoded_event.h"
 #include "broker/fanout/subscription.h"
 #include "broker/store/memory/memory_store.h"
@@ -99,11 +103,56 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   broker->engine_->SetSink([shards = broker->shards_.get()](const EventPtr& event) {
     shards->Publish(fanout::EncodeEvent(event));
   });
+  if (broker->options_.serve_edge) {
+    HERALD_ASSIGN_OR_RETURN(broker->edge_,
+                            edge::EdgeServer::Start(broker->options_.edge, *broker->engine_,
+                                                    *broker->shards_, *broker->options_.clock));
+  }
+  if (broker->options_.serve_control) {
+    if (broker->edge_ != nullptr && !broker->options_.control.other_connections) {
+      // The edge outlives the control plane (~Broker shuts the control plane down first).
+      broker->options_.control.other_connections = [edge = broker->edge_.get()] {
+        auto open = [](const std::atomic<int64_t>& gauge) {
+          return static_cast<uint64_t>(std::max<int64_t>(gauge.load(), 0));
+        };
+        return std::map<std::string, uint64_t>{{"sse", open(edge->metrics().sse_sessions_open)},
+                                               {"ws", open(edge->metrics().ws_sessions_open)}};
+      };
+    }
+    HERALD_ASSIGN_OR_RETURN(
+        broker->control_,
+        control::ControlServer::Start(broker->options_.control, *broker->engine_,
+                                      *broker->shards_, *broker->options_.clock));
+  }
   return broker;
 }
 
 Broker::~Broker() {
+  // gRPC streams live on the shards too: finish them while the shards still run.
+  if (control_) {
+    control_->Shutdown();
+    control_.reset();
+  }
+  // Sessions run on the shards: drain and end them while the shards still run.
+  if (edge_) {
+    edge_->Drain();
+    edge_.reset();
+  }
   if (shards_) shards_->Stop();
+}
+
+uint16_t Broker::edge_port() const { return edge_ ? edge_->port() : 0; }
+
+uint16_t Broker::control_port() const {
+  return control_ ? static_cast<uint16_t>(control_->port()) : 0;
+}
+
+void Broker::DrainControl() {
+  if (control_) control_->Drain();
+}
+
+void Broker::DrainEdge() {
+  if (edge_) edge_->Drain();
 }
 
 absl::StatusOr<TopicInfo> Broker::CreateTopic(const TopicConfig& config) {

@@ -21,11 +21,21 @@
 #include "broker/core/engine.h"
 #include "broker/core/event.h"
 #include "broker/core/store.h"
+#include "broker/control/options.h"
 #include "broker/core/topic.h"
+#include "broker/edge/edge_options.h"
 #include "broker/engine/local/local_engine.h"
 #include "broker/fanout/shard.h"
 
 namespace herald {
+
+namespace edge {
+class EdgeServer;
+}  // namespace edge
+
+namespace control {
+class ControlServer;
+}  // namespace control
 
 struct BrokerOptions {
   // I/O shards (event loops, one thread each); 0 means one per hardware thread.
@@ -33,6 +43,13 @@ struct BrokerOptions {
   engine::LocalEngineOptions engine;
   // Time source for publish times and retention; tests inject a FakeClock.
   const Clock* clock = &SystemClock();
+  // The browser edge (SSE, WebSocket, health, metrics) on edge.address:edge.port.
+  bool serve_edge = false;
+  edge::EdgeOptions edge;
+  // The gRPC control plane (topics, publish, subscribe, admin, health) on
+  // control.address:control.port.
+  bool serve_control = false;
+  control::ControlOptions control;
 };
 
 struct PublishResult {
@@ -98,6 +115,16 @@ class Broker {
   // The layers the transports are built on.
   Engine& engine() { return *engine_; }
   fanout::ShardPool& shards() { return *shards_; }
+  // The browser edge's bound port (the one picked when edge.port was 0); 0 without an edge.
+  uint16_t edge_port() const;
+  // Stops accepting browser connections, tells sessions to reconnect elsewhere and waits up
+  // to edge.drain_timeout for them to leave. No-op without an edge.
+  void DrainEdge();
+  // The control plane's bound port (the one picked when control.port was 0); 0 without one.
+  uint16_t control_port() const;
+  // Refuses new gRPC streams, reports NOT_SERVING on health and ends open streams with
+  // UNAVAILABLE. No-op without a control plane.
+  void DrainControl();
 
  private:
   explicit Broker(BrokerOptions options);
@@ -106,6 +133,10 @@ class Broker {
   std::unique_ptr<Store> store_;
   std::unique_ptr<engine::LocalEngine> engine_;
   std::unique_ptr<fanout::ShardPool> shards_;
+  // Declared after shards_: destroyed first, while its sessions' shards still run.
+  std::unique_ptr<edge::EdgeServer> edge_;
+  // Likewise: its streams live on the shards.
+  std::unique_ptr<control::ControlServer> control_;
 };
 
 }  // namespace herald

@@ -17,7 +17,33 @@ void Shard::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-ShardPool::ShardPool(size_t shards) {
+void Shard::Enqueue(std::shared_ptr<const EncodedEvent> event) {
+  bool schedule = false;
+  {
+    MutexLock lock(inbox_mu_);
+    inbox_.push_back(std::move(event));
+    schedule = !dispatch_scheduled_;
+    dispatch_scheduled_ = true;
+  }
+  if (schedule) boost::asio::post(context_, [this] { DispatchInbox(); });
+}
+
+size_t Shard::backlog() {
+  MutexLock lock(inbox_mu_);
+  return inbox_.size();
+}
+
+void Shard::DispatchInbox() {
+  {
+    MutexLock lock(inbox_mu_);
+    dispatching_.swap(inbox_);
+    dispatch_scheduled_ = false;
+  }
+  for (const auto& event : dispatching_) index_.Dispatch(event);
+  dispatching_.clear();
+}
+
+ShardPool::ShardPool(size_t shards, size_t max_backlog) : max_backlog_(max_backlog) {
   if (shards == 0) shards = std::max(1u, std::thread::hardware_concurrency());
   shards_.reserve(shards);
   for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(i));
@@ -28,10 +54,14 @@ ShardPool::~ShardPool() { Stop(); }
 Shard& ShardPool::Next() { return *shards_[next_.fetch_add(1) % shards_.size()]; }
 
 void ShardPool::Publish(std::shared_ptr<const EncodedEvent> event) {
+  for (auto& shard : shards_) shard->Enqueue(event);
+}
+
+bool ShardPool::Overloaded() {
   for (auto& shard : shards_) {
-    boost::asio::post(shard->context(),
-                      [s = shard.get(), event] { s->index().Dispatch(event); });
+    if (shard->backlog() > max_backlog_) return true;
   }
+  return false;
 }
 
 void ShardPool::Stop() {

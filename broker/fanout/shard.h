@@ -17,6 +17,7 @@
 
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
+#include "broker/core/mutex.h"
 #include "broker/fanout/encoded_event.h"
 #include "broker/fanout/subscription_index.h"
 
@@ -35,14 +36,28 @@ class Shard {
   SubscriptionIndex& index() { return index_; }
   bool running_in_this_thread() { return context_.get_executor().running_in_this_thread(); }
 
+  // Queues `event` for this shard's subscribers. Events that arrive while a dispatch pass is
+  // pending join that pass, so each session gathers all of them into one write and an
+  // overloaded shard costs one wake-up per pass, not one per event. Thread-safe.
+  void Enqueue(std::shared_ptr<const EncodedEvent> event);
+  // Events enqueued and not yet dispatched.
+  size_t backlog();
+
   // Lets the loop return once its work is done, and joins the thread.
   void Stop();
 
  private:
+  void DispatchInbox();
+
   const size_t id_;
   boost::asio::io_context context_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   SubscriptionIndex index_;
+  Mutex inbox_mu_;
+  std::vector<std::shared_ptr<const EncodedEvent>> inbox_ ABSL_GUARDED_BY(inbox_mu_);
+  bool dispatch_scheduled_ ABSL_GUARDED_BY(inbox_mu_) = false;
+  // The pass being dispatched; only the shard's thread touches it.
+  std::vector<std::shared_ptr<const EncodedEvent>> dispatching_;
   std::thread thread_;
 };
 
@@ -50,20 +65,29 @@ class Shard {
 class ShardPool {
  public:
   // `shards` == 0 means one per hardware thread.
-  explicit ShardPool(size_t shards);
+  explicit ShardPool(size_t shards, size_t max_backlog = kDefaultMaxBacklog);
+
+  static constexpr size_t kDefaultMaxBacklog = 256;
   ~ShardPool();
 
   size_t size() const { return shards_.size(); }
   Shard& shard(size_t i) { return *shards_[i]; }
   // Round-robin: the shard a new connection lives on.
   Shard& Next();
-  // Posts `event` once to every shard, in call order (callers publish each topic's events
+  // True while some shard has more than `max_backlog` events waiting for dispatch. Fan-out
+  // runs on the shards while publishes are stored on the callers' threads; when the shards
+  // fall behind (CPU-bound fan-out), publishers pause on this instead of growing the backlog
+  // and starving the shards of the CPU they need to catch up.
+  bool Overloaded();
+
+  // Hands `event` once to every shard, in call order (callers publish each topic's events
   // in offset order, so every shard sees them in that order).
   void Publish(std::shared_ptr<const EncodedEvent> event);
   void Stop();
 
  private:
   std::vector<std::unique_ptr<Shard>> shards_;
+  const size_t max_backlog_;
   std::atomic<size_t> next_{0};
 };
 

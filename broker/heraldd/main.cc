@@ -2,11 +2,15 @@
 // then drains and exits 0.
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/time/time.h"
 #include "absl/strings/str_format.h"
 #include "broker/broker.h"
 
@@ -14,6 +18,27 @@ ABSL_FLAG(int, shards, 0, "I/O shards (event loops); 0 means one per CPU");
 ABSL_FLAG(bool, auto_create_topics, false,
           "create a topic on its first publish instead of answering NOT_FOUND");
 ABSL_FLAG(uint64_t, max_event_bytes, 1 << 20, "largest event accepted, in bytes");
+ABSL_FLAG(std::string, http_address, "127.0.0.1", "address of the browser edge (SSE, WebSocket)");
+ABSL_FLAG(int, http_port, 8080, "port of the browser edge; 0 picks a free one");
+ABSL_FLAG(std::string, static_dir, "", "directory served at / by the browser edge (none if empty)");
+ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
+          "origins allowed for CORS and WebSocket handshakes (comma-separated; empty: any)");
+ABSL_FLAG(absl::Duration, sse_heartbeat, absl::Seconds(15), "SSE heartbeat after this silence");
+ABSL_FLAG(absl::Duration, ws_ping_interval, absl::Seconds(30),
+          "WebSocket ping interval; two unanswered pings close the connection");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "time a client has to send its request head or WebSocket handshake");
+ABSL_FLAG(uint64_t, max_ws_message_bytes, 1 << 20, "largest WebSocket message accepted");
+ABSL_FLAG(uint64_t, max_connections, 10000, "browser connections past this get 503");
+ABSL_FLAG(std::string, grpc_address, "127.0.0.1", "address of the gRPC control plane");
+ABSL_FLAG(int, grpc_port, 50051, "port of the gRPC control plane; 0 picks a free one");
+ABSL_FLAG(std::string, api_keys_file, "",
+          "file of '<role> <key>' lines (roles: admin, publisher, subscriber) for the control "
+          "plane; empty: no auth (development only)");
+ABSL_FLAG(std::string, grpc_tls_cert, "", "PEM certificate chain: serve gRPC over TLS");
+ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key of --grpc_tls_cert");
+ABSL_FLAG(std::string, grpc_tls_client_ca, "",
+          "PEM CA: require gRPC client certificates it signed (mutual TLS)");
 
 namespace {
 
@@ -33,6 +58,27 @@ herald::BrokerOptions OptionsFromFlags() {
   options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
   options.engine.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   options.engine.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
+  options.serve_edge = true;
+  options.edge.address = absl::GetFlag(FLAGS_http_address);
+  options.edge.port = static_cast<uint16_t>(absl::GetFlag(FLAGS_http_port));
+  options.edge.static_dir = absl::GetFlag(FLAGS_static_dir);
+  options.edge.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
+  options.edge.heartbeat_interval = absl::GetFlag(FLAGS_sse_heartbeat);
+  options.edge.ws_ping_interval = absl::GetFlag(FLAGS_ws_ping_interval);
+  options.edge.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options.edge.max_ws_message_bytes = absl::GetFlag(FLAGS_max_ws_message_bytes);
+  options.edge.max_connections = absl::GetFlag(FLAGS_max_connections);
+  // Sweeps finer than the shortest interval, so short test settings are honoured.
+  options.edge.sweep_interval =
+      std::min({absl::Seconds(1), options.edge.heartbeat_interval / 4,
+                options.edge.ws_ping_interval / 4, options.edge.handshake_timeout / 4});
+  options.serve_control = true;
+  options.control.address = absl::GetFlag(FLAGS_grpc_address);
+  options.control.port = absl::GetFlag(FLAGS_grpc_port);
+  options.control.api_keys_file = absl::GetFlag(FLAGS_api_keys_file);
+  options.control.tls_cert_file = absl::GetFlag(FLAGS_grpc_tls_cert);
+  options.control.tls_key_file = absl::GetFlag(FLAGS_grpc_tls_key);
+  options.control.tls_client_ca_file = absl::GetFlag(FLAGS_grpc_tls_client_ca);
   return options;
 }
 
@@ -49,7 +95,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "heraldd: cannot start: %s\n", broker.status().ToString().c_str());
     return EXIT_FAILURE;
   }
-  std::fprintf(stderr, "heraldd: ready\n");
+  std::fprintf(stderr, "heraldd: ready; browser edge on http://%s:%d\n",
+               absl::GetFlag(FLAGS_http_address).c_str(), (*broker)->edge_port());
+  std::fprintf(stderr, "heraldd: control plane (gRPC) on %s:%d\n",
+               absl::GetFlag(FLAGS_grpc_address).c_str(), (*broker)->control_port());
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -1,0 +1,43 @@
+// What every control-plane service works with: the engine, the shards, credentials checks,
+// the connection registry, counters and the drain flag. Owned by ControlServer, which
+// outlives every call.
+//
+//   if (absl::Status s = env.Authorize(*context, auth::Action::kPublish); !s.ok()) ...
+#ifndef HERALD_BROKER_CONTROL_SERVICE_ENVIRONMENT_H_
+#define HERALD_BROKER_CONTROL_SERVICE_ENVIRONMENT_H_
+
+#include <atomic>
+
+#include "absl/status/status.h"
+#include "broker/auth/api_keys.h"
+#include "broker/control/connection_registry.h"
+#include "broker/control/control_stats.h"
+#include "broker/control/options.h"
+#include "broker/core/clock.h"
+#include "broker/core/engine.h"
+#include "broker/fanout/shard.h"
+#include "grpcpp/server_context.h"
+
+namespace herald::control {
+
+// Thread-safe: the references are to thread-safe objects; draining is atomic.
+struct ServiceEnvironment {
+  Engine& engine;
+  fanout::ShardPool& shards;
+  const Clock& clock;
+  const ControlOptions& options;
+  const auth::ApiKeyAuthenticator& auth;
+  ConnectionRegistry& connections;
+  ControlStats& stats;
+  // Set by Drain and Shutdown: new streams are refused with UNAVAILABLE.
+  std::atomic<bool> draining{false};
+
+  // Checks the call's `authorization` metadata: OK, Unauthenticated or PermissionDenied.
+  absl::Status Authorize(const grpc::CallbackServerContext& context, auth::Action action) const;
+  // Unavailable while draining, saying what the client should do.
+  absl::Status CheckAcceptingStreams() const;
+};
+
+}  // namespace herald::control
+
+#endif  // HERALD_BROKER_CONTROL_SERVICE_ENVIRONMENT_H_

@@ -1,0 +1,292 @@
+#include "broker/control/subscribe_service.h"
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "boost/asio/post.hpp"
+#include "broker/control/grpc_status.h"
+#include "broker/core/cursor.h"
+#include "broker/core/mutex.h"
+#include "broker/core/status_macros.h"
+#include "broker/fanout/subscription.h"
+
+namespace herald::control {
+namespace {
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp& out) {
+  const int64_t seconds = absl::ToUnixSeconds(time);
+  out.set_seconds(seconds);
+  out.set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
+}
+
+// The request's topics and cursor, checked before any shard work.
+absl::Status Validate(const v1::SubscribeRequest& request, Cursor& from) {
+  if (request.topics_size() == 0) {
+    return absl::InvalidArgumentError("topics is empty; name at least one topic to follow");
+  }
+  if (static_cast<size_t>(request.topics_size()) > Cursor::kMaxEntries) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("topics names %d topics; one subscription follows at most %d",
+                        request.topics_size(), Cursor::kMaxEntries));
+  }
+  std::set<std::string> seen;
+  for (const std::string& topic : request.topics()) {
+    if (!seen.insert(topic).second) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("topics names '%s' twice; name each topic once", topic));
+    }
+  }
+  if (!request.from().empty()) {
+    absl::StatusOr<Cursor> cursor = Cursor::Parse(request.from());
+    if (!cursor.ok()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "from: %s; pass an Event.id unchanged, or leave it empty", cursor.status().message()));
+    }
+    from = *std::move(cursor);
+  }
+  return absl::OkStatus();
+}
+
+// One Subscribe call. Owns itself: after OnDone it is deleted on its shard, after every
+// earlier post to that shard. The Subscription is created, used and destroyed on the shard;
+// the queue is shared between the shard (producer) and gRPC's reactions (consumer) under mu_.
+class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, public fanout::Delivery {
+ public:
+  SubscribeReactor(ServiceEnvironment& env, grpc::CallbackServerContext* context,
+                   const v1::SubscribeRequest& request)
+      : env_(env), shard_(env.shards.Next()), limit_(env.options.subscriber_queue_events) {
+    Cursor from;
+    absl::Status status = env_.Authorize(*context, auth::Action::kSubscribe);
+    if (status.ok()) status = env_.CheckAcceptingStreams();
+    if (status.ok()) status = Validate(request, from);
+    if (!status.ok()) {
+      {
+        MutexLock lock(mu_);
+        failure_ = ToGrpcStatus(status);
+      }
+      Step();
+      return;
+    }
+    std::vector<std::string> topics(request.topics().begin(), request.topics().end());
+    id_ = env_.connections.Register(
+        {.transport = "grpc",
+         .kind = "subscribe",
+         .peer = context->peer(),
+         .topics = topics,
+         .connected_at = env_.clock.Now()},
+        [this](const absl::Status& reason) { Disconnect(reason); }, &sent_);
+    boost::asio::post(shard_.context(),
+                      [this, topics = std::move(topics), from] { StartOnShard(topics, from); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool pump = false;
+    {
+      MutexLock lock(mu_);
+      writing_ = false;
+      queue_.pop_front();
+      if (ok) {
+        sent_.fetch_add(1, std::memory_order_relaxed);
+        env_.stats.RecordDelivery();
+      } else if (!failure_) {
+        failure_ = grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+      }
+      // Replay stopped when the queue filled; resume it once there is room for a batch.
+      if (replay_blocked_ && !failure_ && !pump_posted_ && queue_.size() <= Limit() / 2) {
+        replay_blocked_ = false;
+        pump_posted_ = true;
+        pump = true;
+      }
+    }
+    if (pump) {
+      boost::asio::post(shard_.context(), [this] {
+        {
+          MutexLock lock(mu_);
+          pump_posted_ = false;
+        }
+        if (subscription_ != nullptr && subscription_->replaying()) subscription_->Pump();
+      });
+    }
+    Step();
+  }
+
+  void OnCancel() override { StopWith(grpc::Status::CANCELLED); }
+
+  void OnDone() override {
+    if (!id_.empty()) env_.connections.Unregister(id_);
+    boost::asio::post(shard_.context(), [this] {
+      subscription_.reset();
+      delete this;
+    });
+  }
+
+  // fanout::Delivery, on the shard's thread.
+  bool HasRoom() const override {
+    MutexLock lock(mu_);
+    // An ending stream takes nothing more: replay stops instead of reading into the void.
+    if (failure_ || finished_) return false;
+    if (queue_.size() < Limit()) return true;
+    replay_blocked_ = true;
+    return false;
+  }
+
+  void Deliver(const std::shared_ptr<const fanout::EncodedEvent>& encoded,
+               const std::string& id) override {
+    const Event& event = *encoded->event;
+    v1::Event out;
+    out.set_topic(event.topic);
+    out.set_id(id);
+    out.set_offset(event.offset);
+    out.set_event(event.type);
+    out.set_data(event.data);
+    SetTimestamp(event.publish_time, *out.mutable_publish_time());
+    out.set_epoch(event.epoch);
+    Enqueue(std::move(out));
+  }
+
+  void DeliverNotice(const fanout::Notice& notice, const std::string& id) override {
+    v1::Event out;
+    out.set_topic(notice.topic);
+    out.set_id(id);
+    out.set_event(std::string(fanout::NoticeName(notice.kind)));
+    out.set_data(notice.message);
+    SetTimestamp(env_.clock.Now(), *out.mutable_publish_time());
+    Enqueue(std::move(out));
+  }
+
+  void Overflow() override {
+    StopWith(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "subscriber too slow: its queue of events filled; resubscribe "
+                          "from the id of the last event received"));
+  }
+
+ private:
+  size_t Limit() const { return limit_; }
+
+  void StartOnShard(const std::vector<std::string>& topics, const Cursor& from) {
+    {
+      // Cancelled or disconnected before the shard got to it: nothing to set up.
+      MutexLock lock(mu_);
+      if (failure_) return;
+    }
+    subscription_ = std::make_unique<fanout::Subscription>(shard_, env_.engine, *this,
+                                                           fanout::CursorMode::kCombined);
+    for (const std::string& topic : topics) {
+      const CursorEntry* entry = from.empty() ? nullptr : from.Find(topic);
+      if (absl::Status status = subscription_->Add(topic, entry); !status.ok()) {
+        StopWith(ToGrpcStatus(status));
+        subscription_.reset();
+        return;
+      }
+    }
+    // Initial metadata tells the client it is subscribed, so events it publishes next are
+    // delivered. A replay write already carried it; sending it twice is an error.
+    bool send_metadata = false;
+    {
+      MutexLock lock(mu_);
+      if (!wrote_ && !finished_ && !failure_) {
+        wrote_ = true;
+        metadata_in_flight_ = true;
+        send_metadata = true;
+      }
+    }
+    if (send_metadata) StartSendInitialMetadata();
+  }
+
+  void OnSendInitialMetadataDone(bool /*ok*/) override {
+    {
+      MutexLock lock(mu_);
+      metadata_in_flight_ = false;
+    }
+    // Events queued meanwhile, or a failure, were held back for the metadata.
+    Step();
+  }
+
+  void Enqueue(v1::Event event) {
+    {
+      MutexLock lock(mu_);
+      if (failure_ || finished_) return;
+      queue_.push_back(std::move(event));
+    }
+    Step();
+  }
+
+  // From the registry (under its lock): hand the work to the shard.
+  void Disconnect(const absl::Status& reason) {
+    boost::asio::post(shard_.context(),
+                      [this, status = ToGrpcStatus(reason)] { StopWith(status); });
+  }
+
+  // Ends the stream with `status`, dropping events not yet written.
+  void StopWith(const grpc::Status& status) {
+    {
+      MutexLock lock(mu_);
+      if (!failure_) failure_ = status;
+    }
+    Step();
+  }
+
+  // Decides under the lock what to start next and starts it after unlocking: at most one
+  // write in flight, and nothing after Finish.
+  void Step() {
+    const v1::Event* write = nullptr;
+    std::optional<grpc::Status> finish;
+    {
+      MutexLock lock(mu_);
+      // gRPC allows one operation of each kind at a time; metadata, writes and the finish all
+      // touch the initial-metadata state, so none starts while the metadata is in flight.
+      if (finished_ || metadata_in_flight_) return;
+      if (failure_) {
+        // Keep only the event being written: gRPC still points at it.
+        while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+        // Finish even with a write in flight: a client that stopped reading never completes
+        // it, and gRPC sends the status after the data it already took.
+        finished_ = true;
+        finish = *failure_;
+      } else if (!writing_ && !queue_.empty()) {
+        writing_ = true;
+        wrote_ = true;
+        write = &queue_.front();
+      }
+    }
+    if (write != nullptr) StartWrite(write);
+    if (finish) Finish(*finish);
+  }
+
+  ServiceEnvironment& env_;
+  fanout::Shard& shard_;
+  const size_t limit_;
+  std::string id_;
+  std::atomic<uint64_t> sent_{0};
+  // Shard thread only.
+  std::unique_ptr<fanout::Subscription> subscription_;
+
+  mutable Mutex mu_;
+  // Events not yet written; the front one is in flight while writing_.
+  std::deque<v1::Event> queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // Whether initial metadata went out (alone or with the first write).
+  bool wrote_ ABSL_GUARDED_BY(mu_) = false;
+  bool metadata_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  // HasRoom() said no during replay: Pump() once the queue drains to half.
+  mutable bool replay_blocked_ ABSL_GUARDED_BY(mu_) = false;
+  bool pump_posted_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> failure_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::Event>* SubscribeService::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  return new SubscribeReactor(env_, context, *request);
+}
+
+}  // namespace herald::control

@@ -1,0 +1,44 @@
+// The browser edge's counters, rendered as Prometheus text on /metrics.
+//
+//   metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+//   std::string text = metrics.RenderPrometheus();
+#ifndef HERALD_BROKER_EDGE_EDGE_METRICS_H_
+#define HERALD_BROKER_EDGE_EDGE_METRICS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace herald::edge {
+
+// Thread-safe: relaxed atomics written from every shard, read by /metrics.
+struct EdgeMetrics {
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<int64_t> connections_open{0};
+  std::atomic<int64_t> sse_sessions_open{0};
+  std::atomic<int64_t> ws_sessions_open{0};
+  std::atomic<uint64_t> sse_sessions_total{0};
+  std::atomic<uint64_t> ws_sessions_total{0};
+  // Refusals, by reason.
+  std::atomic<uint64_t> refused_connection_limit{0};
+  std::atomic<uint64_t> refused_header_limit{0};
+  std::atomic<uint64_t> refused_bad_request{0};
+  std::atomic<uint64_t> refused_origin{0};
+  std::atomic<uint64_t> refused_rate_limit{0};
+  std::atomic<uint64_t> handshake_timeouts{0};
+  std::atomic<uint64_t> idle_timeouts{0};
+  std::atomic<uint64_t> ping_timeouts{0};
+  // Sessions closed because their outbound queue was full.
+  std::atomic<uint64_t> slow_subscriber_closes{0};
+  std::atomic<uint64_t> events_sent{0};
+  std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> ws_error_frames{0};
+  // Socket errors that are not a normal end of a connection.
+  std::atomic<uint64_t> io_errors{0};
+
+  std::string RenderPrometheus() const;
+};
+
+}  // namespace herald::edge
+
+#endif  // HERALD_BROKER_EDGE_EDGE_METRICS_H_

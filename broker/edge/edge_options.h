@@ -1,0 +1,60 @@
+// Options of the browser edge (HTTP listener, SSE and WebSocket sessions).
+//
+//   edge::EdgeOptions options{.address = "0.0.0.0", .port = 8080};
+//   options.allowed_origins = {"https://app.example.com"};
+#ifndef HERALD_BROKER_EDGE_EDGE_OPTIONS_H_
+#define HERALD_BROKER_EDGE_EDGE_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace herald::edge {
+
+struct EdgeOptions {
+  std::string address = "127.0.0.1";
+  // 0 picks a free port; EdgeServer::port() tells which.
+  uint16_t port = 8080;
+  // Served at `/` when set (GET and HEAD only, no directory listings).
+  std::string static_dir;
+
+  // SSE: a `: hb` comment after this much silence.
+  absl::Duration heartbeat_interval = absl::Seconds(15);
+  // SSE: the `retry:` EventSource waits before reconnecting.
+  absl::Duration sse_retry = absl::Seconds(2);
+  // WebSocket: a ping after this much time; two pings without a pong close the connection.
+  absl::Duration ws_ping_interval = absl::Seconds(30);
+  // WebSocket: larger messages (after reassembly and inflation) are closed with 1009.
+  size_t max_ws_message_bytes = 1 << 20;
+  // WebSocket: more client messages than this in one second close the connection with 1008;
+  // 0 means no limit.
+  uint32_t max_ws_messages_per_second = 100;
+  // Larger request heads are answered with 431.
+  size_t max_header_bytes = 16 << 10;
+  // A request head (or WebSocket handshake) must arrive within this time.
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // An HTTP keep-alive connection with no request for this long is closed.
+  absl::Duration idle_timeout = absl::Seconds(60);
+  // Connections past this are answered with 503.
+  size_t max_connections = 10'000;
+  // Per-session bound of bytes queued for a client; past it the session is closed and the
+  // client resumes from its cursor.
+  size_t outbound_queue_bytes = 1 << 20;
+  // Topics one SSE request may name.
+  size_t max_topics_per_subscription = 64;
+  // Origins allowed for CORS (SSE) and WebSocket handshakes, e.g. "https://app.example.com".
+  // Empty allows every origin; "*" in the list does too.
+  std::vector<std::string> allowed_origins;
+  // How often each shard sweeps its connections for heartbeats, pings and deadlines; the
+  // granularity of every timeout above.
+  absl::Duration sweep_interval = absl::Seconds(1);
+  // Drain: how long sessions get to flush after being told to reconnect elsewhere.
+  absl::Duration drain_timeout = absl::Seconds(5);
+};
+
+}  // namespace herald::edge
+
+#endif  // HERALD_BROKER_EDGE_EDGE_OPTIONS_H_

@@ -1,0 +1,370 @@
+#include "broker/edge/edge_server.h"
+
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/http/error.hpp"
+#include "boost/beast/http/parser.hpp"
+#include "boost/beast/http/read.hpp"
+#include "boost/beast/http/write.hpp"
+#include "boost/beast/websocket/rfc6455.hpp"
+#include "broker/edge/http_request.h"
+#include "broker/edge/http_response.h"
+#include "broker/edge/session_context.h"
+#include "broker/edge/sse/sse_session.h"
+#include "broker/edge/static_files.h"
+#include "broker/edge/ws/ws_session.h"
+
+namespace herald::edge {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// Requests of the edge carry no body worth the name (the routes are GETs).
+constexpr size_t kMaxRequestBody = 8 << 10;
+
+// The HTTP phase of a connection: reading requests under the handshake and idle deadlines,
+// which the shard's sweep enforces by closing the socket.
+// Shared objects: unsafe; use only on the owning shard.
+class HttpConnection final : public SweptConnection {
+ public:
+  HttpConnection(tcp::socket& socket, EdgeMetrics& metrics)
+      : socket_(socket), metrics_(metrics) {}
+
+  // A request head is awaited until `deadline`; `first` says whether it is the handshake
+  // (first request) or a keep-alive wait.
+  void AwaitRequest(absl::Time deadline, bool first) {
+    deadline_ = deadline;
+    first_ = first;
+    reading_ = true;
+  }
+  void RequestArrived() { reading_ = false; }
+  bool timed_out() const { return timed_out_; }
+  bool draining() const { return draining_; }
+
+  void OnSweep(absl::Time now) override {
+    if (!reading_ || now < deadline_) return;
+    timed_out_ = true;
+    (first_ ? metrics_.handshake_timeouts : metrics_.idle_timeouts)
+        .fetch_add(1, std::memory_order_relaxed);
+    Abort();
+  }
+
+  void Drain() override {
+    draining_ = true;
+    // Between requests nothing is lost by closing; mid-response the loop closes after it.
+    if (reading_) Abort();
+  }
+
+  void Abort() override {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  tcp::socket& socket_;
+  EdgeMetrics& metrics_;
+  absl::Time deadline_ = absl::InfiniteFuture();
+  bool first_ = true;
+  bool reading_ = false;
+  bool timed_out_ = false;
+  bool draining_ = false;
+};
+
+// Keeps EdgeMetrics::connections_open right however the connection coroutine ends.
+class OpenConnection {
+ public:
+  explicit OpenConnection(EdgeMetrics& metrics) : metrics_(metrics) {}
+  ~OpenConnection() { metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed); }
+  OpenConnection(const OpenConnection&) = delete;
+  OpenConnection& operator=(const OpenConnection&) = delete;
+
+ private:
+  EdgeMetrics& metrics_;
+};
+
+enum class Handoff { kNone, kSse, kWs };
+
+void CloseGracefully(tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+}  // namespace
+
+EdgeServer::EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
+                       const Clock& clock)
+    : options_(std::move(options)), engine_(engine), shards_(shards), clock_(clock) {}
+
+absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions options,
+                                                              Engine& engine,
+                                                              fanout::ShardPool& shards,
+                                                              const Clock& clock) {
+  if (options.sweep_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("EdgeOptions.sweep_interval must be positive");
+  }
+  if (options.outbound_queue_bytes == 0 || options.max_ws_message_bytes == 0 ||
+      options.max_header_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "EdgeOptions: outbound_queue_bytes, max_ws_message_bytes and max_header_bytes must "
+        "be positive");
+  }
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(options.address, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "edge address '", options.address, "' is not an IP address (", ec.message(), ")"));
+  }
+  std::unique_ptr<EdgeServer> server(
+      new EdgeServer(std::move(options), engine, shards, clock));
+  for (size_t i = 0; i < shards.size(); ++i) {
+    server->sweeps_.push_back(std::make_unique<ConnectionSweep>(
+        shards.shard(i), clock, server->options_.sweep_interval));
+  }
+  // Bound here, on the caller's thread, so a port in use is an error of Start(); the
+  // acceptor is used only on shard 0 once Accept() runs.
+  auto acceptor = std::make_unique<tcp::acceptor>(shards.shard(0).context());
+  const tcp::endpoint endpoint(address, server->options_.port);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrFormat("cannot listen on %s:%d: %s; pick another port",
+                                                  server->options_.address,
+                                                  server->options_.port, ec.message()));
+  }
+  server->port_ = acceptor->local_endpoint().port();
+  server->acceptor_ = std::move(acceptor);
+  for (auto& sweep : server->sweeps_) server->Spawn(sweep->shard().context(), sweep->Run());
+  server->Spawn(shards.shard(0).context(), server->Accept());
+  return server;
+}
+
+EdgeServer::~EdgeServer() { Stop(); }
+
+void EdgeServer::Spawn(asio::io_context& context, asio::awaitable<void> task) {
+  tasks_.fetch_add(1);
+  asio::co_spawn(context, std::move(task), [this](std::exception_ptr error) {
+    // Sessions report errors as error codes; an exception here is a bug, counted rather
+    // than let out of the shard's event loop.
+    if (error) metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
+    if (tasks_.fetch_sub(1) == 1) tasks_.notify_all();
+  });
+}
+
+asio::awaitable<void> EdgeServer::Accept() {
+  while (true) {
+    fanout::Shard& shard = shards_.Next();
+    auto [ec, socket] = co_await acceptor_->async_accept(shard.context(), kAwait);
+    if (ec) {
+      if (!acceptor_->is_open() || ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors or memory: count it and give the process a moment rather than
+      // spin on the same error.
+      metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
+      asio::steady_timer pause(acceptor_->get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(kAwait);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+    metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
+    Spawn(shard.context(), Serve(*sweeps_[shard.id()], std::move(socket)));
+  }
+}
+
+asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket socket) {
+  OpenConnection open(metrics_);
+  if (static_cast<size_t>(metrics_.connections_open.load()) > options_.max_connections) {
+    metrics_.refused_connection_limit.fetch_add(1, std::memory_order_relaxed);
+    Response response = TextResponse(
+        11, false, http::status::service_unavailable,
+        absl::StrCat("connection limit (", options_.max_connections,
+                     ") reached on this node; retry later or connect to another node"));
+    response.set(http::field::retry_after, "1");
+    co_await http::async_write(socket, response, kAwait);
+    CloseGracefully(socket);
+    co_return;
+  }
+  beast::flat_buffer buffer;
+  Handoff handoff = Handoff::kNone;
+  std::optional<Request> upgrade;
+  {
+    HttpConnection connection(socket, metrics_);
+    SweepRegistration registration(sweep, &connection);
+    bool first = true;
+    while (!connection.draining() && !stopped_.load(std::memory_order_relaxed)) {
+      const absl::Time now = clock_.Now();
+      connection.AwaitRequest(
+          now + (first ? options_.handshake_timeout : options_.idle_timeout), first);
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+      parser.body_limit(kMaxRequestBody);
+      auto [ec, n] = co_await http::async_read(socket, buffer, parser, kAwait);
+      connection.RequestArrived();
+      if (ec) {
+        std::optional<Response> refusal;
+        if (ec == http::error::header_limit) {
+          metrics_.refused_header_limit.fetch_add(1, std::memory_order_relaxed);
+          refusal = TextResponse(11, false, http::status::request_header_fields_too_large,
+                                 absl::StrCat("request head larger than ",
+                                              options_.max_header_bytes, " bytes"));
+        } else if (ec == http::error::body_limit) {
+          metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+          refusal = TextResponse(11, false, http::status::payload_too_large,
+                                 "request body too large");
+        } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+                   ec != http::error::end_of_stream && ec != http::error::partial_message) {
+          metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+          refusal = TextResponse(11, false, http::status::bad_request,
+                                 absl::StrCat("malformed HTTP request: ", ec.message()));
+        } else if (!connection.timed_out() && !IsExpectedClose(ec) &&
+                   ec != http::error::partial_message) {
+          metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (refusal) co_await http::async_write(socket, *refusal, kAwait);
+        break;
+      }
+      first = false;
+      Request request = parser.release();
+      const RequestTarget target = ParseTarget(request.target());
+      if (target.path == "/v1/ws" && beast::websocket::is_upgrade(request)) {
+        handoff = Handoff::kWs;
+        upgrade = std::move(request);
+        break;
+      }
+      if (target.path == "/v1/sse" && request.method() == http::verb::get) {
+        handoff = Handoff::kSse;
+        upgrade = std::move(request);
+        break;
+      }
+      Response response = Respond(request, target.path);
+      const bool keep_alive = response.keep_alive();
+      auto [write_ec, written] = co_await http::async_write(socket, response, kAwait);
+      if (write_ec || !keep_alive) break;
+    }
+  }
+  // A session outlives this frame's locals; what the request head needed is not kept
+  // for the life of an idle stream.
+  buffer.clear();
+  buffer.shrink_to_fit();
+  SessionContext context{.options = options_,
+                         .engine = engine_,
+                         .shard = sweep.shard(),
+                         .sweep = sweep,
+                         .metrics = metrics_};
+  switch (handoff) {
+    case Handoff::kSse:
+      co_await sse::RunSseSession(context, std::move(socket), *std::move(upgrade));
+      break;
+    case Handoff::kWs:
+      co_await ws::RunWsSession(context, std::move(socket), *std::move(upgrade));
+      break;
+    case Handoff::kNone:
+      CloseGracefully(socket);
+      break;
+  }
+}
+
+Response EdgeServer::Respond(const Request& request, const std::string& path) {
+  const unsigned version = request.version();
+  const bool keep_alive = request.keep_alive() && !draining_.load();
+  if (path == "/healthz") {
+    return TextResponse(version, keep_alive, http::status::ok, "ok");
+  }
+  if (path == "/readyz") {
+    if (draining_.load()) {
+      return TextResponse(version, keep_alive, http::status::service_unavailable,
+                          "draining: not accepting new work");
+    }
+    return TextResponse(version, keep_alive, http::status::ok, "ready");
+  }
+  if (path == "/metrics") {
+    Response response = TextResponse(
+        version, keep_alive, http::status::ok,
+        absl::StrCat(metrics_.RenderPrometheus(),
+                     "# HELP herald_topics Topics known to this node.\n"
+                     "# TYPE herald_topics gauge\nherald_topics ",
+                     engine_.TopicCount()));
+    response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    return response;
+  }
+  if (path == "/v1/sse") {
+    if (request.method() == http::verb::options) {
+      if (!IsOriginAllowed(options_.allowed_origins, request[http::field::origin])) {
+        metrics_.refused_origin.fetch_add(1, std::memory_order_relaxed);
+        return TextResponse(version, keep_alive, http::status::forbidden, "origin not allowed");
+      }
+      return PreflightResponse(request);
+    }
+    Response response =
+        TextResponse(version, keep_alive, http::status::method_not_allowed, "use GET");
+    response.set(http::field::allow, "GET, OPTIONS");
+    return response;
+  }
+  if (path == "/v1/ws") {
+    if (request.method() != http::verb::get) {
+      Response response = TextResponse(version, false, http::status::method_not_allowed,
+                                       "use GET with WebSocket upgrade headers");
+      response.set(http::field::allow, "GET");
+      return response;
+    }
+    Response response = TextResponse(version, false, http::status::upgrade_required,
+                                     "this endpoint speaks WebSocket (herald.v1.json)");
+    response.set(http::field::upgrade, "websocket");
+    response.set(http::field::sec_websocket_version, "13");
+    return response;
+  }
+  if (!options_.static_dir.empty()) return StaticFileResponse(options_.static_dir, path, request);
+  return TextResponse(version, keep_alive, http::status::not_found,
+                      absl::StrCat("no route for ", path));
+}
+
+void EdgeServer::Drain() {
+  if (draining_.exchange(true)) return;
+  asio::post(acceptor_->get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+  });
+  for (auto& sweep : sweeps_) {
+    asio::post(sweep->shard().context(), [s = sweep.get()] { s->DrainAll(); });
+  }
+  // Shutdown path only: a short poll is simpler than a notification per connection end.
+  const auto deadline =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(options_.drain_timeout);
+  while (metrics_.connections_open.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void EdgeServer::Stop() {
+  if (stopped_.exchange(true)) return;
+  asio::post(acceptor_->get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+  });
+  for (auto& sweep : sweeps_) {
+    asio::post(sweep->shard().context(), [s = sweep.get()] { s->Stop(); });
+  }
+  for (int64_t n = tasks_.load(); n != 0; n = tasks_.load()) tasks_.wait(n);
+}
+
+}  // namespace herald::edge

@@ -1,0 +1,88 @@
+// The browser edge: one HTTP listener serving /v1/sse, /v1/ws, /healthz, /readyz, /metrics
+// and, optionally, a static directory at `/`. Connections are accepted on one acceptor and
+// handed to the shard `ShardPool::Next()` picks, where they live until they close.
+//
+//   absl::StatusOr<std::unique_ptr<EdgeServer>> edge =
+//       EdgeServer::Start({.port = 0}, engine, shards, SystemClock());
+//   uint16_t port = (*edge)->port();
+//   (*edge)->Drain();   // on SIGTERM: clients are told to reconnect elsewhere
+//   edge->reset();      // closes what is left and waits for every session to end
+#ifndef HERALD_BROKER_EDGE_EDGE_SERVER_H_
+#define HERALD_BROKER_EDGE_EDGE_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "broker/core/clock.h"
+#include "broker/core/engine.h"
+#include "broker/edge/connection_sweep.h"
+#include "broker/edge/edge_metrics.h"
+#include "broker/edge/edge_options.h"
+#include "broker/edge/http_response.h"
+#include "broker/fanout/shard.h"
+
+namespace herald::edge {
+
+// Thread-safe. `engine`, `shards` and `clock` must outlive the server, and the shards must
+// keep running until the server is destroyed (its sessions run on them).
+class EdgeServer {
+ public:
+  // Binds and starts accepting. InvalidArgument for a bad address or options; Unavailable
+  // when the address cannot be bound (port in use, permission).
+  static absl::StatusOr<std::unique_ptr<EdgeServer>> Start(EdgeOptions options, Engine& engine,
+                                                           fanout::ShardPool& shards,
+                                                           const Clock& clock);
+  // Stop().
+  ~EdgeServer();
+  EdgeServer(const EdgeServer&) = delete;
+  EdgeServer& operator=(const EdgeServer&) = delete;
+
+  // The bound port (the one picked when options.port was 0).
+  uint16_t port() const { return port_; }
+  const EdgeOptions& options() const { return options_; }
+  const EdgeMetrics& metrics() const { return metrics_; }
+  bool draining() const { return draining_.load(); }
+
+  // Stops accepting, answers /readyz with 503, tells every session to reconnect elsewhere
+  // (SSE: a retry then close; WS: close 1012) and waits up to options.drain_timeout for the
+  // connections to end. Idempotent.
+  void Drain();
+  // Closes every connection and waits for every session to end. Idempotent.
+  void Stop();
+
+ private:
+  EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
+             const Clock& clock);
+
+  // Spawns `task` on `context`, counted until it ends so that Stop() can wait for it.
+  void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
+  boost::asio::awaitable<void> Accept();
+  boost::asio::awaitable<void> Serve(ConnectionSweep& sweep, boost::asio::ip::tcp::socket socket);
+  // The answer to a request that is not a stream: health, metrics, static files, errors.
+  Response Respond(const Request& request, const std::string& path);
+
+  const EdgeOptions options_;
+  Engine& engine_;
+  fanout::ShardPool& shards_;
+  const Clock& clock_;
+  EdgeMetrics metrics_;
+  // One per shard, used only on that shard.
+  std::vector<std::unique_ptr<ConnectionSweep>> sweeps_;
+  // Lives on shard 0; used only there after Start().
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> stopped_{false};
+  // Coroutines spawned and not yet ended.
+  std::atomic<int64_t> tasks_{0};
+};
+
+}  // namespace herald::edge
+
+#endif  // HERALD_BROKER_EDGE_EDGE_SERVER_H_

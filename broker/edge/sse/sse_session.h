@@ -1,0 +1,45 @@
+// The Server-Sent Events session: GET /v1/sse?topic=A[&topic=B…] streams every event of the
+// topics as `text/event-stream`, resuming from the Last-Event-ID header or the
+// last_event_id query parameter.
+//
+//   // In the edge's connection coroutine, on the connection's shard:
+//   co_await sse::RunSseSession(context, std::move(socket), std::move(request));
+#ifndef HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
+#define HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "broker/core/cursor.h"
+#include "broker/edge/http_response.h"
+#include "broker/edge/session_context.h"
+
+namespace herald::edge::sse {
+
+// What an SSE request asks for, validated.
+struct SseRequest {
+  std::vector<std::string> topics;
+  // Empty: from the next event published.
+  Cursor from;
+  std::string origin;
+};
+
+// Validates the request: at least one topic, at most `options.max_topics_per_subscription`,
+// valid names, no topic twice, a cursor that parses (the Last-Event-ID header wins over the
+// query parameter: EventSource sends the header on reconnect with the newest id), and an
+// allowed Origin. InvalidArgument or PermissionDenied with a message for the client.
+absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Request& request);
+
+// Serves the stream until the client leaves, the node drains (a `retry:` then close) or the
+// client falls more than `options.outbound_queue_bytes` behind (closed; it resumes from its
+// last id). Answers 400/403/404 with a text body when the request cannot be served. Runs on
+// `context.shard`'s thread; never throws.
+boost::asio::awaitable<void> RunSseSession(SessionContext& context,
+                                           boost::asio::ip::tcp::socket socket, Request request);
+
+}  // namespace herald::edge::sse
+
+#endif  // HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_

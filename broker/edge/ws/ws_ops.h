@@ -1,0 +1,41 @@
+// The herald.v1.json operations a browser sends on /v1/ws, parsed from one text message.
+// No I/O.
+//
+//   absl::StatusOr<ClientOp> op = ParseClientOp(R"({"op":"subscribe","topic":"A"})");
+//   if (!op.ok()) send(EncodeWsError(WsErrorCode(op.status()), op.status().message()));
+#ifndef HERALD_BROKER_EDGE_WS_WS_OPS_H_
+#define HERALD_BROKER_EDGE_WS_WS_OPS_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace herald::edge::ws {
+
+struct ClientOp {
+  enum class Kind { kSubscribe, kUnsubscribe, kPublish };
+  Kind kind = Kind::kSubscribe;
+  std::string topic;
+  // subscribe: the cursor to resume from; empty: from the next event.
+  std::string from;
+  // publish: the payload and the optional event name.
+  std::string data;
+  std::string event;
+};
+
+// InvalidArgument (code "bad_request") for text that is not a JSON object with a string
+// "op" and the fields its op needs; Unimplemented (code "unknown_op") for an op other than
+// subscribe, unsubscribe and publish. Messages name the bad field.
+absl::StatusOr<ClientOp> ParseClientOp(std::string_view text);
+
+// The error frame `code` for a status: the one mapping of Status to WS error codes.
+// InvalidArgument "bad_request", Unimplemented "unknown_op", NotFound "not_found",
+// AlreadyExists "already_subscribed", PermissionDenied "permission_denied",
+// ResourceExhausted "resource_exhausted", Unavailable "unavailable", else "internal".
+std::string_view WsErrorCode(const absl::Status& status);
+
+}  // namespace herald::edge::ws
+
+#endif  // HERALD_BROKER_EDGE_WS_WS_OPS_H_

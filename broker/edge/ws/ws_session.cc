@@ -1,0 +1,410 @@
+#include "broker/edge/ws/ws_session.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/experimental/awaitable_operators.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/beast/core/buffers_to_string.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/http/write.hpp"
+#include "boost/beast/websocket.hpp"
+#include "broker/core/cursor.h"
+#include "broker/core/topic.h"
+#include "broker/edge/http_request.h"
+#include "broker/edge/ws/ws_ops.h"
+#include "broker/fanout/outbound_queue.h"
+#include "broker/fanout/subscription.h"
+#include "broker/wire/ws_frames.h"
+
+namespace herald::edge::ws {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;  // NOLINT: a || b on awaitables
+
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// Status messages are Debian abseil's own string_view.
+std::string_view MessageOf(const absl::Status& status) {
+  return {status.message().data(), status.message().size()};
+}
+
+// Pings a connection may leave unanswered; at the next ping time it is closed.
+constexpr int kMaxMissedPongs = 2;
+
+// One WebSocket connection. Owned by RunWsSession's coroutine frame; lives on one shard.
+// Shared objects: unsafe; use only on the owning shard.
+class WsSession final : public fanout::Delivery, public SweptConnection {
+ public:
+  WsSession(SessionContext& context, tcp::socket socket)
+      : context_(context),
+        ws_(std::move(socket)),
+        queue_(context.options.outbound_queue_bytes),
+        wake_(ws_.get_executor()),
+        last_ping_(context.sweep.clock().Now()),
+        rate_window_start_(last_ping_),
+        subscription_(std::make_unique<fanout::Subscription>(
+            context.shard, context.engine, *this, fanout::CursorMode::kPerTopic)) {}
+
+  asio::awaitable<void> Run(const Request& request) {
+    const bool offered = OffersSubprotocol(request[http::field::sec_websocket_protocol]);
+    ws_.set_option(websocket::stream_base::decorator([offered](websocket::response_type& res) {
+      res.set(http::field::server, "herald");
+      if (offered) res.set(http::field::sec_websocket_protocol, kSubprotocol);
+    }));
+    websocket::permessage_deflate deflate;
+    deflate.server_enable = true;
+    ws_.set_option(deflate);
+    ws_.read_message_max(context_.options.max_ws_message_bytes);
+    ws_.auto_fragment(false);
+    ws_.control_callback([this](websocket::frame_type kind, std::string_view) {
+      if (kind == websocket::frame_type::pong) missed_pongs_ = 0;
+    });
+    SweepRegistration registration(context_.sweep, this);
+    auto [ec] = co_await ws_.async_accept(request, kAwait);
+    if (ec) {
+      // Beast has answered the bad handshake (400, 426) already.
+      context_.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+      co_return;
+    }
+    handshake_done_ = true;
+    ws_.text(true);
+    if (draining_) CloseForDrain();
+    context_.metrics.ws_sessions_open.fetch_add(1, std::memory_order_relaxed);
+    context_.metrics.ws_sessions_total.fetch_add(1, std::memory_order_relaxed);
+    // The first loop to end cancels the other.
+    co_await (ReadLoop() || WriteLoop());
+    context_.metrics.ws_sessions_open.fetch_sub(1, std::memory_order_relaxed);
+    subscription_.reset();
+  }
+
+  // fanout::Delivery
+
+  bool HasRoom() const override { return queue_.has_room(); }
+
+  void Deliver(const std::shared_ptr<const fanout::EncodedEvent>& event,
+               const std::string&) override {
+    // Per-topic cursors: the frame encoded once for every subscriber carries the right id.
+    queue_.PushShared(event, event->ws_text);
+    context_.metrics.events_sent.fetch_add(1, std::memory_order_relaxed);
+    Wake();
+  }
+
+  void DeliverNotice(const fanout::Notice& notice, const std::string&) override {
+    SendError(fanout::NoticeName(notice.kind), notice.message, notice.topic);
+  }
+
+  void Overflow() override {
+    context_.metrics.slow_subscriber_closes.fetch_add(1, std::memory_order_relaxed);
+    Close(websocket::close_code::policy_error, "slow consumer; resume from your last ids");
+  }
+
+  // SweptConnection
+
+  void OnSweep(absl::Time now) override {
+    if (!handshake_done_) return;
+    if (now - rate_window_start_ >= absl::Seconds(1)) {
+      rate_window_start_ = now;
+      messages_in_window_ = 0;
+    }
+    if (close_reason_) {
+      // The peer has had a drain timeout to answer our close.
+      if (now - close_started_ >= context_.options.drain_timeout) Abort();
+      return;
+    }
+    if (now - last_ping_ < context_.options.ws_ping_interval) return;
+    if (missed_pongs_ >= kMaxMissedPongs) {
+      context_.metrics.ping_timeouts.fetch_add(1, std::memory_order_relaxed);
+      Abort();
+      return;
+    }
+    ++missed_pongs_;
+    last_ping_ = now;
+    ping_due_ = true;
+    Wake();
+  }
+
+  void Drain() override {
+    draining_ = true;
+    subscription_.reset();
+    // Mid-handshake, the close goes out once the handshake completes (see Run()).
+    if (handshake_done_) CloseForDrain();
+  }
+
+  void Abort() override {
+    aborted_ = true;
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws_).close(ignored);
+    Wake();
+  }
+
+ private:
+  void Wake() { wake_.cancel(); }
+
+  void CloseForDrain() {
+    Close(websocket::close_code::service_restart, "draining; reconnect and resume");
+  }
+
+  void Close(websocket::close_code code, std::string_view reason) {
+    if (close_reason_) return;
+    close_reason_.emplace(code, reason);
+    close_started_ = context_.sweep.clock().Now();
+    Wake();
+  }
+
+  void SendError(std::string_view code, std::string_view message, std::string_view topic = {}) {
+    queue_.PushOwned(wire::EncodeWsError(code, message, topic));
+    context_.metrics.ws_error_frames.fetch_add(1, std::memory_order_relaxed);
+    Wake();
+  }
+
+  void SendError(const absl::Status& status, std::string_view topic = {}) {
+    SendError(WsErrorCode(status), MessageOf(status), topic);
+  }
+
+  void HandleText(std::string_view text) {
+    absl::StatusOr<ClientOp> op = ParseClientOp(text);
+    if (!op.ok()) {
+      SendError(op.status());
+      return;
+    }
+    if (!subscription_) {
+      SendError("unavailable", "the server is draining; reconnect", op->topic);
+      return;
+    }
+    switch (op->kind) {
+      case ClientOp::Kind::kSubscribe:
+        Subscribe(*op);
+        return;
+      case ClientOp::Kind::kUnsubscribe:
+        if (absl::Status removed = subscription_->Remove(op->topic); !removed.ok()) {
+          SendError("not_subscribed", MessageOf(removed), op->topic);
+          return;
+        }
+        topics_.erase(std::find(topics_.begin(), topics_.end(), op->topic));
+        return;
+      case ClientOp::Kind::kPublish:
+        Publish(*op);
+        return;
+    }
+  }
+
+  void Subscribe(const ClientOp& op) {
+    if (absl::Status valid = ValidateTopicName(op.topic); !valid.ok()) {
+      SendError(valid, op.topic);
+      return;
+    }
+    if (std::find(topics_.begin(), topics_.end(), op.topic) != topics_.end()) {
+      SendError("already_subscribed",
+                absl::StrCat("already subscribed to topic '", op.topic, "'"), op.topic);
+      return;
+    }
+    absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(op.topic);
+    if (!info.ok()) {
+      SendError(info.status(), op.topic);
+      return;
+    }
+    Cursor from;
+    const CursorEntry* entry = nullptr;
+    if (!op.from.empty()) {
+      absl::StatusOr<Cursor> parsed = Cursor::Parse(op.from);
+      if (!parsed.ok()) {
+        SendError("bad_cursor",
+                  absl::StrFormat("bad cursor in \"from\": %s; subscribe without it to start "
+                                  "from new events",
+                                  parsed.status().message()),
+                  op.topic);
+        return;
+      }
+      from = *std::move(parsed);
+      entry = from.Find(op.topic);
+      if (entry == nullptr) {
+        SendError("bad_cursor",
+                  absl::StrCat("cursor in \"from\" is not a position in topic '", op.topic,
+                               "'; use an id of an event of this topic"),
+                  op.topic);
+        return;
+      }
+    }
+    // Queued before Add, which replays what the cursor is owed right behind it.
+    std::string start = op.from;
+    if (start.empty()) {
+      Cursor now;
+      now.Set(op.topic, info->epoch, info->last_offset);
+      start = now.Encode();
+    }
+    queue_.PushOwned(wire::EncodeWsSubscribed(op.topic, start));
+    Wake();
+    if (absl::Status added = subscription_->Add(op.topic, entry); !added.ok()) {
+      SendError(added, op.topic);
+      return;
+    }
+    topics_.push_back(op.topic);
+  }
+
+  void Publish(const ClientOp& op) {
+    absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(op.topic);
+    if (!info.ok()) {
+      SendError(info.status(), op.topic);
+      return;
+    }
+    if (!info->config.allow_browser_publish) {
+      SendError("permission_denied",
+                absl::StrCat("topic '", op.topic,
+                             "' does not allow publishing from browsers; publish through the "
+                             "gRPC PublishService"),
+                op.topic);
+      return;
+    }
+    absl::StatusOr<EventPtr> published =
+        context_.engine.Publish({.topic = op.topic, .type = op.event, .data = op.data});
+    if (!published.ok()) SendError(published.status(), op.topic);
+  }
+
+  asio::awaitable<void> ReadLoop() {
+    beast::flat_buffer buffer;
+    while (true) {
+      auto [ec, n] = co_await ws_.async_read(buffer, kAwait);
+      if (ec) {
+        if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
+        co_return;
+      }
+      // Any message proves the peer alive, like a pong.
+      missed_pongs_ = 0;
+      const uint32_t limit = context_.options.max_ws_messages_per_second;
+      if (limit > 0 && ++messages_in_window_ > limit && !close_reason_) {
+        context_.metrics.refused_rate_limit.fetch_add(1, std::memory_order_relaxed);
+        Close(websocket::close_code::policy_error,
+              absl::StrCat("more than ", limit, " messages per second; slow down"));
+      }
+      // After our close, messages are dropped while we wait for the peer's close: the read
+      // that receives it ends the session.
+      if (close_reason_) {
+        buffer.consume(buffer.size());
+        continue;
+      }
+      if (ws_.got_text()) {
+        HandleText(beast::buffers_to_string(buffer.data()));
+      } else {
+        SendError("bad_request", "binary messages are not part of herald.v1.json; send text");
+      }
+      buffer.consume(buffer.size());
+      // An idle connection keeps no large buffer from one big message.
+      if (buffer.capacity() > 4096) buffer.shrink_to_fit();
+    }
+  }
+
+  // One write in flight: queued messages go out one frame each, then a ping or the close.
+  asio::awaitable<void> WriteLoop() {
+    while (!aborted_) {
+      if (close_reason_) {
+        auto [ec] = co_await ws_.async_close(*close_reason_, kAwait);
+        if (ec) co_return;
+        // The reader gets the peer's close and ends the session (cancelling this wait);
+        // a peer that never answers is aborted by the sweep after the drain timeout.
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        while (!aborted_) co_await wake_.async_wait(kAwait);
+        co_return;
+      }
+      if (ping_due_) {
+        ping_due_ = false;
+        auto [ec] = co_await ws_.async_ping({}, kAwait);
+        if (ec) co_return;
+        continue;
+      }
+      if (!queue_.has_pending()) {
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await wake_.async_wait(kAwait);
+        continue;
+      }
+      for (const asio::const_buffer& message : queue_.Prepare()) {
+        auto [ec, written] = co_await ws_.async_write(message, kAwait);
+        if (ec) {
+          if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
+          queue_.Consume();
+          co_return;
+        }
+        context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
+        // A close decided meanwhile (overflow, drain) goes out before the rest.
+        if (close_reason_ || aborted_) break;
+      }
+      queue_.Consume();
+      if (subscription_ && subscription_->replaying()) subscription_->Pump();
+    }
+  }
+
+  SessionContext& context_;
+  websocket::stream<tcp::socket> ws_;
+  fanout::OutboundQueue queue_;
+  // Never expires: cancelled to wake the writer.
+  asio::steady_timer wake_;
+  absl::Time last_ping_;
+  absl::Time close_started_;
+  // Client messages since rate_window_start_ (the sweep starts a new window each second).
+  absl::Time rate_window_start_;
+  uint32_t messages_in_window_ = 0;
+  std::unique_ptr<fanout::Subscription> subscription_;
+  // The topics followed, in subscribe order (a client follows a handful).
+  std::vector<std::string> topics_;
+  std::optional<websocket::close_reason> close_reason_;
+  int missed_pongs_ = 0;
+  bool ping_due_ = false;
+  bool handshake_done_ = false;
+  bool draining_ = false;
+  bool aborted_ = false;
+};
+
+}  // namespace
+
+bool OffersSubprotocol(std::string_view header) {
+  while (!header.empty()) {
+    const size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item == kSubprotocol) return true;
+  }
+  return false;
+}
+
+asio::awaitable<void> RunWsSession(SessionContext& context, tcp::socket socket,
+                                   Request request) {
+  const std::string_view key = request[http::field::sec_websocket_key];
+  std::optional<Response> refusal;
+  // Beast checks only that the key is there and short; RFC 6455 4.2.1 wants 16 bytes.
+  if (!key.empty() && !IsValidWebSocketKey(key)) {
+    refusal = TextResponse(request.version(), false, http::status::bad_request,
+                           "Sec-WebSocket-Key must be the base64 of 16 random bytes");
+    context.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+  } else if (const std::string_view origin = request[http::field::origin];
+             !origin.empty() && !IsOriginAllowed(context.options.allowed_origins, origin)) {
+    refusal = TextResponse(request.version(), false, http::status::forbidden,
+                           absl::StrFormat("origin '%s' is not allowed on this server", origin));
+    context.metrics.refused_origin.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (refusal) {
+    co_await http::async_write(socket, *refusal, kAwait);
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
+  }
+  WsSession session(context, std::move(socket));
+  co_await session.Run(request);
+}
+
+}  // namespace herald::edge::ws

@@ -1,0 +1,592 @@
+// The browser edge end to end on real sockets: an in-process herald::Broker serving on port 0,
+// a raw-socket SSE client that parses per WHATWG, and Beast WebSocket clients.
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "boost/json/parse.hpp"
+#include "boost/json/value.hpp"
+#include "broker/broker.h"
+#include "broker/core/cursor.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/sse_client.h"
+#include "tests/testing/wait_for.h"
+#include "tests/testing/ws_client.h"
+
+namespace herald {
+namespace {
+
+using ::herald::testing::SseClient;
+using ::herald::testing::SseEvent;
+using ::herald::testing::WaitFor;
+using ::herald::testing::WsClient;
+using ::herald::testing::WsConnectOptions;
+using ::herald::testing::WsMessage;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr absl::Duration kWait = absl::Seconds(10);
+
+boost::json::object ParseObject(const std::string& text) {
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(text, ec);
+  if (ec || !value.is_object()) return {};
+  return value.as_object();
+}
+
+std::string Field(const boost::json::object& object, const char* name) {
+  const boost::json::value* value = object.if_contains(name);
+  if (value == nullptr || !value->is_string()) return {};
+  return std::string(value->as_string().c_str());
+}
+
+class EdgeTest : public ::testing::Test {
+ public:
+  Broker& broker() { return *broker_; }
+
+ protected:
+  void Start(const std::function<void(BrokerOptions&)>& tweak = {}) {
+    BrokerOptions options;
+    options.shards = 2;
+    options.serve_edge = true;
+    options.edge.port = 0;
+    options.edge.sweep_interval = absl::Milliseconds(20);
+    options.edge.drain_timeout = absl::Seconds(2);
+    if (tweak) tweak(options);
+    absl::StatusOr<std::unique_ptr<Broker>> broker = Broker::Start(options);
+    ASSERT_TRUE(broker.ok()) << broker.status();
+    broker_ = *std::move(broker);
+    port_ = broker_->edge_port();
+    ASSERT_NE(port_, 0);
+  }
+
+  void Create(const std::string& topic, bool browser_publish = false) {
+    ASSERT_TRUE(
+        broker_->CreateTopic({.name = topic, .allow_browser_publish = browser_publish}).ok());
+  }
+
+  std::string Publish(const std::string& topic, const std::string& data,
+                      const std::string& type = "") {
+    absl::StatusOr<PublishResult> result =
+        broker_->Publish({.topic = topic, .type = type, .data = data});
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? result->cursor : "";
+  }
+
+  std::unique_ptr<SseClient> Sse(const std::string& target,
+                                 std::vector<std::pair<std::string, std::string>> headers = {}) {
+    absl::StatusOr<std::unique_ptr<SseClient>> client =
+        SseClient::Connect(port_, target, headers);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  std::unique_ptr<WsClient> Ws(WsConnectOptions options = {}) {
+    absl::StatusOr<std::unique_ptr<WsClient>> client = WsClient::Connect(port_, options);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  // The next message as JSON; an empty object on a close or timeout.
+  static boost::json::object NextOp(WsClient& ws) {
+    WsMessage message = ws.Read(kWait);
+    EXPECT_EQ(message.kind, WsMessage::Kind::kText) << message.text;
+    return ParseObject(message.text);
+  }
+
+  std::string Metrics() {
+    std::unique_ptr<SseClient> http = Sse("/metrics");
+    return http ? http->ReadToEnd(kWait) : "";
+  }
+
+  // Declared before broker_, which reads it until it is destroyed.
+  FakeClock fake_clock_{absl::FromUnixSeconds(1'000'000)};
+  std::unique_ptr<Broker> broker_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(EdgeTest, HealthReadinessAndMetricsAnswer) {
+  Start();
+  std::unique_ptr<SseClient> health = Sse("/healthz");
+  ASSERT_NE(health, nullptr);
+  EXPECT_EQ(health->status(), 200);
+  std::unique_ptr<SseClient> ready = Sse("/readyz");
+  ASSERT_NE(ready, nullptr);
+  EXPECT_EQ(ready->status(), 200);
+  EXPECT_THAT(Metrics(), HasSubstr("herald_edge_connections_total "));
+  std::unique_ptr<SseClient> missing = Sse("/nope");
+  ASSERT_NE(missing, nullptr);
+  EXPECT_EQ(missing->status(), 404);
+}
+
+TEST_F(EdgeTest, SseStreamsPublishedEventsWithIdsTypesAndRetry) {
+  Start();
+  Create("orders");
+  std::unique_ptr<SseClient> sse = Sse("/v1/sse?topic=orders");
+  ASSERT_NE(sse, nullptr);
+  ASSERT_EQ(sse->status(), 200);
+  EXPECT_THAT(sse->head(), HasSubstr("Content-Type: text/event-stream"));
+  EXPECT_THAT(sse->head(), HasSubstr("Cache-Control: no-cache"));
+  EXPECT_THAT(sse->head(), HasSubstr("X-Accel-Buffering: no"));
+  EXPECT_THAT(sse->head(), Not(HasSubstr("Content-Length")));
+  const std::string first = Publish("orders", "one");
+  const std::string second = Publish("orders", "two\r\nlines\rhere", "price");
+  std::optional<SseEvent> a = sse->Next(kWait);
+  std::optional<SseEvent> b = sse->Next(kWait);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->data, "one");
+  EXPECT_EQ(a->type, "message");
+  EXPECT_EQ(a->id, first);
+  EXPECT_EQ(b->data, "two\nlines\nhere");
+  EXPECT_EQ(b->type, "price");
+  EXPECT_EQ(b->id, second);
+  EXPECT_TRUE(sse->retry().has_value());
+}
+
+TEST_F(EdgeTest, SseRefusesUnknownTopicsMissingTopicsAndMalformedCursors) {
+  Start();
+  Create("a");
+  std::unique_ptr<SseClient> unknown = Sse("/v1/sse?topic=missing");
+  ASSERT_NE(unknown, nullptr);
+  EXPECT_EQ(unknown->status(), 404);
+  EXPECT_THAT(unknown->ReadToEnd(kWait), HasSubstr("'missing' not found"));
+  std::unique_ptr<SseClient> none = Sse("/v1/sse");
+  ASSERT_NE(none, nullptr);
+  EXPECT_EQ(none->status(), 400);
+  std::unique_ptr<SseClient> header = Sse("/v1/sse?topic=a", {{"Last-Event-ID", "garbage"}});
+  ASSERT_NE(header, nullptr);
+  EXPECT_EQ(header->status(), 400);
+  std::unique_ptr<SseClient> query = Sse("/v1/sse?topic=a&last_event_id=garbage");
+  ASSERT_NE(query, nullptr);
+  EXPECT_EQ(query->status(), 400);
+}
+
+// Reconnects at random points while a publisher runs, resuming each time from the last id
+// seen, and checks every topic's events arrive exactly once and in order.
+void ResumeAcrossRandomDisconnects(EdgeTest* test, uint16_t port,
+                                   const std::vector<std::string>& topics, int per_topic,
+                                   const std::function<void(const std::string&, int)>& publish) {
+  std::thread publisher;
+  // Joined however the test ends: an ASSERT returning early must not terminate the process.
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join{publisher};
+  publisher = std::thread([&] {
+    for (int i = 1; i <= per_topic; ++i) {
+      for (const std::string& topic : topics) publish(topic, i);
+    }
+  });
+  std::string target = "/v1/sse?";
+  for (const std::string& topic : topics) absl::StrAppend(&target, "topic=", topic, "&");
+  std::map<std::string, std::vector<std::string>> received;
+  std::mt19937 random(20261125);
+  // Positioned before every topic's first event, so nothing published before the first
+  // connection is missed.
+  Cursor start;
+  for (const std::string& topic : topics) {
+    absl::StatusOr<TopicInfo> info = test->broker().GetTopic(topic);
+    ASSERT_TRUE(info.ok()) << info.status();
+    start.Set(topic, info->epoch, 0);
+  }
+  std::string last_id = start.Encode();
+  size_t total = 0;
+  const size_t expected = topics.size() * static_cast<size_t>(per_topic);
+  int connections = 0;
+  while (total < expected) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!last_id.empty()) headers.emplace_back("Last-Event-ID", last_id);
+    absl::StatusOr<std::unique_ptr<SseClient>> sse = SseClient::Connect(port, target, headers);
+    ASSERT_TRUE(sse.ok()) << sse.status();
+    ASSERT_EQ((*sse)->status(), 200);
+    ++connections;
+    const int take = std::uniform_int_distribution<int>(1, 25)(random);
+    for (int i = 0; i < take && total < expected; ++i) {
+      std::optional<SseEvent> event = (*sse)->Next(kWait);
+      ASSERT_TRUE(event.has_value()) << "stalled after " << total << " events";
+      const size_t dash = event->data.rfind('-');
+      received[event->data.substr(0, dash)].push_back(event->data);
+      last_id = event->id;
+      ++total;
+    }
+  }
+  EXPECT_GT(connections, 1);
+  for (const std::string& topic : topics) {
+    std::vector<std::string> want;
+    for (int i = 1; i <= per_topic; ++i) want.push_back(absl::StrCat(topic, "-", i));
+    EXPECT_EQ(received[topic], want) << topic;
+  }
+}
+
+TEST_F(EdgeTest, SseResumesOneTopicExactlyOnceAcrossRandomDisconnects) {
+  Start();
+  Create("solo");
+  ResumeAcrossRandomDisconnects(this, port_, {"solo"}, 300, [&](const std::string& t, int i) {
+    Publish(t, absl::StrCat(t, "-", i));
+  });
+}
+
+TEST_F(EdgeTest, SseResumesSeveralTopicsExactlyOnceAcrossRandomDisconnects) {
+  Start();
+  Create("ta");
+  Create("tb");
+  Create("tc");
+  ResumeAcrossRandomDisconnects(this, port_, {"ta", "tb", "tc"}, 150,
+                                [&](const std::string& t, int i) {
+                                  Publish(t, absl::StrCat(t, "-", i));
+                                });
+}
+
+TEST_F(EdgeTest, SseTellsOfAGapPastRetention) {
+  Start();
+  ASSERT_TRUE(broker_->CreateTopic({.name = "short", .retention = {.max_events = 3}}).ok());
+  const std::string first = Publish("short", "short-1");
+  for (int i = 2; i <= 8; ++i) Publish("short", absl::StrCat("short-", i));
+  std::unique_ptr<SseClient> sse = Sse("/v1/sse?topic=short", {{"Last-Event-ID", first}});
+  ASSERT_NE(sse, nullptr);
+  std::optional<SseEvent> gap = sse->Next(kWait);
+  ASSERT_TRUE(gap.has_value());
+  EXPECT_EQ(gap->type, "herald.gap");
+  for (int i = 6; i <= 8; ++i) {
+    std::optional<SseEvent> event = sse->Next(kWait);
+    ASSERT_TRUE(event.has_value());
+    EXPECT_EQ(event->data, absl::StrCat("short-", i));
+  }
+}
+
+TEST_F(EdgeTest, SseResetNoticeOnAMultiTopicStreamCarriesEveryTopicsPosition) {
+  Start();
+  Create("ra");
+  Create("rb");
+  std::unique_ptr<SseClient> first = Sse("/v1/sse?topic=ra&topic=rb");
+  ASSERT_NE(first, nullptr);
+  Publish("ra", "ra-1");
+  Publish("rb", "rb-1");
+  std::optional<SseEvent> a = first->Next(kWait);
+  std::optional<SseEvent> b = first->Next(kWait);
+  ASSERT_TRUE(a && b);
+  first.reset();
+  ASSERT_TRUE(broker_->DeleteTopic("ra").ok());
+  Create("ra");
+  Publish("ra", "ra-new-1");
+
+  std::unique_ptr<SseClient> resumed =
+      Sse("/v1/sse?topic=ra&topic=rb", {{"Last-Event-ID", b->id}});
+  ASSERT_NE(resumed, nullptr);
+  std::optional<SseEvent> reset = resumed->Next(kWait);
+  ASSERT_TRUE(reset.has_value());
+  EXPECT_EQ(reset->type, "herald.reset");
+  std::optional<SseEvent> fresh = resumed->Next(kWait);
+  ASSERT_TRUE(fresh.has_value());
+  EXPECT_EQ(fresh->data, "ra-new-1");
+  resumed.reset();
+  // Published while no one listens: resuming from the notice's id must replay it, which it
+  // does only if that id holds rb's position too.
+  Publish("rb", "rb-2");
+
+  // Resuming from the notice's id replays the new history of ra, then what rb missed.
+  std::unique_ptr<SseClient> again =
+      Sse("/v1/sse?topic=ra&topic=rb", {{"Last-Event-ID", reset->id}});
+  ASSERT_NE(again, nullptr);
+  std::optional<SseEvent> replayed = again->Next(kWait);
+  ASSERT_TRUE(replayed.has_value());
+  EXPECT_EQ(replayed->data, "ra-new-1");
+  std::optional<SseEvent> next = again->Next(kWait);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->data, "rb-2");
+}
+
+TEST_F(EdgeTest, SseSendsAHeartbeatAfterSilence) {
+  Start([&](BrokerOptions& o) {
+    o.clock = &fake_clock_;
+    o.edge.heartbeat_interval = absl::Seconds(15);
+  });
+  Create("quiet");
+  std::unique_ptr<SseClient> sse = Sse("/v1/sse?topic=quiet");
+  ASSERT_NE(sse, nullptr);
+  sse->Next(absl::Milliseconds(100));
+  const size_t before = sse->comments().size();
+  fake_clock_.Advance(absl::Seconds(16));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        sse->Next(absl::Milliseconds(10));
+        return sse->comments().size() > before && sse->comments().back() == " hb";
+      },
+      kWait));
+}
+
+TEST_F(EdgeTest, NeverReadingSubscriberDoesNotDelayAnotherOf20Megabytes) {
+  Start([](BrokerOptions& o) { o.edge.outbound_queue_bytes = 512 << 10; });
+  Create("firehose");
+  absl::StatusOr<std::unique_ptr<SseClient>> slow =
+      SseClient::Connect(port_, "/v1/sse?topic=firehose", {}, /*receive_buffer_bytes=*/4096);
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  std::unique_ptr<SseClient> fast = Sse("/v1/sse?topic=firehose");
+  ASSERT_NE(fast, nullptr);
+  constexpr int kEvents = 640;  // 640 × 32 KiB = 20 MiB
+  std::thread publisher([&] {
+    for (int i = 0; i < kEvents; ++i) {
+      Publish("firehose", absl::StrCat(i, ":", std::string(32 << 10, 'x')));
+    }
+  });
+  for (int i = 0; i < kEvents; ++i) {
+    std::optional<SseEvent> event = fast->Next(kWait);
+    ASSERT_TRUE(event.has_value()) << "fast subscriber stalled at event " << i;
+    ASSERT_TRUE(absl::StartsWith(event->data, absl::StrCat(i, ":"))) << i;
+  }
+  publisher.join();
+  EXPECT_TRUE(WaitFor(
+      [&] { return absl::StrContains(Metrics(), "{reason=\"slow_subscriber\"} 1"); }, kWait));
+}
+
+TEST_F(EdgeTest, SseDrainSendsRetryThenCloses) {
+  Start();
+  Create("d");
+  std::unique_ptr<SseClient> sse = Sse("/v1/sse?topic=d");
+  ASSERT_NE(sse, nullptr);
+  sse->Next(absl::Milliseconds(50));
+  std::thread drain([&] { broker_->DrainEdge(); });
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        sse->Next(absl::Milliseconds(10));
+        return sse->closed();
+      },
+      kWait));
+  drain.join();
+  EXPECT_TRUE(sse->retry().has_value());
+}
+
+TEST_F(EdgeTest, WsSubscribesReceivesInOrderAndResumesFromACursor) {
+  Start();
+  Create("ws.a");
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  EXPECT_EQ(ws->subprotocol(), "herald.v1.json");
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"ws.a"})").ok());
+  boost::json::object subscribed = NextOp(*ws);
+  EXPECT_EQ(Field(subscribed, "op"), "subscribed");
+  EXPECT_FALSE(Field(subscribed, "cursor").empty());
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 5; ++i) Publish("ws.a", absl::StrCat("e", i), "kind");
+  for (int i = 1; i <= 5; ++i) {
+    boost::json::object event = NextOp(*ws);
+    EXPECT_EQ(Field(event, "op"), "event");
+    EXPECT_EQ(Field(event, "topic"), "ws.a");
+    EXPECT_EQ(Field(event, "data"), absl::StrCat("e", i));
+    EXPECT_EQ(Field(event, "event"), "kind");
+    ids.push_back(Field(event, "id"));
+  }
+  ws->Close();
+
+  std::unique_ptr<WsClient> again = Ws();
+  ASSERT_NE(again, nullptr);
+  ASSERT_TRUE(again->Send(absl::StrCat(R"({"op":"subscribe","topic":"ws.a","from":")", ids[1],
+                                       R"("})"))
+                  .ok());
+  EXPECT_EQ(Field(NextOp(*again), "op"), "subscribed");
+  for (int i = 3; i <= 5; ++i) {
+    boost::json::object event = NextOp(*again);
+    EXPECT_EQ(Field(event, "data"), absl::StrCat("e", i));
+    EXPECT_EQ(Field(event, "id"), ids[i - 1]);
+  }
+  Publish("ws.a", "e6");
+  EXPECT_EQ(Field(NextOp(*again), "data"), "e6");
+}
+
+TEST_F(EdgeTest, WsAnswersEveryBadOpWithAnErrorFrameAndStaysOpen) {
+  Start();
+  Create("ws.b");
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  const std::pair<std::string, std::string> cases[] = {
+      {"{not json", "bad_request"},
+      {R"({"op":"dance","topic":"ws.b"})", "unknown_op"},
+      {R"({"op":"subscribe","topic":"ws.missing"})", "not_found"},
+      {R"({"op":"subscribe","topic":"bad name"})", "bad_request"},
+      {R"({"op":"subscribe","topic":"ws.b","from":"garbage"})", "bad_cursor"},
+      {R"({"op":"unsubscribe","topic":"ws.b"})", "not_subscribed"},
+      {R"({"op":"publish","topic":"ws.b","data":"x"})", "permission_denied"},
+  };
+  for (const auto& [op, code] : cases) {
+    ASSERT_TRUE(ws->Send(op).ok());
+    boost::json::object error = NextOp(*ws);
+    EXPECT_EQ(Field(error, "op"), "error") << op;
+    EXPECT_EQ(Field(error, "code"), code) << op;
+    EXPECT_FALSE(Field(error, "message").empty()) << op;
+  }
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"ws.b"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"ws.b"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "code"), "already_subscribed");
+}
+
+TEST_F(EdgeTest, WsPublishesWhereTheTopicAllowsBrowsers) {
+  Start();
+  Create("ws.open", /*browser_publish=*/true);
+  std::unique_ptr<WsClient> ws = Ws({.deflate = true});
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"ws.open"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+  ASSERT_TRUE(ws->Send(R"({"op":"publish","topic":"ws.open","data":"hé","event":"chat"})").ok());
+  boost::json::object event = NextOp(*ws);
+  EXPECT_EQ(Field(event, "op"), "event");
+  EXPECT_EQ(Field(event, "data"), "hé");
+  EXPECT_EQ(Field(event, "event"), "chat");
+}
+
+TEST_F(EdgeTest, WsClosesOversizeMessagesWith1009AndInvalidUtf8With1007) {
+  Start([](BrokerOptions& o) { o.edge.max_ws_message_bytes = 1024; });
+  std::unique_ptr<WsClient> big = Ws();
+  ASSERT_NE(big, nullptr);
+  ASSERT_TRUE(big->Send(std::string(2000, 'x')).ok());
+  WsMessage closed = big->Read(kWait);
+  EXPECT_NE(closed.kind, WsMessage::Kind::kTimeout);
+  EXPECT_EQ(closed.close_code, 1009);
+
+  std::unique_ptr<WsClient> bad = Ws();
+  ASSERT_NE(bad, nullptr);
+  ASSERT_TRUE(bad->Send("{\"op\":\"\xed\xa0\x80\"}").ok());
+  closed = bad->Read(kWait);
+  EXPECT_NE(closed.kind, WsMessage::Kind::kTimeout);
+  EXPECT_EQ(closed.close_code, 1007);
+}
+
+TEST_F(EdgeTest, WsDrainClosesWith1012) {
+  Start();
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  std::thread drain([&] { broker_->DrainEdge(); });
+  WsMessage closed = ws->Read(kWait);
+  drain.join();
+  EXPECT_EQ(closed.kind, WsMessage::Kind::kClosed) << closed.text;
+  EXPECT_EQ(closed.close_code, 1012);
+}
+
+TEST_F(EdgeTest, WsSlowConsumerIsClosedWith1008) {
+  Start([](BrokerOptions& o) { o.edge.outbound_queue_bytes = 64 << 10; });
+  Create("ws.flood");
+  std::unique_ptr<WsClient> ws = Ws({.receive_buffer_bytes = 4096});
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"ws.flood"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+  constexpr int kEvents = 300;
+  for (int i = 0; i < kEvents; ++i) Publish("ws.flood", std::string(16 << 10, 'y'));
+  int events = 0;
+  WsMessage message;
+  while ((message = ws->Read(kWait)).kind == WsMessage::Kind::kText) ++events;
+  EXPECT_EQ(message.kind, WsMessage::Kind::kClosed);
+  EXPECT_EQ(message.close_code, 1008);
+  EXPECT_LT(events, kEvents);
+}
+
+TEST_F(EdgeTest, WsClosesAClientPastTheMessageRateWith1008) {
+  // The fake clock never moves, so the sweep never opens a new one-second window.
+  Start([&](BrokerOptions& o) {
+    o.clock = &fake_clock_;
+    o.edge.max_ws_messages_per_second = 5;
+  });
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(ws->Send(R"({"op":"unsubscribe","topic":"x"})").ok());
+    EXPECT_EQ(Field(NextOp(*ws), "code"), "not_subscribed");
+  }
+  ASSERT_TRUE(ws->Send(R"({"op":"unsubscribe","topic":"x"})").ok());
+  WsMessage closed = ws->Read(kWait);
+  EXPECT_NE(closed.kind, WsMessage::Kind::kTimeout);
+  EXPECT_EQ(closed.close_code, 1008);
+}
+
+TEST_F(EdgeTest, WsClosesAClientThatLeavesTwoPingsUnanswered) {
+  Start([&](BrokerOptions& o) {
+    o.clock = &fake_clock_;
+    o.edge.ws_ping_interval = absl::Seconds(30);
+  });
+  // Beast answers pings only while a read is pending: this client never reads.
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        fake_clock_.Advance(absl::Seconds(31));
+        return absl::StrContains(Metrics(), "{reason=\"ping_timeout\"} 1");
+      },
+      kWait));
+  WsMessage after = ws->Read(kWait);
+  EXPECT_NE(after.kind, WsMessage::Kind::kText);
+  EXPECT_NE(after.kind, WsMessage::Kind::kTimeout);
+}
+
+TEST_F(EdgeTest, WsAnsweringPongsStaysOpen) {
+  Start([&](BrokerOptions& o) {
+    o.clock = &fake_clock_;
+    o.edge.ws_ping_interval = absl::Seconds(30);
+  });
+  Create("alive");
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"alive"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+  // Each read lets Beast answer the pings sent meanwhile.
+  for (int i = 0; i < 5; ++i) {
+    fake_clock_.Advance(absl::Seconds(31));
+    Publish("alive", absl::StrCat("beat-", i));
+    EXPECT_EQ(Field(NextOp(*ws), "data"), absl::StrCat("beat-", i));
+  }
+  EXPECT_THAT(Metrics(), HasSubstr("{reason=\"ping_timeout\"} 0"));
+}
+
+TEST_F(EdgeTest, ServesTheStaticDirectoryAndCorsForSse) {
+  const std::string root = ::testing::TempDir() + "/edge_static";
+  std::filesystem::create_directories(root);
+  std::ofstream(root + "/index.html") << "<h1>herald</h1>";
+  Start([&](BrokerOptions& o) {
+    o.edge.static_dir = root;
+    o.edge.allowed_origins = {"https://app.example"};
+  });
+  Create("cors");
+  std::unique_ptr<SseClient> page = Sse("/");
+  ASSERT_NE(page, nullptr);
+  EXPECT_EQ(page->status(), 200);
+  EXPECT_THAT(page->ReadToEnd(kWait), HasSubstr("<h1>herald</h1>"));
+
+  std::unique_ptr<SseClient> sse =
+      Sse("/v1/sse?topic=cors", {{"Origin", "https://app.example"}});
+  ASSERT_NE(sse, nullptr);
+  EXPECT_EQ(sse->status(), 200);
+  EXPECT_THAT(sse->head(), HasSubstr("Access-Control-Allow-Origin: https://app.example"));
+  EXPECT_THAT(sse->head(), HasSubstr("Access-Control-Allow-Credentials: true"));
+  std::unique_ptr<SseClient> other =
+      Sse("/v1/sse?topic=cors", {{"Origin", "https://other.example"}});
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->status(), 403);
+}
+
+TEST_F(EdgeTest, WsRefusesOriginsOffTheAllowList) {
+  Start([](BrokerOptions& o) { o.edge.allowed_origins = {"https://app.example"}; });
+  EXPECT_FALSE(WsClient::Connect(port_, {.origin = "https://evil.example"}).ok());
+  EXPECT_TRUE(WsClient::Connect(port_, {.origin = "https://app.example"}).ok());
+}
+
+TEST_F(EdgeTest, ConnectionsPastTheLimitGet503) {
+  Start([](BrokerOptions& o) { o.edge.max_connections = 1; });
+  std::unique_ptr<WsClient> first = Ws();
+  ASSERT_NE(first, nullptr);
+  std::unique_ptr<SseClient> second = Sse("/healthz");
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->status(), 503);
+  EXPECT_THAT(second->ReadToEnd(kWait), HasSubstr("connection limit"));
+}
+
+}  // namespace
+}  // namespace herald

@@ -1,0 +1,628 @@
+// herald_loadgen: fan-out load against Herald or a peer server (nchan), measured by the same
+// client. Opens N SSE or WebSocket subscribers, publishes sequenced events stamped with their
+// CLOCK_MONOTONIC send time, and accounts every delivery per connection: lost and duplicated
+// events are counted, and publish→deliver latency is measured for each delivery.
+//
+//   herald_loadgen --transport=sse --connections=1000 --grpc=127.0.0.1:50051 --topic=load
+//       --sse_url='http://127.0.0.1:8080/v1/sse?topic=load' --server_pid=$(pidof heraldd)
+//   herald_loadgen --transport=sse --connections=1000 --topic=load
+//       --publish_url='http://127.0.0.1:18090/pub?id=load'
+//       --sse_url='http://127.0.0.1:18090/sub/load' --server_pid=...
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "api/herald/v1/publish.grpc.pb.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/read.hpp"
+#include "boost/asio/read_until.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/streambuf.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/asio/write.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/websocket.hpp"
+#include "grpcpp/grpcpp.h"
+#include "tests/load/latency_histogram.h"
+#include "tests/load/sse_stream_parser.h"
+
+ABSL_FLAG(std::string, transport, "sse", "subscriber transport: sse or ws");
+ABSL_FLAG(std::string, sse_url, "http://127.0.0.1:8080/v1/sse?topic=load",
+          "SSE subscribe URL (http://host:port/path)");
+ABSL_FLAG(std::string, ws_url, "ws://127.0.0.1:8080/v1/ws", "Herald WebSocket URL");
+ABSL_FLAG(std::string, topic, "load", "topic to publish to and (WS) subscribe to");
+ABSL_FLAG(std::string, grpc, "127.0.0.1:50051", "Herald gRPC address (publisher)");
+ABSL_FLAG(std::string, token, "", "bearer token for Herald's gRPC API");
+ABSL_FLAG(std::string, publish_url, "",
+          "publish by HTTP POST to this URL instead of gRPC (for a peer such as nchan)");
+ABSL_FLAG(int, connections, 1000, "subscriber connections");
+ABSL_FLAG(int, connect_concurrency, 256, "handshakes in flight at once");
+ABSL_FLAG(double, rate, 0, "events per second; 0 publishes as fast as acks allow");
+ABSL_FLAG(int, window, 64, "unacknowledged publishes in flight");
+ABSL_FLAG(int, payload, 64, "bytes per event");
+ABSL_FLAG(double, warmup, 2, "seconds of publishing before measuring");
+ABSL_FLAG(double, duration, 10, "seconds measured");
+ABSL_FLAG(double, drain, 3, "seconds to wait for deliveries after publishing stops");
+ABSL_FLAG(bool, idle, false, "publish nothing: measure server memory per idle connection");
+ABSL_FLAG(int, server_pid, 0, "server process for CPU and RSS figures (0: none)");
+ABSL_FLAG(std::string, label, "", "name of this run in the summary");
+ABSL_FLAG(std::string, json, "", "also write the results as JSON to this file");
+
+namespace herald::load {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+uint64_t MonotonicNanos() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct Url {
+  std::string host;
+  std::string port;
+  std::string target;
+};
+
+std::optional<Url> ParseUrl(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::nullopt;
+  url.remove_prefix(scheme + 3);
+  const size_t slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  Url out;
+  out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+  const size_t colon = authority.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  out.host = std::string(authority.substr(0, colon));
+  out.port = std::string(authority.substr(colon + 1));
+  return out;
+}
+
+// The payload: "<seq> <send ns> " padded to the configured size.
+std::string MakePayload(uint64_t seq, size_t size) {
+  std::string data = std::to_string(seq) + " " + std::to_string(MonotonicNanos()) + " ";
+  if (data.size() < size) data.append(size - data.size(), 'x');
+  return data;
+}
+
+bool ParsePayload(std::string_view data, uint64_t& seq, uint64_t& sent) {
+  const char* p = data.data();
+  const char* end = p + data.size();
+  auto r = std::from_chars(p, end, seq);
+  if (r.ec != std::errc() || r.ptr == end) return false;
+  r = std::from_chars(r.ptr + 1, end, sent);
+  return r.ec == std::errc();
+}
+
+// The measured window, in CLOCK_MONOTONIC nanoseconds; shared by all threads.
+struct Window {
+  std::atomic<uint64_t> begin{~uint64_t{0}};
+  std::atomic<uint64_t> end{~uint64_t{0}};
+  bool Contains(uint64_t t) const { return t >= begin.load() && t < end.load(); }
+};
+
+// Per-connection sequence accounting (single-threaded: the subscribers' io_context).
+struct Accounting {
+  uint64_t last_seq = 0;
+  uint64_t received = 0;
+  uint64_t duplicates = 0;
+  uint64_t gaps = 0;
+  uint64_t reconnects = 0;
+  std::string last_id;
+  bool connected = false;
+};
+
+struct Totals {
+  LatencyHistogram latency;
+  uint64_t measured_deliveries = 0;
+  int connected = 0;
+  int failed_connects = 0;
+  std::string first_error;
+};
+
+class Subscribers {
+ public:
+  Subscribers(asio::io_context& io, const Window& window) : io_(io), window_(window) {
+    accounting_.resize(absl::GetFlag(FLAGS_connections));
+  }
+
+  void Start() {
+    asio::co_spawn(io_, Launch(), asio::detached);
+  }
+
+  Totals& totals() { return totals_; }
+  const std::vector<Accounting>& accounting() const { return accounting_; }
+
+ private:
+  asio::awaitable<void> Launch() {
+    const int limit = absl::GetFlag(FLAGS_connect_concurrency);
+    asio::steady_timer timer(io_);
+    for (size_t i = 0; i < accounting_.size(); ++i) {
+      while (handshakes_ >= limit) {
+        timer.expires_after(std::chrono::milliseconds(1));
+        co_await timer.async_wait(kUseTuple);
+      }
+      ++handshakes_;
+      if (absl::GetFlag(FLAGS_transport) == "ws") {
+        asio::co_spawn(io_, RunWs(i), asio::detached);
+      } else {
+        asio::co_spawn(io_, RunSse(i), asio::detached);
+      }
+    }
+  }
+
+  void Deliver(Accounting& a, std::string_view data, std::string_view id) {
+    uint64_t seq = 0;
+    uint64_t sent = 0;
+    if (!ParsePayload(data, seq, sent)) return;
+    const uint64_t now = MonotonicNanos();
+    ++a.received;
+    if (!id.empty()) a.last_id.assign(id);
+    if (seq <= a.last_seq) {
+      ++a.duplicates;
+      return;
+    }
+    if (seq > a.last_seq + 1) a.gaps += seq - a.last_seq - 1;
+    a.last_seq = seq;
+    if (window_.Contains(now)) {
+      totals_.latency.Record(now - sent);
+      ++totals_.measured_deliveries;
+    }
+  }
+
+  void HandshakeDone(Accounting& a, bool ok, const std::string& error) {
+    if (!a.connected) {
+      --handshakes_;
+      if (ok) {
+        ++totals_.connected;
+      } else {
+        ++totals_.failed_connects;
+        if (totals_.first_error.empty()) totals_.first_error = error;
+      }
+    }
+    a.connected = a.connected || ok;
+  }
+
+  // One SSE subscriber; reconnects with Last-Event-ID when the server closes the stream.
+  asio::awaitable<void> RunSse(size_t index) {
+    Accounting& a = accounting_[index];
+    const std::optional<Url> url = ParseUrl(absl::GetFlag(FLAGS_sse_url));
+    if (!url) {
+      HandshakeDone(a, false, "bad --sse_url");
+      co_return;
+    }
+    tcp::resolver resolver(io_);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto [rerr, endpoints] = co_await resolver.async_resolve(url->host, url->port, kUseTuple);
+      tcp::socket socket(io_);
+      auto [cerr, ep] = co_await asio::async_connect(socket, endpoints, kUseTuple);
+      if (cerr) {
+        HandshakeDone(a, false, "connect: " + cerr.message());
+        if (a.connected) continue;
+        co_return;
+      }
+      socket.set_option(tcp::no_delay(true));
+      std::string request = "GET " + url->target + " HTTP/1.1\r\nHost: " + url->host + ":" +
+                            url->port + "\r\nAccept: text/event-stream\r\n";
+      if (!a.last_id.empty()) request += "Last-Event-ID: " + a.last_id + "\r\n";
+      request += "\r\n";
+      auto [werr, wn] = co_await asio::async_write(socket, asio::buffer(request), kUseTuple);
+      if (werr) continue;
+      SseStreamParser parser([&](const SseEvent& e) { Deliver(a, e.data, e.id); });
+      std::vector<char> buffer(16 * 1024);
+      while (true) {
+        auto [err, n] = co_await socket.async_read_some(asio::buffer(buffer), kUseTuple);
+        if (err) break;
+        const bool ok = parser.Feed(std::string_view(buffer.data(), n));
+        if (parser.headers_done() || !ok) HandshakeDone(a, ok, parser.error());
+        if (!ok) break;
+      }
+      if (!a.connected || stopping_) co_return;
+      ++a.reconnects;
+    }
+  }
+
+  // One WebSocket subscriber (herald.v1.json); resubscribes from its last id after a close.
+  asio::awaitable<void> RunWs(size_t index) {
+    Accounting& a = accounting_[index];
+    const std::optional<Url> url = ParseUrl(absl::GetFlag(FLAGS_ws_url));
+    if (!url) {
+      HandshakeDone(a, false, "bad --ws_url");
+      co_return;
+    }
+    const std::string topic = absl::GetFlag(FLAGS_topic);
+    tcp::resolver resolver(io_);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto [rerr, endpoints] = co_await resolver.async_resolve(url->host, url->port, kUseTuple);
+      beast::websocket::stream<tcp::socket> ws(io_);
+      auto [cerr, ep] = co_await asio::async_connect(ws.next_layer(), endpoints, kUseTuple);
+      if (cerr) {
+        HandshakeDone(a, false, "connect: " + cerr.message());
+        if (a.connected) continue;
+        co_return;
+      }
+      ws.next_layer().set_option(tcp::no_delay(true));
+      ws.set_option(beast::websocket::stream_base::decorator(
+          [](beast::websocket::request_type& req) {
+            req.set(beast::http::field::sec_websocket_protocol, "herald.v1.json");
+          }));
+      auto [herr] = co_await ws.async_handshake(url->host + ":" + url->port, url->target,
+                                                kUseTuple);
+      if (herr) {
+        HandshakeDone(a, false, "ws handshake: " + herr.message());
+        if (a.connected) continue;
+        co_return;
+      }
+      std::string subscribe = R"({"op":"subscribe","topic":")" + topic + "\"";
+      if (!a.last_id.empty()) subscribe += R"(,"from":")" + a.last_id + "\"";
+      subscribe += "}";
+      ws.text(true);
+      auto [serr, sn] = co_await ws.async_write(asio::buffer(subscribe), kUseTuple);
+      if (serr) continue;
+      beast::flat_buffer buffer;
+      while (true) {
+        auto [err, n] = co_await ws.async_read(buffer, kUseTuple);
+        if (err) break;
+        const std::string_view frame(static_cast<const char*>(buffer.data().data()),
+                                     buffer.size());
+        if (frame.find(R"("op":"subscribed")") != std::string_view::npos) {
+          HandshakeDone(a, true, "");
+        } else if (frame.find(R"("op":"error")") != std::string_view::npos) {
+          HandshakeDone(a, false, std::string(frame));
+        } else {
+          Deliver(a, JsonField(frame, "data"), JsonField(frame, "id"));
+        }
+        buffer.consume(buffer.size());
+      }
+      if (!a.connected || stopping_) co_return;
+      ++a.reconnects;
+    }
+  }
+
+  // The raw value of a JSON string field whose value has no escapes (ours never do).
+  static std::string_view JsonField(std::string_view json, std::string_view name) {
+    const std::string key = "\"" + std::string(name) + "\":\"";
+    const size_t at = json.find(key);
+    if (at == std::string_view::npos) return {};
+    const size_t start = at + key.size();
+    const size_t end = json.find('"', start);
+    return end == std::string_view::npos ? std::string_view() : json.substr(start, end - start);
+  }
+
+ public:
+  bool stopping_ = false;
+
+ private:
+  asio::io_context& io_;
+  const Window& window_;
+  std::vector<Accounting> accounting_;
+  int handshakes_ = 0;
+  Totals totals_;
+};
+
+// Publishes seq 1, 2, ... at --rate (or as fast as acks allow) within --window unacked.
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  // Runs until `stop` is set; returns the last sequence number acknowledged.
+  virtual uint64_t Run(const std::atomic<bool>& stop) = 0;
+  const std::string& error() const { return error_; }
+
+ protected:
+  // Sleeps until event `seq` is due under --rate.
+  static void Pace(uint64_t seq, uint64_t start_ns) {
+    const double rate = absl::GetFlag(FLAGS_rate);
+    if (rate <= 0) return;
+    const auto due = start_ns + static_cast<uint64_t>(static_cast<double>(seq - 1) * 1e9 / rate);
+    const uint64_t now = MonotonicNanos();
+    if (due > now) std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
+  }
+  std::string error_;
+};
+
+class GrpcPublisher final : public Publisher {
+ public:
+  uint64_t Run(const std::atomic<bool>& stop) override {
+    auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_grpc), grpc::InsecureChannelCredentials());
+    auto stub = herald::v1::PublishService::NewStub(channel);
+    grpc::ClientContext context;
+    const std::string token = absl::GetFlag(FLAGS_token);
+    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    auto stream = stub->PublishStream(&context);
+    const int window = absl::GetFlag(FLAGS_window);
+    const size_t payload = static_cast<size_t>(absl::GetFlag(FLAGS_payload));
+    std::mutex mu;
+    std::condition_variable cv;
+    uint64_t acked = 0;
+    bool reader_done = false;
+    std::thread reader([&] {
+      herald::v1::PublishResponse response;
+      while (stream->Read(&response)) {
+        std::lock_guard lock(mu);
+        ++acked;
+        cv.notify_all();
+      }
+      std::lock_guard lock(mu);
+      reader_done = true;
+      cv.notify_all();
+    });
+    const uint64_t start = MonotonicNanos();
+    herald::v1::PublishRequest request;
+    request.set_topic(absl::GetFlag(FLAGS_topic));
+    uint64_t sent = 0;
+    while (!stop) {
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return sent - acked < static_cast<uint64_t>(window) || reader_done; });
+        if (reader_done) break;
+      }
+      Pace(sent + 1, start);
+      request.set_data(MakePayload(sent + 1, payload));
+      if (!stream->Write(request)) break;
+      ++sent;
+    }
+    stream->WritesDone();
+    {
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return acked == sent || reader_done; });
+    }
+    grpc::Status status = stream->Finish();
+    reader.join();
+    if (!status.ok()) error_ = status.error_message();
+    return acked;
+  }
+};
+
+// HTTP/1.1 POST publisher for a peer server: one keep-alive connection with up to --window
+// pipelined requests, so the server receives (and orders) events exactly as numbered.
+class HttpPublisher final : public Publisher {
+ public:
+  uint64_t Run(const std::atomic<bool>& stop) override {
+    const std::optional<Url> url = ParseUrl(absl::GetFlag(FLAGS_publish_url));
+    if (!url) {
+      error_ = "bad --publish_url";
+      return 0;
+    }
+    const size_t payload = static_cast<size_t>(absl::GetFlag(FLAGS_payload));
+    const uint64_t window = static_cast<uint64_t>(absl::GetFlag(FLAGS_window));
+    asio::io_context io;
+    tcp::socket socket(io);
+    boost::system::error_code ec;
+    asio::connect(socket, tcp::resolver(io).resolve(url->host, url->port), ec);
+    if (ec) {
+      error_ = "publish connection: " + ec.message();
+      return 0;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::streambuf response;
+    const uint64_t start = MonotonicNanos();
+    uint64_t sent = 0;
+    uint64_t acked = 0;
+    while (!ec && (!stop || acked < sent)) {
+      std::string requests;
+      while (!stop && sent - acked < window && requests.size() < 64 * 1024) {
+        Pace(sent + 1, start);
+        const std::string body = MakePayload(++sent, payload);
+        requests += "POST " + url->target + " HTTP/1.1\r\nHost: " + url->host +
+                    "\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\nAccept: text/json\r\n\r\n" + body;
+        if (absl::GetFlag(FLAGS_rate) > 0) break;
+      }
+      if (!requests.empty()) asio::write(socket, asio::buffer(requests), ec);
+      if (ec || acked == sent) continue;
+      const size_t head = asio::read_until(socket, response, "\r\n\r\n", ec);
+      if (ec) break;
+      const std::string headers(asio::buffers_begin(response.data()),
+                                asio::buffers_begin(response.data()) + head);
+      response.consume(head);
+      size_t length = 0;
+      if (const size_t at = headers.find("Content-Length: "); at != std::string::npos) {
+        length = std::stoul(headers.substr(at + 16));
+      }
+      if (response.size() < length) {
+        asio::read(socket, response, asio::transfer_exactly(length - response.size()), ec);
+      }
+      response.consume(length);
+      if (headers.size() < 10 || headers[9] != '2') {
+        error_ = headers.substr(0, headers.find('\r'));
+        break;
+      }
+      ++acked;
+    }
+    if (ec && error_.empty()) error_ = "publish connection: " + ec.message();
+    return acked;
+  }
+};
+
+struct ProcessSample {
+  double cpu_seconds = 0;
+  uint64_t rss_bytes = 0;
+};
+
+std::optional<ProcessSample> SampleProcess(int pid) {
+  if (pid <= 0) return std::nullopt;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t close = content.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(content.substr(close + 2));
+  std::string field;
+  ProcessSample sample;
+  uint64_t utime = 0;
+  uint64_t stime = 0;
+  uint64_t rss_pages = 0;
+  // Fields after the command: state(3) ... utime(14) stime(15) ... rss(24).
+  for (int i = 3; i <= 24 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+    if (i == 24) rss_pages = std::stoull(field);
+  }
+  sample.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  sample.rss_bytes = rss_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return sample;
+}
+
+void RaiseFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+int Main() {
+  RaiseFileLimit();
+  const int connections = absl::GetFlag(FLAGS_connections);
+  const int pid = absl::GetFlag(FLAGS_server_pid);
+  const std::optional<ProcessSample> baseline = SampleProcess(pid);
+
+  Window window;
+  asio::io_context io(1);
+  Subscribers subscribers(io, window);
+  subscribers.Start();
+  auto run_until = [&](auto predicate, double seconds) {
+    const uint64_t deadline = MonotonicNanos() + static_cast<uint64_t>(seconds * 1e9);
+    while (!predicate() && MonotonicNanos() < deadline) io.run_for(std::chrono::milliseconds(10));
+  };
+  Totals& totals = subscribers.totals();
+  run_until([&] { return totals.connected + totals.failed_connects >= connections; }, 120);
+  if (totals.connected < connections) {
+    std::fprintf(stderr, "loadgen: %d of %d subscribers connected (%d failed: %s)\n",
+                 totals.connected, connections, totals.failed_connects,
+                 totals.first_error.c_str());
+    if (totals.connected == 0) return 1;
+  }
+
+  uint64_t published = 0;
+  std::string publish_error;
+  std::optional<ProcessSample> before;
+  std::optional<ProcessSample> after;
+  const double measured = absl::GetFlag(FLAGS_duration);
+  if (absl::GetFlag(FLAGS_idle)) {
+    run_until([] { return false; }, 2);
+    after = SampleProcess(pid);
+  } else {
+    std::atomic<bool> stop{false};
+    std::unique_ptr<Publisher> publisher;
+    if (absl::GetFlag(FLAGS_publish_url).empty()) {
+      publisher = std::make_unique<GrpcPublisher>();
+    } else {
+      publisher = std::make_unique<HttpPublisher>();
+    }
+    std::thread publishing([&] {
+      published = publisher->Run(stop);
+      publish_error = publisher->error();
+    });
+    const uint64_t start = MonotonicNanos();
+    window.begin = start + static_cast<uint64_t>(absl::GetFlag(FLAGS_warmup) * 1e9);
+    window.end = window.begin + static_cast<uint64_t>(measured * 1e9);
+    run_until([&] { return MonotonicNanos() >= window.begin.load(); }, 1e9);
+    before = SampleProcess(pid);
+    run_until([&] { return MonotonicNanos() >= window.end.load(); }, 1e9);
+    after = SampleProcess(pid);
+    stop = true;
+    // Keep reading while the publisher finishes and the last deliveries arrive.
+    std::atomic<bool> joined{false};
+    std::thread joiner([&] {
+      publishing.join();
+      joined = true;
+    });
+    run_until([&] { return joined.load(); }, 60);
+    joiner.join();
+    run_until([&] {
+      for (const Accounting& a : subscribers.accounting()) {
+        if (a.connected && a.last_seq < published) return false;
+      }
+      return true;
+    }, absl::GetFlag(FLAGS_drain));
+  }
+  subscribers.stopping_ = true;
+
+  uint64_t lost = 0, duplicates = 0, reconnects = 0, delivered = 0;
+  for (const Accounting& a : subscribers.accounting()) {
+    if (!a.connected) continue;
+    // Every subscriber connected before the first publish, so it is owed 1..published.
+    lost += a.gaps + (published > a.last_seq ? published - a.last_seq : 0);
+    duplicates += a.duplicates;
+    reconnects += a.reconnects;
+    delivered += a.received;
+  }
+  const double rate = static_cast<double>(totals.measured_deliveries) / measured;
+  const LatencyHistogram& h = totals.latency;
+  const double cpu = before && after ? 100.0 * (after->cpu_seconds - before->cpu_seconds) / measured
+                                     : -1;
+  const double rss_mib = after ? static_cast<double>(after->rss_bytes) / (1 << 20) : -1;
+  const double rss_per_conn =
+      after && baseline && totals.connected > 0
+          ? (static_cast<double>(after->rss_bytes) - static_cast<double>(baseline->rss_bytes)) /
+                totals.connected
+          : -1;
+  char line[1024];
+  std::snprintf(line, sizeof line,
+                "loadgen %s transport=%s conns=%d published=%llu delivered=%llu "
+                "delivered_per_s=%.0f lost=%llu dup=%llu reconnects=%llu p50_us=%.1f "
+                "p99_us=%.1f p999_us=%.1f max_us=%.1f server_cpu_pct=%.1f server_rss_mib=%.1f "
+                "rss_per_conn_bytes=%.0f%s%s",
+                absl::GetFlag(FLAGS_label).c_str(), absl::GetFlag(FLAGS_transport).c_str(),
+                totals.connected, static_cast<unsigned long long>(published),
+                static_cast<unsigned long long>(delivered), rate,
+                static_cast<unsigned long long>(lost), static_cast<unsigned long long>(duplicates),
+                static_cast<unsigned long long>(reconnects), h.Percentile(0.5) / 1e3,
+                h.Percentile(0.99) / 1e3, h.Percentile(0.999) / 1e3, h.max() / 1e3, cpu, rss_mib,
+                rss_per_conn, publish_error.empty() ? "" : " publish_error=",
+                publish_error.c_str());
+  std::printf("%s\n", line);
+  if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
+    std::ofstream out(path);
+    out << "{\"label\":\"" << absl::GetFlag(FLAGS_label) << "\",\"transport\":\""
+        << absl::GetFlag(FLAGS_transport) << "\",\"connections\":" << totals.connected
+        << ",\"published\":" << published << ",\"delivered\":" << delivered
+        << ",\"delivered_per_s\":" << rate << ",\"lost\":" << lost
+        << ",\"duplicates\":" << duplicates << ",\"reconnects\":" << reconnects
+        << ",\"p50_us\":" << h.Percentile(0.5) / 1e3 << ",\"p99_us\":" << h.Percentile(0.99) / 1e3
+        << ",\"p999_us\":" << h.Percentile(0.999) / 1e3 << ",\"max_us\":" << h.max() / 1e3
+        << ",\"server_cpu_pct\":" << cpu << ",\"server_rss_mib\":" << rss_mib
+        << ",\"rss_per_conn_bytes\":" << rss_per_conn << "}\n";
+  }
+  io.stop();
+  std::fflush(stdout);
+  // Thousands of sockets and coroutines would unwind one by one; the OS closes them at once.
+  _exit(0);
+}
+
+}  // namespace
+}  // namespace herald::load
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("herald_loadgen: fan-out load and latency against Herald or a peer");
+  absl::ParseCommandLine(argc, argv);
+  return herald::load::Main();
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Runs the fan-out scenarios against heraldd and nchan in the same run, the server pinned to
+# CPU 0 and the load tool to CPU 1, and prints the median of each scenario's repetitions.
+#   tests/load/run_scenarios.sh [REPETITIONS]      (default 3; results in $OUT, default /tmp)
+# Scenarios (64-byte payloads): A 1,000 SSE subscribers, publisher as fast as acked;
+# B 10,000 SSE subscribers at 20 events/s; B1k 1,000 subscribers at 20 events/s;
+# C 10,000 idle SSE connections (server RSS per connection); A and B over WebSocket;
+# A with two shards on both CPUs (the load tool then shares a CPU).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+reps="${1:-3}"
+out="${OUT:-/tmp}/herald-load-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
+tools/setup.sh --load
+bazel build -c opt //broker/heraldd //admin:heraldctl //tests/load:herald_loadgen >/dev/null 2>&1 ||
+  bazel build -c opt //broker/heraldd //admin:heraldctl //tests/load:herald_loadgen
+ulimit -n "$(ulimit -Hn)"
+
+heraldd=bazel-bin/broker/heraldd/heraldd
+heraldctl=bazel-bin/admin/heraldctl
+loadgen=bazel-bin/tests/load/herald_loadgen
+http_port=18080
+grpc_port=18051
+nchan_port=18090
+server_pid=""
+
+start_herald() {
+  local cpus="$1" shards="$2"
+  taskset -c "$cpus" "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" \
+    --shards="$shards" >"$out/heraldd.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  "$heraldctl" --server="127.0.0.1:$grpc_port" topics create load --max-events 1000000 >/dev/null
+}
+
+stop_herald() {
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+}
+
+# run NAME SERVER TRANSPORT CONNECTIONS RATE [extra loadgen flags...]
+run() {
+  local name="$1" server="$2" transport="$3" conns="$4" rate="$5"
+  shift 5
+  local flags=(--label="$name-$server" --transport="$transport" --connections="$conns"
+    --rate="$rate" --payload=64 --warmup=2 --duration=10 --drain=5 --topic=load
+    --server_pid="$server_pid" "$@")
+  if [[ "$server" == nchan ]]; then
+    flags+=(--publish_url="http://127.0.0.1:$nchan_port/pub?id=load"
+      --sse_url="http://127.0.0.1:$nchan_port/sub/load")
+  else
+    flags+=(--grpc="127.0.0.1:$grpc_port" --sse_url="http://127.0.0.1:$http_port/v1/sse?topic=load"
+      --ws_url="ws://127.0.0.1:$http_port/v1/ws")
+  fi
+  taskset -c "${LOADGEN_CPUS:-1}" "$loadgen" "${flags[@]}" --json="$out/$name-$server-$rep.json" |
+    tee -a "$out/summary.txt"
+}
+
+for rep in $(seq "$reps"); do
+  for scenario in "A sse 1000 0" "B sse 10000 20" "B1k sse 1000 20" "C sse 10000 0 --idle"; do
+    read -r name transport conns rate extra <<<"$scenario"
+    server_pid=$(tests/load/nchan.sh start "$nchan_port" 0)
+    run "$name" nchan "$transport" "$conns" "$rate" ${extra:-}
+    tests/load/nchan.sh stop
+    start_herald 0 1
+    run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
+    stop_herald
+  done
+  for scenario in "A-ws ws 1000 0" "B-ws ws 10000 20"; do
+    read -r name transport conns rate <<<"$scenario"
+    start_herald 0 1
+    run "$name" herald "$transport" "$conns" "$rate"
+    stop_herald
+  done
+  start_herald 0,1 2
+  LOADGEN_CPUS=0,1 run "A-2shards" herald sse 1000 0
+  stop_herald
+done
+
+# Median per scenario and server of the figures that matter.
+python3 - "$out" <<'PY'
+import json, pathlib, statistics, sys, collections
+runs = collections.defaultdict(list)
+for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
+    r = json.loads(path.read_text())
+    runs[r["label"]].append(r)
+print(f"{'run':<18}{'n':>3}{'deliv/s':>12}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
+      f"{'lost':>7}{'dup':>6}{'cpu %':>7}{'rss/conn B':>12}")
+for label, rs in sorted(runs.items()):
+    med = lambda k: statistics.median(r[k] for r in rs)
+    print(f"{label:<18}{len(rs):>3}{med('delivered_per_s'):>12.0f}{med('p50_us'):>10.0f}"
+          f"{med('p99_us'):>10.0f}{med('p999_us'):>10.0f}{sum(r['lost'] for r in rs):>7}"
+          f"{sum(r['duplicates'] for r in rs):>6}{med('server_cpu_pct'):>7.0f}"
+          f"{med('rss_per_conn_bytes'):>12.0f}")
+PY
+echo "raw results: $out"
