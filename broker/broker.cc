@@ -45,6 +45,7 @@ class CallbackSubscription final : public SubscriptionHandle, public fanout::Del
         HERALD_RETURN_IF_ERROR(
             subscription_->Add(topic, from.empty() ? nullptr : from.Find(topic)));
       }
+      subscription_->Pump();
       return absl::OkStatus();
     });
   }

@@ -186,6 +186,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, publi
         return;
       }
     }
+    subscription_->Pump();
     // Initial metadata tells the client it is subscribed, so events it publishes next are
     // delivered. A replay write already carried it; sending it twice is an error.
     bool send_metadata = false;

@@ -99,8 +99,6 @@ class OpenConnection {
   EdgeMetrics& metrics_;
 };
 
-enum class Handoff { kNone, kSse, kWs };
-
 void CloseGracefully(tcp::socket& socket) {
   boost::system::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -193,6 +191,28 @@ asio::awaitable<void> EdgeServer::Accept() {
 
 asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket socket) {
   OpenConnection open(metrics_);
+  std::optional<StreamRequest> stream = co_await ServeHttp(sweep, socket);
+  if (!stream) {
+    CloseGracefully(socket);
+    co_return;
+  }
+  SessionContext context{.options = options_,
+                         .engine = engine_,
+                         .shard = sweep.shard(),
+                         .sweep = sweep,
+                         .metrics = metrics_};
+  switch (stream->kind) {
+    case StreamRequest::Kind::kSse:
+      co_await sse::RunSseSession(context, std::move(socket), std::move(stream->request));
+      break;
+    case StreamRequest::Kind::kWs:
+      co_await ws::RunWsSession(context, std::move(socket), std::move(stream->request));
+      break;
+  }
+}
+
+asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
+    ConnectionSweep& sweep, tcp::socket& socket) {
   if (static_cast<size_t>(metrics_.connections_open.load()) > options_.max_connections) {
     metrics_.refused_connection_limit.fetch_add(1, std::memory_order_relaxed);
     Response response = TextResponse(
@@ -201,87 +221,59 @@ asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket sock
                      ") reached on this node; retry later or connect to another node"));
     response.set(http::field::retry_after, "1");
     co_await http::async_write(socket, response, kAwait);
-    CloseGracefully(socket);
-    co_return;
+    co_return std::nullopt;
   }
   beast::flat_buffer buffer;
-  Handoff handoff = Handoff::kNone;
-  std::optional<Request> upgrade;
-  {
-    HttpConnection connection(socket, metrics_);
-    SweepRegistration registration(sweep, &connection);
-    bool first = true;
-    while (!connection.draining() && !stopped_.load(std::memory_order_relaxed)) {
-      const absl::Time now = clock_.Now();
-      connection.AwaitRequest(
-          now + (first ? options_.handshake_timeout : options_.idle_timeout), first);
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
-      parser.body_limit(kMaxRequestBody);
-      auto [ec, n] = co_await http::async_read(socket, buffer, parser, kAwait);
-      connection.RequestArrived();
-      if (ec) {
-        std::optional<Response> refusal;
-        if (ec == http::error::header_limit) {
-          metrics_.refused_header_limit.fetch_add(1, std::memory_order_relaxed);
-          refusal = TextResponse(11, false, http::status::request_header_fields_too_large,
-                                 absl::StrCat("request head larger than ",
-                                              options_.max_header_bytes, " bytes"));
-        } else if (ec == http::error::body_limit) {
-          metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
-          refusal = TextResponse(11, false, http::status::payload_too_large,
-                                 "request body too large");
-        } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
-                   ec != http::error::end_of_stream && ec != http::error::partial_message) {
-          metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
-          refusal = TextResponse(11, false, http::status::bad_request,
-                                 absl::StrCat("malformed HTTP request: ", ec.message()));
-        } else if (!connection.timed_out() && !IsExpectedClose(ec) &&
-                   ec != http::error::partial_message) {
-          metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
-        }
-        if (refusal) co_await http::async_write(socket, *refusal, kAwait);
-        break;
+  HttpConnection connection(socket, metrics_);
+  SweepRegistration registration(sweep, &connection);
+  bool first = true;
+  while (!connection.draining() && !stopped_.load(std::memory_order_relaxed)) {
+    const absl::Time now = clock_.Now();
+    connection.AwaitRequest(
+        now + (first ? options_.handshake_timeout : options_.idle_timeout), first);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    parser.body_limit(kMaxRequestBody);
+    auto [ec, n] = co_await http::async_read(socket, buffer, parser, kAwait);
+    connection.RequestArrived();
+    if (ec) {
+      std::optional<Response> refusal;
+      if (ec == http::error::header_limit) {
+        metrics_.refused_header_limit.fetch_add(1, std::memory_order_relaxed);
+        refusal = TextResponse(11, false, http::status::request_header_fields_too_large,
+                               absl::StrCat("request head larger than ",
+                                            options_.max_header_bytes, " bytes"));
+      } else if (ec == http::error::body_limit) {
+        metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+        refusal = TextResponse(11, false, http::status::payload_too_large,
+                               "request body too large");
+      } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+                 ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+        refusal = TextResponse(11, false, http::status::bad_request,
+                               absl::StrCat("malformed HTTP request: ", ec.message()));
+      } else if (!connection.timed_out() && !IsExpectedClose(ec) &&
+                 ec != http::error::partial_message) {
+        metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
       }
-      first = false;
-      Request request = parser.release();
-      const RequestTarget target = ParseTarget(request.target());
-      if (target.path == "/v1/ws" && beast::websocket::is_upgrade(request)) {
-        handoff = Handoff::kWs;
-        upgrade = std::move(request);
-        break;
-      }
-      if (target.path == "/v1/sse" && request.method() == http::verb::get) {
-        handoff = Handoff::kSse;
-        upgrade = std::move(request);
-        break;
-      }
-      Response response = Respond(request, target.path);
-      const bool keep_alive = response.keep_alive();
-      auto [write_ec, written] = co_await http::async_write(socket, response, kAwait);
-      if (write_ec || !keep_alive) break;
+      if (refusal) co_await http::async_write(socket, *refusal, kAwait);
+      break;
     }
+    first = false;
+    Request request = parser.release();
+    const RequestTarget target = ParseTarget(request.target());
+    if (target.path == "/v1/ws" && beast::websocket::is_upgrade(request)) {
+      co_return StreamRequest{StreamRequest::Kind::kWs, std::move(request)};
+    }
+    if (target.path == "/v1/sse" && request.method() == http::verb::get) {
+      co_return StreamRequest{StreamRequest::Kind::kSse, std::move(request)};
+    }
+    Response response = Respond(request, target.path);
+    const bool keep_alive = response.keep_alive();
+    auto [write_ec, written] = co_await http::async_write(socket, response, kAwait);
+    if (write_ec || !keep_alive) break;
   }
-  // A session outlives this frame's locals; what the request head needed is not kept
-  // for the life of an idle stream.
-  buffer.clear();
-  buffer.shrink_to_fit();
-  SessionContext context{.options = options_,
-                         .engine = engine_,
-                         .shard = sweep.shard(),
-                         .sweep = sweep,
-                         .metrics = metrics_};
-  switch (handoff) {
-    case Handoff::kSse:
-      co_await sse::RunSseSession(context, std::move(socket), *std::move(upgrade));
-      break;
-    case Handoff::kWs:
-      co_await ws::RunWsSession(context, std::move(socket), *std::move(upgrade));
-      break;
-    case Handoff::kNone:
-      CloseGracefully(socket);
-      break;
-  }
+  co_return std::nullopt;
 }
 
 Response EdgeServer::Respond(const Request& request, const std::string& path) {

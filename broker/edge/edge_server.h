@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,18 @@ class EdgeServer {
   void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
   boost::asio::awaitable<void> Accept();
   boost::asio::awaitable<void> Serve(ConnectionSweep& sweep, boost::asio::ip::tcp::socket socket);
+  // A request the HTTP phase hands on to a session.
+  struct StreamRequest {
+    enum class Kind { kSse, kWs };
+    Kind kind;
+    Request request;
+  };
+  // The HTTP phase: refuses the connection past the limit, answers plain requests, and ends
+  // with the first request for a stream, or nullopt when the connection is done. A coroutine
+  // of its own so that its parser and read buffer end with it instead of living in the
+  // frame of every idle stream.
+  boost::asio::awaitable<std::optional<StreamRequest>> ServeHttp(
+      ConnectionSweep& sweep, boost::asio::ip::tcp::socket& socket);
   // The answer to a request that is not a stream: health, metrics, static files, errors.
   Response Respond(const Request& request, const std::string& path);
 

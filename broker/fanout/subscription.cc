@@ -61,20 +61,23 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
     return absl::OkStatus();
   }
   if (from->epoch != info.epoch) {
-    Restart(state, info.epoch, info.first_offset,
-            absl::StrCat("cursor is from another history of topic '", topic,
-                         "' (recreated or its store was wiped); restarting from its oldest "
-                         "retained event"));
+    state.next = info.first_offset;
+    state.pending_notice = Notice{
+        Notice::Kind::kReset, topic,
+        absl::StrCat("cursor is from another history of topic '", topic,
+                     "' (recreated or its store was wiped); restarting from its oldest "
+                     "retained event")};
   } else if (from->offset > info.last_offset) {
-    Restart(state, info.epoch, info.first_offset,
-            absl::StrCat("cursor is ahead of topic '", topic, "' (offset ", from->offset,
-                         ", newest ", info.last_offset, "); restarting from its oldest "
-                         "retained event"));
+    state.next = info.first_offset;
+    state.pending_notice = Notice{
+        Notice::Kind::kReset, topic,
+        absl::StrCat("cursor is ahead of topic '", topic, "' (offset ", from->offset,
+                     ", newest ", info.last_offset,
+                     "); restarting from its oldest retained event")};
   } else {
     state.next = from->offset + 1;
     state.live = state.next == info.last_offset + 1;
   }
-  if (!state.live) PumpTopic(state);
   return absl::OkStatus();
 }
 
@@ -128,6 +131,11 @@ void Subscription::Pump() {
 }
 
 bool Subscription::PumpTopic(TopicState& state) {
+  if (state.pending_notice) {
+    Notice notice = *std::move(state.pending_notice);
+    state.pending_notice.reset();
+    Notify(state, notice.kind, state.next, std::move(notice.message));
+  }
   while (!state.live && !overflowed_) {
     if (!delivery_.HasRoom()) return false;
     absl::StatusOr<ReadResult> read = engine_.ReadAfter(state.name, state.next - 1, kReplayBatch);

@@ -10,12 +10,14 @@
 //   class MySession : public Delivery { ... };
 //   Subscription sub(shard, engine, session, CursorMode::kCombined);
 //   HERALD_RETURN_IF_ERROR(sub.Add("orders", cursor.Find("orders")));
+//   sub.Pump();                       // once every topic has joined
 //   ...after each completed write: if (sub.replaying()) sub.Pump();
 #ifndef HERALD_BROKER_FANOUT_SUBSCRIPTION_H_
 #define HERALD_BROKER_FANOUT_SUBSCRIPTION_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,15 +85,18 @@ class Subscription {
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
 
-  // Follows `topic` from `from` (nullptr: from the next event published) and replays what is
-  // owed while the delivery has room. NotFound for an unknown topic; InvalidArgument past
+  // Follows `topic` from `from` (nullptr: from the next event published). Delivers nothing:
+  // call Pump() once every topic of the subscription has joined, so that every id and notice
+  // carries the position of every topic (an id missing a topic would resume it from "now",
+  // losing its history). NotFound for an unknown topic; InvalidArgument past
   // Cursor::kMaxEntries topics or when two topics' hashes collide; AlreadyExists when the
   // topic is followed already.
   absl::Status Add(const std::string& topic, const CursorEntry* from);
   // Stops following `topic`; NotFound when it was not followed.
   absl::Status Remove(std::string_view topic);
 
-  // Continues replay while the delivery has room. Call after the delivery drained.
+  // Delivers the notices owed since Add() and replays while the delivery has room. Call
+  // after adding topics and whenever the delivery has drained.
   void Pump();
   // True while some topic still has history to replay.
   bool replaying() const;
@@ -110,6 +115,8 @@ class Subscription {
     // The next offset owed to the subscriber.
     uint64_t next = 1;
     bool live = false;
+    // A notice found by Add(), delivered by the first Pump().
+    std::optional<Notice> pending_notice;
   };
 
   TopicState* Find(std::string_view topic);

@@ -81,6 +81,7 @@ class SubscriptionTest : public testing::Test {
         absl::Status status = subscription_->Add(topic, from.empty() ? nullptr : cursor.Find(topic));
         if (!status.ok()) return status;
       }
+      subscription_->Pump();
       return absl::OkStatus();
     });
   }
@@ -211,6 +212,25 @@ TEST_F(SubscriptionTest, CombinedCursorResumesEveryTopicOfTheStream) {
   ASSERT_TRUE(Subscribe({"a", "b"}, last_id).ok());
   Settle();
   EXPECT_EQ(Items(), (std::vector<std::string>{"a:a2", "b:b2"}));
+}
+
+TEST_F(SubscriptionTest, NoticesRaisedWhileJoiningCarryEveryTopicsPosition) {
+  CreateTopic("a");
+  CreateTopic("b");
+  Publish("b", "b1");
+  Publish("b", "b2");
+  Cursor from;
+  from.Set("a", engine_.GetTopic("a")->epoch + 1, 3);  // another history of "a"
+  from.Set("b", engine_.GetTopic("b")->epoch, 0);
+  ASSERT_TRUE(Subscribe({"a", "b"}, from.Encode()).ok());
+  Settle();
+  EXPECT_EQ(Items(), (std::vector<std::string>{"herald.reset:a", "b:b1", "b:b2"}));
+  // Resuming from the notice's id must still owe b its whole history.
+  const std::string notice_id = OnShard([this] { return delivery_.ids.front(); });
+  absl::StatusOr<Cursor> parsed = Cursor::Parse(notice_id);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_NE(parsed->Find("b"), nullptr);
+  EXPECT_EQ(parsed->Find("b")->offset, 0u);
 }
 
 TEST_F(SubscriptionTest, PerTopicModeUsesTheEventsOwnSharedCursor) {

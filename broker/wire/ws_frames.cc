@@ -38,7 +38,7 @@ std::string EncodeWsSubscribed(std::string_view topic, std::string_view cursor) 
 }
 
 std::string EncodeWsError(std::string_view code, std::string_view message,
-                          std::string_view topic) {
+                          std::string_view topic, std::string_view id) {
   std::string out = R"({"op":"error","code":)";
   AppendJsonString(out, code);
   out += R"(,"message":)";
@@ -46,6 +46,10 @@ std::string EncodeWsError(std::string_view code, std::string_view message,
   if (!topic.empty()) {
     out += R"(,"topic":)";
     AppendJsonString(out, topic);
+  }
+  if (!id.empty()) {
+    out += R"(,"id":)";
+    AppendJsonString(out, id);
   }
   out.push_back('}');
   return out;

@@ -14,9 +14,10 @@ namespace herald::wire {
 std::string EncodeWsEvent(std::string_view topic, std::string_view id, std::string_view type,
                           std::string_view data);
 std::string EncodeWsSubscribed(std::string_view topic, std::string_view cursor);
-// `topic` may be empty when the error concerns no topic.
+// `topic` may be empty when the error concerns no topic. `id`, set for the herald.gap and
+// herald.reset notices, is the cursor to resume from after the notice.
 std::string EncodeWsError(std::string_view code, std::string_view message,
-                          std::string_view topic = {});
+                          std::string_view topic = {}, std::string_view id = {});
 
 }  // namespace herald::wire
 

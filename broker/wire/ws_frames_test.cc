@@ -30,6 +30,8 @@ TEST(EncodeWsControlFramesTest, SubscribedAndError) {
   EXPECT_EQ(EncodeWsError("not_found", "topic 't' not found", "t"),
             R"({"op":"error","code":"not_found","message":"topic 't' not found","topic":"t"})");
   EXPECT_EQ(EncodeWsError("bad_json", "x"), R"({"op":"error","code":"bad_json","message":"x"})");
+  EXPECT_EQ(EncodeWsError("herald.reset", "m", "t", "c9"),
+            R"({"op":"error","code":"herald.reset","message":"m","topic":"t","id":"c9"})");
 }
 
 }  // namespace

@@ -102,7 +102,8 @@
           break;
         case 'error':
           if (message.code === 'herald.reset' || message.code === 'herald.gap') {
-            if (entry && message.cursor) entry.cursor = message.cursor;
+            // The notice's id resumes after it (in the topic's current history).
+            if (entry && message.id) entry.cursor = message.id;
             this.onNotice(message);
           } else if (entry && (message.code === 'not_found' || message.code === 'unavailable')) {
             // The topic is missing or the node draining, as during a server restart: keep

@@ -4,7 +4,7 @@
 Starts bazel-bin/tests/integration/probe_server, opens N idle connections of each kind
 (each subscribed to one topic), and prints the growth of the server's resident set size
 divided by N. Run from the workspace root after
-`bazel build -c opt //tests/integration:probe_server`.
+`bazel build //tests/integration:probe_server` (or set PROBE_SERVER to another build of it).
 """
 import base64
 import os
@@ -47,7 +47,8 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 2 * n + 100)), hard))
     http_port, control_port = free_port(), free_port()
     server = subprocess.Popen(
-        ["bazel-bin/tests/integration/probe_server", f"--http_port={http_port}",
+        [os.environ.get("PROBE_SERVER", "bazel-bin/tests/integration/probe_server"),
+         f"--http_port={http_port}",
          f"--control_port={control_port}", "--shards=2"],
         stderr=subprocess.DEVNULL, preexec_fn=lambda: resource.setrlimit(
             resource.RLIMIT_NOFILE, (min(hard, 4 * n + 100), hard)))

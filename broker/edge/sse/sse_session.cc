@@ -65,10 +65,6 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
     single_topic_ = request.topics.size() == 1;
     subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine,
                                                            *this, fanout::CursorMode::kCombined);
-    // Every topic joins before any replays: an event's id is the combined cursor, and one
-    // replayed while later topics are not yet in it would resume them from "now", losing
-    // their history. Add() replays only while the delivery has room, so hold the room.
-    adding_ = true;
     for (const std::string& topic : request.topics) {
       if (absl::Status added = subscription_->Add(topic, request.from.Find(topic));
           !added.ok()) {
@@ -77,13 +73,7 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
         co_return;
       }
     }
-    adding_ = false;
-    // Notices raised while joining carry the cursor of every topic, as events do.
-    for (const fanout::Notice& notice : held_notices_) {
-      QueueNotice(notice, subscription_->cursor().Encode());
-    }
-    held_notices_.clear();
-    // Replays what the cursor is owed into the queue, up to its bound.
+    // Every topic has joined: notices and replayed events carry all their positions.
     subscription_->Pump();
     SweepRegistration registration(context_.sweep, this);
     context_.metrics.sse_sessions_open.fetch_add(1, std::memory_order_relaxed);
@@ -109,7 +99,7 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
 
   // fanout::Delivery
 
-  bool HasRoom() const override { return !adding_ && queue_.has_room(); }
+  bool HasRoom() const override { return queue_.has_room(); }
 
   void Deliver(const std::shared_ptr<const fanout::EncodedEvent>& event,
                const std::string& id) override {
@@ -126,11 +116,6 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
   }
 
   void DeliverNotice(const fanout::Notice& notice, const std::string& id) override {
-    if (adding_) {
-      // `id` lacks the topics not joined yet; see Run().
-      held_notices_.push_back(notice);
-      return;
-    }
     QueueNotice(notice, id);
   }
 
@@ -226,9 +211,6 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
   std::unique_ptr<fanout::Subscription> subscription_;
   absl::Time last_write_;
   bool single_topic_ = true;
-  // While the request's topics join the subscription (see Run()).
-  bool adding_ = false;
-  std::vector<fanout::Notice> held_notices_;
   bool write_in_flight_ = false;
   bool draining_ = false;
   bool closing_ = false;
@@ -281,6 +263,8 @@ asio::awaitable<void> RunSseSession(SessionContext& context, tcp::socket socket,
                                     Request request) {
   SseSession session(context, std::move(socket));
   absl::StatusOr<SseRequest> parsed = ParseSseRequest(context.options, request);
+  // Nothing more is read from the request: its headers are not kept for the stream's life.
+  request = Request();
   if (!parsed.ok()) {
     context.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
     co_await session.WriteError(parsed.status());

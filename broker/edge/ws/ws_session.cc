@@ -60,7 +60,9 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
         subscription_(std::make_unique<fanout::Subscription>(
             context.shard, context.engine, *this, fanout::CursorMode::kPerTopic)) {}
 
-  asio::awaitable<void> Run(const Request& request) {
+  // The opening handshake; false when it failed (Beast has answered it). Takes the request
+  // by value so that its headers end with the handshake rather than live with the stream.
+  asio::awaitable<bool> Accept(Request request) {
     const bool offered = OffersSubprotocol(request[http::field::sec_websocket_protocol]);
     ws_.set_option(websocket::stream_base::decorator([offered](websocket::response_type& res) {
       res.set(http::field::server, "herald");
@@ -74,14 +76,18 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     ws_.control_callback([this](websocket::frame_type kind, std::string_view) {
       if (kind == websocket::frame_type::pong) missed_pongs_ = 0;
     });
-    SweepRegistration registration(context_.sweep, this);
     auto [ec] = co_await ws_.async_accept(request, kAwait);
     if (ec) {
       // Beast has answered the bad handshake (400, 426) already.
       context_.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
-      co_return;
+      co_return false;
     }
     handshake_done_ = true;
+    co_return true;
+  }
+
+  // Streams until the session ends; after a successful Accept().
+  asio::awaitable<void> Run() {
     ws_.text(true);
     if (draining_) CloseForDrain();
     context_.metrics.ws_sessions_open.fetch_add(1, std::memory_order_relaxed);
@@ -104,8 +110,8 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     Wake();
   }
 
-  void DeliverNotice(const fanout::Notice& notice, const std::string&) override {
-    SendError(fanout::NoticeName(notice.kind), notice.message, notice.topic);
+  void DeliverNotice(const fanout::Notice& notice, const std::string& id) override {
+    SendError(fanout::NoticeName(notice.kind), notice.message, notice.topic, id);
   }
 
   void Overflow() override {
@@ -166,8 +172,9 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     Wake();
   }
 
-  void SendError(std::string_view code, std::string_view message, std::string_view topic = {}) {
-    queue_.PushOwned(wire::EncodeWsError(code, message, topic));
+  void SendError(std::string_view code, std::string_view message, std::string_view topic = {},
+                 std::string_view id = {}) {
+    queue_.PushOwned(wire::EncodeWsError(code, message, topic, id));
     context_.metrics.ws_error_frames.fetch_add(1, std::memory_order_relaxed);
     Wake();
   }
@@ -254,6 +261,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       return;
     }
     topics_.push_back(op.topic);
+    subscription_->Pump();
   }
 
   void Publish(const ClientOp& op) {
@@ -303,8 +311,9 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
         SendError("bad_request", "binary messages are not part of herald.v1.json; send text");
       }
       buffer.consume(buffer.size());
-      // An idle connection keeps no large buffer from one big message.
-      if (buffer.capacity() > 4096) buffer.shrink_to_fit();
+      // An idle connection keeps no read buffer (Beast reserves at least 1.5 KiB per read);
+      // a client sends few messages, so one allocation per message is the cheaper side.
+      buffer.shrink_to_fit();
     }
   }
 
@@ -404,7 +413,8 @@ asio::awaitable<void> RunWsSession(SessionContext& context, tcp::socket socket,
     co_return;
   }
   WsSession session(context, std::move(socket));
-  co_await session.Run(request);
+  SweepRegistration registration(context.sweep, &session);
+  if (co_await session.Accept(std::move(request))) co_await session.Run();
 }
 
 }  // namespace herald::edge::ws

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The team's protocol probes (shared/probes: ws_probe.py, sse_probe.py) against a live
+# heraldd, creating and publishing with heraldctl. Last line: "probes_e2e: N passed, M failed".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+probes="${PROBES:-$root/../shared/probes}"
+if [[ ! -f "$probes/ws_probe.py" || ! -f "$probes/sse_probe.py" ]]; then
+  echo "probes_e2e: 0 passed, 1 failed (no probes in $probes; set PROBES)"
+  exit 1
+fi
+if ! bazel build //broker/heraldd //admin:heraldctl >/dev/null 2>&1; then
+  echo "probes_e2e: 0 passed, 1 failed (bazel build of heraldd/heraldctl failed)"
+  exit 1
+fi
+log="$(mktemp)"
+PROBES="$probes" tests/integration/run_probes.sh --heraldctl 2>&1 | tee "$log"
+passed=0
+failed=0
+while read -r p f; do
+  passed=$((passed + p))
+  failed=$((failed + f))
+done < <(sed -nE 's/^(ws|sse)_probe: ([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$log")
+# Both probes must have reported: a probe that crashed prints no totals.
+if (($(grep -cE '^(ws|sse)_probe: [0-9]+ passed' "$log") != 2)); then failed=$((failed + 1)); fi
+rm -f "$log"
+echo "probes_e2e: $passed passed, $failed failed"
+((failed == 0))
