@@ -4,9 +4,32 @@
 
 namespace herald::fanout {
 
+OutboundQueue::OutboundQueue(size_t max_bytes, QueueGauge* gauge)
+    : max_bytes_(max_bytes), gauge_(gauge) {
+  if (gauge_) gauge_->AddQueues(1);
+}
+
+OutboundQueue::~OutboundQueue() {
+  if (gauge_) {
+    gauge_->AddBytes(-reported_);
+    gauge_->AddQueues(-1);
+  }
+}
+
+void OutboundQueue::Report() {
+  if (gauge_ == nullptr) return;
+  const int64_t share = std::min<int64_t>(
+      static_cast<int64_t>(pending_bytes_ + in_flight_bytes_), QueueGauge::kCapPerQueue);
+  if (share != reported_) {
+    gauge_->AddBytes(share - reported_);
+    reported_ = share;
+  }
+}
+
 void OutboundQueue::PushShared(std::shared_ptr<const void> owner, std::string_view bytes) {
   pending_bytes_ += bytes.size();
   pending_.push_back({std::move(owner), {}, bytes});
+  Report();
 }
 
 void OutboundQueue::PushOwned(std::string bytes) {
@@ -14,6 +37,7 @@ void OutboundQueue::PushOwned(std::string bytes) {
   // The view is set in Prepare(): moving chunks would leave it pointing into a moved-from
   // small string.
   pending_.push_back({nullptr, std::move(bytes), {}});
+  Report();
 }
 
 const std::vector<boost::asio::const_buffer>& OutboundQueue::Prepare() {
@@ -33,6 +57,7 @@ void OutboundQueue::Consume() {
   in_flight_.clear();
   in_flight_bytes_ = 0;
   buffers_.clear();
+  Report();
 }
 
 }  // namespace herald::fanout

@@ -8,7 +8,10 @@
 #ifndef HERALD_BROKER_FANOUT_OUTBOUND_QUEUE_H_
 #define HERALD_BROKER_FANOUT_OUTBOUND_QUEUE_H_
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,10 +21,32 @@
 
 namespace herald::fanout {
 
+// How far behind a shard's sessions are, summed over their queues: the overload signal that
+// pauses publishers while fan-out cannot keep up. Each queue counts at most kCapPerQueue bytes,
+// so a few stalled clients (each headed for an overflow close) cannot pause publishing; only
+// a shard whose sessions are behind across the board does. Thread-safe.
+class QueueGauge {
+ public:
+  static constexpr int64_t kCapPerQueue = 64 * 1024;
+
+  int64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  int64_t queues() const { return queues_.load(std::memory_order_relaxed); }
+  void AddBytes(int64_t delta) { bytes_.fetch_add(delta, std::memory_order_relaxed); }
+  void AddQueues(int64_t delta) { queues_.fetch_add(delta, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> bytes_{0};
+  std::atomic<int64_t> queues_{0};
+};
+
 // Distinct objects: safe. Shared objects: unsafe; use only on the owning shard.
 class OutboundQueue {
  public:
-  explicit OutboundQueue(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // `gauge` (may be null) is the owning shard's, and must outlive the queue.
+  explicit OutboundQueue(size_t max_bytes, QueueGauge* gauge = nullptr);
+  ~OutboundQueue();
+  OutboundQueue(const OutboundQueue&) = delete;
+  OutboundQueue& operator=(const OutboundQueue&) = delete;
 
   // Queues `bytes`, which `owner` keeps alive until they are written.
   void PushShared(std::shared_ptr<const void> owner, std::string_view bytes);
@@ -47,7 +72,12 @@ class OutboundQueue {
     std::string_view bytes;
   };
 
+  // Reports this queue's share of the gauge after its size changed.
+  void Report();
+
   const size_t max_bytes_;
+  QueueGauge* const gauge_;
+  int64_t reported_ = 0;
   std::vector<Chunk> pending_;
   std::vector<Chunk> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;

@@ -51,5 +51,23 @@ TEST(OutboundQueueTest, SharedBytesStayAliveWhileInFlight) {
   EXPECT_TRUE(watch.expired());
 }
 
+TEST(OutboundQueueTest, GaugeCountsEachQueueUpToItsCap) {
+  QueueGauge gauge;
+  {
+    OutboundQueue small(1 << 20, &gauge);
+    OutboundQueue stalled(1 << 20, &gauge);
+    EXPECT_EQ(gauge.queues(), 2);
+    small.PushOwned(std::string(100, 'x'));
+    stalled.PushOwned(std::string(QueueGauge::kCapPerQueue * 4, 'x'));
+    EXPECT_EQ(gauge.bytes(), 100 + QueueGauge::kCapPerQueue);
+    small.Prepare();
+    EXPECT_EQ(gauge.bytes(), 100 + QueueGauge::kCapPerQueue);
+    small.Consume();
+    EXPECT_EQ(gauge.bytes(), QueueGauge::kCapPerQueue);
+  }
+  EXPECT_EQ(gauge.bytes(), 0);
+  EXPECT_EQ(gauge.queues(), 0);
+}
+
 }  // namespace
 }  // namespace herald::fanout

@@ -60,6 +60,10 @@ void ShardPool::Publish(std::shared_ptr<const EncodedEvent> event) {
 bool ShardPool::Overloaded() {
   for (auto& shard : shards_) {
     if (shard->backlog() > max_backlog_) return true;
+    const QueueGauge& gauge = shard->queue_gauge();
+    if (gauge.bytes() > std::max(kMinOverloadBytes, gauge.queues() * kOverloadBytesPerQueue)) {
+      return true;
+    }
   }
   return false;
 }

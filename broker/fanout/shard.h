@@ -19,6 +19,7 @@
 #include "boost/asio/io_context.hpp"
 #include "broker/core/mutex.h"
 #include "broker/fanout/encoded_event.h"
+#include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription_index.h"
 
 namespace herald::fanout {
@@ -34,6 +35,8 @@ class Shard {
   size_t id() const { return id_; }
   boost::asio::io_context& context() { return context_; }
   SubscriptionIndex& index() { return index_; }
+  // Sessions on this shard give it to their OutboundQueue.
+  QueueGauge& queue_gauge() { return queue_gauge_; }
   bool running_in_this_thread() { return context_.get_executor().running_in_this_thread(); }
 
   // Queues `event` for this shard's subscribers. Events that arrive while a dispatch pass is
@@ -53,6 +56,7 @@ class Shard {
   boost::asio::io_context context_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   SubscriptionIndex index_;
+  QueueGauge queue_gauge_;
   Mutex inbox_mu_;
   std::vector<std::shared_ptr<const EncodedEvent>> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   bool dispatch_scheduled_ ABSL_GUARDED_BY(inbox_mu_) = false;
@@ -74,11 +78,16 @@ class ShardPool {
   Shard& shard(size_t i) { return *shards_[i]; }
   // Round-robin: the shard a new connection lives on.
   Shard& Next();
-  // True while some shard has more than `max_backlog` events waiting for dispatch. Fan-out
-  // runs on the shards while publishes are stored on the callers' threads; when the shards
-  // fall behind (CPU-bound fan-out), publishers pause on this instead of growing the backlog
-  // and starving the shards of the CPU they need to catch up.
+  // True while some shard is behind on fan-out: more than `max_backlog` events wait for
+  // dispatch, or its sessions' queues hold more than kOverloadBytesPerQueue each on average
+  // (see QueueGauge). Fan-out runs on the shards while publishes are stored on the callers'
+  // threads; when the shards fall behind, publishers pause on this instead of growing the
+  // backlog and starving the shards of the CPU they need to catch up.
   bool Overloaded();
+
+  static constexpr int64_t kOverloadBytesPerQueue = 8 * 1024;
+  // Below this a shard is never overloaded by its queues: a handful of sessions is not load.
+  static constexpr int64_t kMinOverloadBytes = 1 << 20;
 
   // Hands `event` once to every shard, in call order (callers publish each topic's events
   // in offset order, so every shard sees them in that order).

@@ -42,9 +42,6 @@
 #include "boost/asio/streambuf.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
-#include "boost/beast/core/flat_buffer.hpp"
-#include "boost/beast/core/tcp_stream.hpp"
-#include "boost/beast/websocket.hpp"
 #include "grpcpp/grpcpp.h"
 #include "tests/load/latency_histogram.h"
 #include "tests/load/sse_stream_parser.h"
@@ -75,7 +72,6 @@ namespace herald::load {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -251,6 +247,9 @@ class Subscribers {
   }
 
   // One WebSocket subscriber (herald.v1.json); resubscribes from its last id after a close.
+  // Frames are read straight off the socket rather than through Beast so that the client,
+  // sharing a core budget with thousands of others, costs far less than the server it
+  // measures: server frames are unmasked, and herald's events are single unfragmented frames.
   asio::awaitable<void> RunWs(size_t index) {
     Accounting& a = accounting_[index];
     const std::optional<Url> url = ParseUrl(absl::GetFlag(FLAGS_ws_url));
@@ -262,49 +261,110 @@ class Subscribers {
     tcp::resolver resolver(io_);
     for (int attempt = 0; attempt < 100; ++attempt) {
       auto [rerr, endpoints] = co_await resolver.async_resolve(url->host, url->port, kUseTuple);
-      beast::websocket::stream<tcp::socket> ws(io_);
-      auto [cerr, ep] = co_await asio::async_connect(ws.next_layer(), endpoints, kUseTuple);
+      tcp::socket socket(io_);
+      auto [cerr, ep] = co_await asio::async_connect(socket, endpoints, kUseTuple);
       if (cerr) {
         HandshakeDone(a, false, "connect: " + cerr.message());
         if (a.connected) continue;
         co_return;
       }
-      ws.next_layer().set_option(tcp::no_delay(true));
-      ws.set_option(beast::websocket::stream_base::decorator(
-          [](beast::websocket::request_type& req) {
-            req.set(beast::http::field::sec_websocket_protocol, "herald.v1.json");
-          }));
-      auto [herr] = co_await ws.async_handshake(url->host + ":" + url->port, url->target,
-                                                kUseTuple);
-      if (herr) {
-        HandshakeDone(a, false, "ws handshake: " + herr.message());
-        if (a.connected) continue;
-        co_return;
-      }
+      socket.set_option(tcp::no_delay(true));
       std::string subscribe = R"({"op":"subscribe","topic":")" + topic + "\"";
       if (!a.last_id.empty()) subscribe += R"(,"from":")" + a.last_id + "\"";
       subscribe += "}";
-      ws.text(true);
-      auto [serr, sn] = co_await ws.async_write(asio::buffer(subscribe), kUseTuple);
-      if (serr) continue;
-      beast::flat_buffer buffer;
+      std::string request = "GET " + url->target + " HTTP/1.1\r\nHost: " + url->host + ":" +
+                            url->port +
+                            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: herald.v1.json"
+                            "\r\n\r\n" +
+                            MaskedFrame(0x1, subscribe);
+      auto [werr, wn] = co_await asio::async_write(socket, asio::buffer(request), kUseTuple);
+      if (werr) continue;
+      std::string in;
+      bool upgraded = false;
+      std::vector<char> buffer(16 * 1024);
       while (true) {
-        auto [err, n] = co_await ws.async_read(buffer, kUseTuple);
+        auto [err, n] = co_await socket.async_read_some(asio::buffer(buffer), kUseTuple);
         if (err) break;
-        const std::string_view frame(static_cast<const char*>(buffer.data().data()),
-                                     buffer.size());
-        if (frame.find(R"("op":"subscribed")") != std::string_view::npos) {
-          HandshakeDone(a, true, "");
-        } else if (frame.find(R"("op":"error")") != std::string_view::npos) {
-          HandshakeDone(a, false, std::string(frame));
-        } else {
-          Deliver(a, JsonField(frame, "data"), JsonField(frame, "id"));
+        in.append(buffer.data(), n);
+        if (!upgraded) {
+          const size_t end = in.find("\r\n\r\n");
+          if (end == std::string::npos) continue;
+          if (in.compare(0, 12, "HTTP/1.1 101") != 0) {
+            HandshakeDone(a, false, in.substr(0, in.find('\r')));
+            break;
+          }
+          upgraded = true;
+          in.erase(0, end + 4);
         }
-        buffer.consume(buffer.size());
+        size_t used = 0;
+        std::string_view payload;
+        uint8_t opcode = 0;
+        bool closed = false;
+        while (TakeFrame(std::string_view(in).substr(used), opcode, payload, used)) {
+          if (opcode == 0x1) {
+            if (payload.find(R"("op":"subscribed")") != std::string_view::npos) {
+              HandshakeDone(a, true, "");
+            } else if (payload.find(R"("op":"error")") != std::string_view::npos) {
+              HandshakeDone(a, false, std::string(payload));
+            } else {
+              Deliver(a, JsonField(payload, "data"), JsonField(payload, "id"));
+            }
+          } else if (opcode == 0x9) {
+            const std::string pong = MaskedFrame(0xA, payload);
+            co_await asio::async_write(socket, asio::buffer(pong), kUseTuple);
+          } else if (opcode == 0x8) {
+            closed = true;
+            break;
+          }
+        }
+        in.erase(0, used);
+        if (closed) break;
       }
       if (!a.connected || stopping_) co_return;
       ++a.reconnects;
     }
+  }
+
+  // Parses one complete unmasked frame at the front of `bytes`; advances `used` past it.
+  static bool TakeFrame(std::string_view bytes, uint8_t& opcode, std::string_view& payload,
+                        size_t& used) {
+    if (bytes.size() < 2) return false;
+    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+    uint64_t length = p[1] & 0x7f;
+    size_t header = 2;
+    if (length == 126) {
+      if (bytes.size() < 4) return false;
+      length = (uint64_t{p[2]} << 8) | p[3];
+      header = 4;
+    } else if (length == 127) {
+      if (bytes.size() < 10) return false;
+      length = 0;
+      for (int i = 2; i < 10; ++i) length = (length << 8) | p[i];
+      header = 10;
+    }
+    if (bytes.size() < header + length) return false;
+    opcode = p[0] & 0x0f;
+    payload = bytes.substr(header, length);
+    used += header + length;
+    return true;
+  }
+
+  // A client frame; the all-zero mask is a valid key and leaves the payload as it is.
+  static std::string MaskedFrame(uint8_t opcode, std::string_view payload) {
+    std::string frame;
+    frame.push_back(static_cast<char>(0x80 | opcode));
+    if (payload.size() < 126) {
+      frame.push_back(static_cast<char>(0x80 | payload.size()));
+    } else {
+      frame.push_back(static_cast<char>(0x80 | 126));
+      frame.push_back(static_cast<char>(payload.size() >> 8));
+      frame.push_back(static_cast<char>(payload.size() & 0xff));
+    }
+    frame.append(4, '\0');
+    frame.append(payload);
+    return frame;
   }
 
   // The raw value of a JSON string field whose value has no escapes (ours never do).

@@ -29,7 +29,7 @@ server_pid=""
 start_herald() {
   local cpus="$1" shards="$2"
   taskset -c "$cpus" "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" \
-    --shards="$shards" >"$out/heraldd.log" 2>&1 &
+    --shards="$shards" --max_connections=20000 >"$out/heraldd.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break
@@ -48,7 +48,7 @@ run() {
   local name="$1" server="$2" transport="$3" conns="$4" rate="$5"
   shift 5
   local flags=(--label="$name-$server" --transport="$transport" --connections="$conns"
-    --rate="$rate" --payload=64 --warmup=2 --duration=10 --drain=5 --topic=load
+    --rate="$rate" --payload=64 --warmup=2 --duration=10 --drain=15 --topic=load
     --server_pid="$server_pid" "$@")
   if [[ "$server" == nchan ]]; then
     flags+=(--publish_url="http://127.0.0.1:$nchan_port/pub?id=load"
