@@ -203,10 +203,10 @@ asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket sock
                          .metrics = metrics_};
   switch (stream->kind) {
     case StreamRequest::Kind::kSse:
-      co_await sse::RunSseSession(context, std::move(socket), std::move(stream->request));
+      co_await sse::RunSseSession(context, socket, stream->request);
       break;
     case StreamRequest::Kind::kWs:
-      co_await ws::RunWsSession(context, std::move(socket), std::move(stream->request));
+      co_await ws::RunWsSession(context, socket, stream->request);
       break;
   }
 }
@@ -229,8 +229,8 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
   bool first = true;
   while (!connection.draining() && !stopped_.load(std::memory_order_relaxed)) {
     const absl::Time now = clock_.Now();
-    connection.AwaitRequest(
-        now + (first ? options_.handshake_timeout : options_.idle_timeout), first);
+    connection.AwaitRequest(now + (first ? options_.handshake_timeout : options_.idle_timeout),
+                            first);
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     parser.body_limit(kMaxRequestBody);
@@ -240,13 +240,13 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
       std::optional<Response> refusal;
       if (ec == http::error::header_limit) {
         metrics_.refused_header_limit.fetch_add(1, std::memory_order_relaxed);
-        refusal = TextResponse(11, false, http::status::request_header_fields_too_large,
-                               absl::StrCat("request head larger than ",
-                                            options_.max_header_bytes, " bytes"));
+        refusal = TextResponse(
+            11, false, http::status::request_header_fields_too_large,
+            absl::StrCat("request head larger than ", options_.max_header_bytes, " bytes"));
       } else if (ec == http::error::body_limit) {
         metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
-        refusal = TextResponse(11, false, http::status::payload_too_large,
-                               "request body too large");
+        refusal =
+            TextResponse(11, false, http::status::payload_too_large, "request body too large");
       } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
                  ec != http::error::end_of_stream && ec != http::error::partial_message) {
         metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);

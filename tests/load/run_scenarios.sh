@@ -4,7 +4,7 @@
 #   tests/load/run_scenarios.sh [REPETITIONS]      (default 3; results in $OUT, default /tmp)
 # Scenarios (64-byte payloads): A 1,000 SSE subscribers, publisher as fast as acked;
 # B 10,000 SSE subscribers at 20 events/s; B1k 1,000 subscribers at 20 events/s;
-# C 10,000 idle SSE connections (server RSS per connection); A and B over WebSocket;
+# C 10,000 idle SSE connections (server RSS per connection); A, B and C over WebSocket;
 # A with two shards on both CPUs (the load tool then shares a CPU).
 set -euo pipefail
 
@@ -71,10 +71,10 @@ for rep in $(seq "$reps"); do
     run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
     stop_herald
   done
-  for scenario in "A-ws ws 1000 0" "B-ws ws 10000 20"; do
-    read -r name transport conns rate <<<"$scenario"
+  for scenario in "A-ws ws 1000 0" "B-ws ws 10000 20" "C-ws ws 10000 0 --idle"; do
+    read -r name transport conns rate extra <<<"$scenario"
     start_herald 0 1
-    run "$name" herald "$transport" "$conns" "$rate"
+    run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
     stop_herald
   done
   start_herald 0,1 2

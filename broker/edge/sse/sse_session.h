@@ -3,7 +3,7 @@
 // last_event_id query parameter.
 //
 //   // In the edge's connection coroutine, on the connection's shard:
-//   co_await sse::RunSseSession(context, std::move(socket), std::move(request));
+//   co_await sse::RunSseSession(context, socket, request);
 #ifndef HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
 #define HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
 
@@ -36,9 +36,11 @@ absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Req
 // Serves the stream until the client leaves, the node drains (a `retry:` then close) or the
 // client falls more than `options.outbound_queue_bytes` behind (closed; it resumes from its
 // last id). Answers 400/403/404 with a text body when the request cannot be served. Runs on
-// `context.shard`'s thread; never throws.
+// `context.shard`'s thread; never throws. Takes over `socket` and `request` (the request is
+// emptied once parsed): by reference, because a copy would live in the session's frame for
+// the whole stream; both must outlive the returned awaitable.
 boost::asio::awaitable<void> RunSseSession(SessionContext& context,
-                                           boost::asio::ip::tcp::socket socket, Request request);
+                                           boost::asio::ip::tcp::socket& socket, Request& request);
 
 }  // namespace herald::edge::sse
 

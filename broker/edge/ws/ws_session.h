@@ -3,7 +3,7 @@
 // publishes.
 //
 //   // In the edge's connection coroutine, on the connection's shard:
-//   co_await ws::RunWsSession(context, std::move(socket), std::move(request));
+//   co_await ws::RunWsSession(context, socket, request);
 #ifndef HERALD_BROKER_EDGE_WS_WS_SESSION_H_
 #define HERALD_BROKER_EDGE_WS_WS_SESSION_H_
 
@@ -25,9 +25,12 @@ bool OffersSubprotocol(std::string_view header);
 // base64, 403 for an Origin off the allow-list, Beast's 400/426 for the rest) and serves the
 // session until either side closes, the node drains (close 1012), pongs stop (two missed
 // pings) or the client falls more than `options.outbound_queue_bytes` behind (close 1008; it
-// resumes from its cursors). Runs on `context.shard`'s thread; never throws.
+// resumes from its cursors). Runs on `context.shard`'s thread; never throws. Takes over
+// `socket` and `request` (the request is emptied by the handshake): by reference, because a
+// copy would live in the session's frame for the whole connection; both must outlive the
+// returned awaitable.
 boost::asio::awaitable<void> RunWsSession(SessionContext& context,
-                                          boost::asio::ip::tcp::socket socket, Request request);
+                                          boost::asio::ip::tcp::socket& socket, Request& request);
 
 }  // namespace herald::edge::ws
 
