@@ -14,7 +14,7 @@ if ! bazel build //broker/heraldd //admin:heraldctl >/dev/null 2>&1; then
   exit 1
 fi
 log="$(mktemp)"
-PROBES="$probes" tests/integration/run_probes.sh --heraldctl 2>&1 | tee "$log"
+PROBES="$probes" tests/integration/run_probes.sh 2>&1 | tee "$log"
 passed=0
 failed=0
 while read -r p f; do

@@ -277,8 +277,7 @@ class Subscribers {
                             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: herald.v1.json"
-                            "\r\n\r\n" +
-                            MaskedFrame(0x1, subscribe);
+                            "\r\n\r\n";
       auto [werr, wn] = co_await asio::async_write(socket, asio::buffer(request), kUseTuple);
       if (werr) continue;
       std::string in;
@@ -297,6 +296,10 @@ class Subscribers {
           }
           upgraded = true;
           in.erase(0, end + 4);
+          // RFC 6455 4.1: no data frame before the server's handshake response.
+          const std::string frame = MaskedFrame(0x1, subscribe);
+          auto [serr, sn] = co_await asio::async_write(socket, asio::buffer(frame), kUseTuple);
+          if (serr) break;
         }
         size_t used = 0;
         std::string_view payload;
