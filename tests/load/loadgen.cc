@@ -207,6 +207,20 @@ class Subscribers {
     a.connected = a.connected || ok;
   }
 
+  // A connected socket, or nothing after reporting the failure for the connection `a`.
+  asio::awaitable<std::optional<tcp::socket>> Connect(Accounting& a, const Url& url) {
+    tcp::resolver resolver(io_);
+    auto [rerr, endpoints] = co_await resolver.async_resolve(url.host, url.port, kUseTuple);
+    tcp::socket socket(io_);
+    auto [cerr, ep] = co_await asio::async_connect(socket, endpoints, kUseTuple);
+    if (rerr || cerr) {
+      HandshakeDone(a, false, "connect: " + (rerr ? rerr : cerr).message());
+      co_return std::nullopt;
+    }
+    socket.set_option(tcp::no_delay(true));
+    co_return std::move(socket);
+  }
+
   // One SSE subscriber; reconnects with Last-Event-ID when the server closes the stream.
   asio::awaitable<void> RunSse(size_t index) {
     Accounting& a = accounting_[index];
@@ -215,17 +229,13 @@ class Subscribers {
       HandshakeDone(a, false, "bad --sse_url");
       co_return;
     }
-    tcp::resolver resolver(io_);
     for (int attempt = 0; attempt < 100; ++attempt) {
-      auto [rerr, endpoints] = co_await resolver.async_resolve(url->host, url->port, kUseTuple);
-      tcp::socket socket(io_);
-      auto [cerr, ep] = co_await asio::async_connect(socket, endpoints, kUseTuple);
-      if (cerr) {
-        HandshakeDone(a, false, "connect: " + cerr.message());
+      std::optional<tcp::socket> connected = co_await Connect(a, *url);
+      if (!connected) {
         if (a.connected) continue;
         co_return;
       }
-      socket.set_option(tcp::no_delay(true));
+      tcp::socket& socket = *connected;
       std::string request = "GET " + url->target + " HTTP/1.1\r\nHost: " + url->host + ":" +
                             url->port + "\r\nAccept: text/event-stream\r\n";
       if (!a.last_id.empty()) request += "Last-Event-ID: " + a.last_id + "\r\n";
@@ -258,17 +268,13 @@ class Subscribers {
       co_return;
     }
     const std::string topic = absl::GetFlag(FLAGS_topic);
-    tcp::resolver resolver(io_);
     for (int attempt = 0; attempt < 100; ++attempt) {
-      auto [rerr, endpoints] = co_await resolver.async_resolve(url->host, url->port, kUseTuple);
-      tcp::socket socket(io_);
-      auto [cerr, ep] = co_await asio::async_connect(socket, endpoints, kUseTuple);
-      if (cerr) {
-        HandshakeDone(a, false, "connect: " + cerr.message());
+      std::optional<tcp::socket> connected = co_await Connect(a, *url);
+      if (!connected) {
         if (a.connected) continue;
         co_return;
       }
-      socket.set_option(tcp::no_delay(true));
+      tcp::socket& socket = *connected;
       std::string subscribe = R"({"op":"subscribe","topic":")" + topic + "\"";
       if (!a.last_id.empty()) subscribe += R"(,"from":")" + a.last_id + "\"";
       subscribe += "}";
