@@ -1,9 +1,5 @@
 #include "broker/edge/ws/ws_session.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -40,25 +36,6 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
-// Holds TCP_CORK on a socket for a scope: the writes inside leave as full segments when the
-// scope ends (or when a segment fills), not one packet per write.
-class Cork {
- public:
-  Cork(tcp::socket& socket, bool enable) : socket_(enable ? &socket : nullptr) { Set(1); }
-  ~Cork() { Set(0); }
-  Cork(const Cork&) = delete;
-  Cork& operator=(const Cork&) = delete;
-
- private:
-  void Set(int on) {
-    if (socket_ == nullptr || !socket_->is_open()) return;
-    // Best effort: a socket that refuses only loses the coalescing.
-    ::setsockopt(socket_->native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on);
-  }
-
-  tcp::socket* socket_;
-};
 
 // Status messages are Debian abseil's own string_view.
 std::string_view MessageOf(const absl::Status& status) {
@@ -401,11 +378,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
         co_await wake_.async_wait(kAwait);
         continue;
       }
-      const auto& messages = queue_.Prepare();
-      // Each message is its own Beast write (one sendmsg); corking the socket around a batch
-      // lets the kernel send the batch as full segments instead of a packet per message.
-      Cork corked(beast::get_lowest_layer(ws_), messages.size() > 1);
-      for (const asio::const_buffer& message : messages) {
+      for (const asio::const_buffer& message : queue_.Prepare()) {
         auto [ec, written] = co_await ws_.async_write(message, kAwait);
         if (ec) {
           if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
