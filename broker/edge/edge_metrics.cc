@@ -20,6 +20,7 @@ void AppendRefused(std::string& out, const EdgeMetrics& m) {
   const std::pair<const char*, const std::atomic<uint64_t>*> reasons[] = {
       {"connection_limit", &m.refused_connection_limit},
       {"header_limit", &m.refused_header_limit},
+      {"unauthenticated", &m.refused_unauthenticated},
       {"bad_request", &m.refused_bad_request},
       {"origin", &m.refused_origin},
       {"ws_message_rate", &m.refused_rate_limit},

@@ -22,6 +22,7 @@ struct EdgeMetrics {
   // Refusals, by reason.
   std::atomic<uint64_t> refused_connection_limit{0};
   std::atomic<uint64_t> refused_header_limit{0};
+  std::atomic<uint64_t> refused_unauthenticated{0};
   std::atomic<uint64_t> refused_bad_request{0};
   std::atomic<uint64_t> refused_origin{0};
   std::atomic<uint64_t> refused_rate_limit{0};

@@ -7,10 +7,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "broker/auth/browser_token.h"
 
 namespace herald::edge {
 
@@ -48,6 +50,11 @@ struct EdgeOptions {
   // Origins allowed for CORS (SSE) and WebSocket handshakes, e.g. "https://app.example.com".
   // Empty allows every origin; "*" in the list does too.
   std::vector<std::string> allowed_origins;
+  // When set, /v1/sse and /v1/ws need an access token (see auth/browser_token.h): 401
+  // without a valid one, 403 (SSE) or a permission_denied error frame (WS) for a topic it
+  // does not grant, and WS publish only with its `publish` claim. Unset: every browser may
+  // subscribe, and WS publish depends on the topic's allow_browser_publish alone.
+  std::shared_ptr<const auth::BrowserTokenVerifier> access_tokens;
   // How often each shard sweeps its connections for heartbeats, pings and deadlines; the
   // granularity of every timeout above.
   absl::Duration sweep_interval = absl::Seconds(1);

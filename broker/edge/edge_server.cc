@@ -36,6 +36,15 @@ namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
+// The request's access token: `Authorization: Bearer`, else the `access_token` parameter
+// (EventSource cannot set headers).
+std::string AccessToken(const Request& request, const RequestTarget& target) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string_view header = request[http::field::authorization];
+  if (header.starts_with(kBearer)) return std::string(header.substr(kBearer.size()));
+  return target.First("access_token").value_or("");
+}
+
 // Requests of the edge carry no body worth the name (the routes are GETs).
 constexpr size_t kMaxRequestBody = 8 << 10;
 
@@ -200,7 +209,8 @@ asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket sock
                          .engine = engine_,
                          .shard = sweep.shard(),
                          .sweep = sweep,
-                         .metrics = metrics_};
+                         .metrics = metrics_,
+                         .grant = stream->grant ? &*stream->grant : nullptr};
   switch (stream->kind) {
     case StreamRequest::Kind::kSse:
       co_await sse::RunSseSession(context, socket, stream->request);
@@ -262,11 +272,28 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     first = false;
     Request request = parser.release();
     const RequestTarget target = ParseTarget(request.target());
+    std::optional<StreamRequest::Kind> stream;
     if (target.path == "/v1/ws" && beast::websocket::is_upgrade(request)) {
-      co_return StreamRequest{StreamRequest::Kind::kWs, std::move(request)};
+      stream = StreamRequest::Kind::kWs;
+    } else if (target.path == "/v1/sse" && request.method() == http::verb::get) {
+      stream = StreamRequest::Kind::kSse;
     }
-    if (target.path == "/v1/sse" && request.method() == http::verb::get) {
-      co_return StreamRequest{StreamRequest::Kind::kSse, std::move(request)};
+    if (stream) {
+      std::optional<auth::BrowserGrant> grant;
+      if (options_.access_tokens) {
+        absl::StatusOr<auth::BrowserGrant> verified =
+            options_.access_tokens->Verify(AccessToken(request, target), clock_.Now());
+        if (!verified.ok()) {
+          metrics_.refused_unauthenticated.fetch_add(1, std::memory_order_relaxed);
+          Response refusal = TextResponse(request.version(), false, http::status::unauthorized,
+                                          std::string(verified.status().message()));
+          refusal.set(http::field::www_authenticate, "Bearer");
+          co_await http::async_write(socket, refusal, kAwait);
+          break;
+        }
+        grant = *std::move(verified);
+      }
+      co_return StreamRequest{*stream, std::move(request), std::move(grant)};
     }
     Response response = Respond(request, target.path);
     const bool keep_alive = response.keep_alive();

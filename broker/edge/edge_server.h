@@ -70,6 +70,8 @@ class EdgeServer {
     enum class Kind { kSse, kWs };
     Kind kind;
     Request request;
+    // Set when the edge checks access tokens.
+    std::optional<auth::BrowserGrant> grant;
   };
   // The HTTP phase: refuses the connection past the limit, answers plain requests, and ends
   // with the first request for a stream, or nullopt when the connection is done. A coroutine

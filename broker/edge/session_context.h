@@ -18,6 +18,8 @@ struct SessionContext {
   fanout::Shard& shard;
   ConnectionSweep& sweep;
   EdgeMetrics& metrics;
+  // What the request's access token grants; null when the edge checks no tokens.
+  const auth::BrowserGrant* grant = nullptr;
 };
 
 }  // namespace herald::edge

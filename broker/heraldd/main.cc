@@ -1,17 +1,21 @@
 // heraldd: the Herald daemon. Flags → BrokerOptions → Broker; runs until SIGTERM or SIGINT,
 // then drains and exits 0.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/time/time.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "broker/auth/browser_token.h"
 #include "broker/broker.h"
 
 ABSL_FLAG(int, shards, 0, "I/O shards (event loops); 0 means one per CPU");
@@ -39,6 +43,9 @@ ABSL_FLAG(std::string, grpc_tls_cert, "", "PEM certificate chain: serve gRPC ove
 ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key of --grpc_tls_cert");
 ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "PEM CA: require gRPC client certificates it signed (mutual TLS)");
+ABSL_FLAG(std::string, access_token_secret_file, "",
+          "file holding the HS256 secret (32 bytes or more) that signs browsers' access "
+          "tokens; when unset, browsers need no token");
 
 namespace {
 
@@ -53,7 +60,23 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
-herald::BrokerOptions OptionsFromFlags() {
+// The secret's file, without a trailing newline. NotFound when unreadable, InvalidArgument
+// when shorter than HS256's 32-byte key.
+absl::StatusOr<std::string> ReadSecret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrFormat("cannot read access token secret file '%s'", path));
+  }
+  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.size() < 32) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "access token secret in '%s' is %d bytes; use at least 32", path, secret.size()));
+  }
+  return secret;
+}
+
+absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   herald::BrokerOptions options;
   options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
   options.engine.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
@@ -79,6 +102,12 @@ herald::BrokerOptions OptionsFromFlags() {
   options.control.tls_cert_file = absl::GetFlag(FLAGS_grpc_tls_cert);
   options.control.tls_key_file = absl::GetFlag(FLAGS_grpc_tls_key);
   options.control.tls_client_ca_file = absl::GetFlag(FLAGS_grpc_tls_client_ca);
+  if (const std::string path = absl::GetFlag(FLAGS_access_token_secret_file); !path.empty()) {
+    absl::StatusOr<std::string> secret = ReadSecret(path);
+    if (!secret.ok()) return secret.status();
+    options.edge.access_tokens =
+        std::make_shared<herald::auth::BrowserTokenVerifier>(*std::move(secret));
+  }
   return options;
 }
 
@@ -89,8 +118,9 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const sigset_t stop_signals = BlockStopSignals();
 
+  absl::StatusOr<herald::BrokerOptions> options = OptionsFromFlags();
   absl::StatusOr<std::unique_ptr<herald::Broker>> broker =
-      herald::Broker::Start(OptionsFromFlags());
+      options.ok() ? herald::Broker::Start(*std::move(options)) : options.status();
   if (!broker.ok()) {
     std::fprintf(stderr, "heraldd: cannot start: %s\n", broker.status().ToString().c_str());
     return EXIT_FAILURE;

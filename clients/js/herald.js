@@ -16,8 +16,12 @@
   // A WebSocket speaking herald.v1.json that reconnects with backoff and resubscribes every
   // topic from the cursor of the last event it delivered.
   class Socket {
+    // options.accessToken: the server's access token (sent as ?access_token=, which is
+    // all a browser's WebSocket handshake can carry).
     constructor(url, options = {}) {
-      this.url = url;
+      this.url = options.accessToken
+          ? `${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(options.accessToken)}`
+          : url;
       this.onNotice = options.onNotice || (() => {});
       this.onError = options.onError || (() => {});
       this.onStatus = options.onStatus || (() => {});
@@ -154,6 +158,7 @@
       const query = new URLSearchParams();
       for (const topic of topics) query.append('topic', topic);
       if (lastEventId) query.set('last_event_id', lastEventId);
+      if (handlers.accessToken) query.set('access_token', handlers.accessToken);
       source = new EventSource(`${url}?${query}`);
       onStatus('connecting');
       source.onopen = () => {

@@ -10,10 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include <jwt.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "boost/json/parse.hpp"
 #include "boost/json/value.hpp"
+#include "broker/auth/browser_token.h"
 #include "broker/broker.h"
 #include "broker/core/cursor.h"
 #include "gmock/gmock.h"
@@ -586,6 +589,85 @@ TEST_F(EdgeTest, ConnectionsPastTheLimitGet503) {
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(second->status(), 503);
   EXPECT_THAT(second->ReadToEnd(kWait), HasSubstr("connection limit"));
+}
+
+}  // namespace
+}  // namespace herald
+
+namespace herald {
+namespace {
+
+const std::string kTokenSecret = "edge-test-secret-of-32-bytes-or-more";
+
+// An HS256 access token as a backend would sign it, valid for an hour.
+std::string AccessToken(const char* topics, bool publish) {
+  jwt_t* jwt = nullptr;
+  jwt_new(&jwt);
+  jwt_add_grant(jwt, "topics", topics);
+  jwt_add_grant_int(jwt, "exp", absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  if (publish) jwt_add_grant_bool(jwt, "publish", 1);
+  jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(kTokenSecret.data()),
+              static_cast<int>(kTokenSecret.size()));
+  char* encoded = jwt_encode_str(jwt);
+  std::string token = encoded;
+  free(encoded);
+  jwt_free(jwt);
+  return token;
+}
+
+void RequireTokens(BrokerOptions& options) {
+  options.edge.access_tokens = std::make_shared<auth::BrowserTokenVerifier>(kTokenSecret);
+}
+
+TEST_F(EdgeTest, SseWithAccessTokensNeedsOneThatGrantsTheTopic) {
+  Start(RequireTokens);
+  Create("granted");
+  Create("other");
+  std::unique_ptr<SseClient> anonymous = Sse("/v1/sse?topic=granted");
+  ASSERT_NE(anonymous, nullptr);
+  EXPECT_EQ(anonymous->status(), 401);
+  EXPECT_THAT(anonymous->ReadToEnd(kWait), HasSubstr("Authorization: Bearer"));
+
+  const std::string token = AccessToken("granted", false);
+  std::unique_ptr<SseClient> denied =
+      Sse("/v1/sse?topic=other", {{"Authorization", "Bearer " + token}});
+  ASSERT_NE(denied, nullptr);
+  EXPECT_EQ(denied->status(), 403);
+
+  // EventSource cannot set headers: the query parameter serves.
+  std::unique_ptr<SseClient> allowed = Sse("/v1/sse?topic=granted&access_token=" + token);
+  ASSERT_NE(allowed, nullptr);
+  ASSERT_EQ(allowed->status(), 200);
+  Publish("granted", "hello");
+  std::optional<SseEvent> event = allowed->Next(kWait);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->data, "hello");
+}
+
+TEST_F(EdgeTest, WsWithAccessTokensChecksTheHandshakeEachTopicAndPublish) {
+  Start(RequireTokens);
+  Create("granted", /*browser_publish=*/true);
+  Create("other", /*browser_publish=*/true);
+  EXPECT_FALSE(WsClient::Connect(port_, {}).ok());
+
+  std::unique_ptr<WsClient> ws =
+      Ws({.target = "/v1/ws?access_token=" + AccessToken("granted", false)});
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"other"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "code"), "permission_denied");
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"granted"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+  ASSERT_TRUE(ws->Send(R"({"op":"publish","topic":"granted","data":"x"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "code"), "permission_denied");
+
+  std::unique_ptr<WsClient> publisher =
+      Ws({.target = "/v1/ws?access_token=" + AccessToken("granted", true)});
+  ASSERT_NE(publisher, nullptr);
+  ASSERT_TRUE(publisher->Send(R"({"op":"publish","topic":"granted","data":"from a browser"})")
+                  .ok());
+  boost::json::object event = NextOp(*ws);
+  EXPECT_EQ(Field(event, "op"), "event");
+  EXPECT_EQ(Field(event, "data"), "from a browser");
 }
 
 }  // namespace

@@ -174,6 +174,10 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
   // there would take room in the coroutine frame of every stream.
   absl::Status FindTopics(const std::vector<std::string>& topics) const {
     for (const std::string& topic : topics) {
+      if (context_.grant != nullptr && !context_.grant->AllowsTopic(topic)) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("the access token does not grant topic '", topic, "'"));
+      }
       if (absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(topic); !info.ok()) {
         return info.status();
       }

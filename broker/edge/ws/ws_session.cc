@@ -254,6 +254,12 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       SendError(valid, op.topic);
       return;
     }
+    if (context_.grant != nullptr && !context_.grant->AllowsTopic(op.topic)) {
+      SendError("permission_denied",
+                absl::StrCat("the access token does not grant topic '", op.topic, "'"),
+                op.topic);
+      return;
+    }
     if (std::find(topics_.begin(), topics_.end(), op.topic) != topics_.end()) {
       SendError("already_subscribed",
                 absl::StrCat("already subscribed to topic '", op.topic, "'"), op.topic);
@@ -307,6 +313,14 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(op.topic);
     if (!info.ok()) {
       SendError(info.status(), op.topic);
+      return;
+    }
+    if (context_.grant != nullptr &&
+        (!context_.grant->publish || !context_.grant->AllowsTopic(op.topic))) {
+      SendError("permission_denied",
+                absl::StrCat("the access token does not allow publishing to topic '", op.topic,
+                             "'"),
+                op.topic);
       return;
     }
     if (!info->config.allow_browser_publish) {
