@@ -176,9 +176,8 @@ absl::Status Broker::DeleteTopic(std::string_view name) { return engine_->Delete
 
 absl::StatusOr<PublishResult> Broker::Publish(PublishRequest request) {
   HERALD_ASSIGN_OR_RETURN(EventPtr event, engine_->Publish(std::move(request)));
-  Cursor cursor;
-  cursor.Set(event->topic, event->epoch, event->offset);
-  return PublishResult{cursor.Encode(), event->offset, event->epoch};
+  return PublishResult{EncodeTopicCursor(event->topic, event->epoch, event->offset),
+                       event->offset, event->epoch};
 }
 
 absl::StatusOr<std::unique_ptr<SubscriptionHandle>> Broker::Subscribe(

@@ -29,9 +29,7 @@ absl::Status PublishOne(ServiceEnvironment& env, const v1::PublishRequest& reque
                                                               .data = request.data(),
                                                               .dedup_key = request.dedup_key()}));
   env.stats.RecordPublish(env.clock.Now());
-  Cursor cursor;
-  cursor.Set(event->topic, event->epoch, event->offset);
-  response.set_id(cursor.Encode());
+  response.set_id(EncodeTopicCursor(event->topic, event->epoch, event->offset));
   response.set_offset(event->offset);
   response.set_epoch(event->epoch);
   return absl::OkStatus();

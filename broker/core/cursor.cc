@@ -79,6 +79,12 @@ absl::Status Malformed(std::string_view why) {
 
 uint32_t TopicHash(std::string_view topic) { return Fnv1a(topic); }
 
+std::string EncodeTopicCursor(std::string_view topic, uint32_t epoch, uint64_t offset) {
+  Cursor cursor;
+  cursor.Set(topic, epoch, offset);
+  return cursor.Encode();
+}
+
 void Cursor::Set(std::string_view topic, uint32_t epoch, uint64_t offset) {
   const uint32_t hash = TopicHash(topic);
   for (CursorEntry& entry : entries_) {

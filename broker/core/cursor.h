@@ -34,6 +34,10 @@ struct CursorEntry {
   friend bool operator==(const CursorEntry&, const CursorEntry&) = default;
 };
 
+// The encoded cursor of one topic positioned at `offset` of history `epoch`: the id of a
+// one-topic event, a publish acknowledgement, or a subscription's starting point.
+std::string EncodeTopicCursor(std::string_view topic, uint32_t epoch, uint64_t offset);
+
 // A value type. Distinct objects: safe. Shared objects: unsafe.
 class Cursor {
  public:

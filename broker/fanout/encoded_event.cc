@@ -11,9 +11,7 @@ namespace herald::fanout {
 
 std::shared_ptr<const EncodedEvent> EncodeEvent(EventPtr event) {
   auto encoded = std::make_shared<EncodedEvent>();
-  Cursor cursor;
-  cursor.Set(event->topic, event->epoch, event->offset);
-  encoded->cursor = cursor.Encode();
+  encoded->cursor = EncodeTopicCursor(event->topic, event->epoch, event->offset);
   encoded->sse_fields = wire::EncodeSseFields(event->type, event->data);
   encoded->sse_frame = absl::StrCat(wire::EncodeSseId(encoded->cursor), encoded->sse_fields);
   encoded->ws_text = wire::EncodeWsEvent(event->topic, encoded->cursor, event->type, event->data);

@@ -105,9 +105,7 @@ void Subscription::Notify(TopicState& state, Notice::Kind kind, uint64_t next,
   if (mode_ == CursorMode::kCombined) {
     combined_id_ = cursor().Encode();
   } else {
-    Cursor one;
-    one.Set(state.name, state.epoch, next - 1);
-    combined_id_ = one.Encode();
+    combined_id_ = EncodeTopicCursor(state.name, state.epoch, next - 1);
   }
   delivery_.DeliverNotice({kind, state.name, std::move(message)}, combined_id_);
 }

@@ -293,12 +293,8 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       }
     }
     // Queued before Add, which replays what the cursor is owed right behind it.
-    std::string start = op.from;
-    if (start.empty()) {
-      Cursor now;
-      now.Set(op.topic, info->epoch, info->last_offset);
-      start = now.Encode();
-    }
+    const std::string start =
+        op.from.empty() ? EncodeTopicCursor(op.topic, info->epoch, info->last_offset) : op.from;
     queue_.PushOwned(wire::EncodeWsSubscribed(op.topic, start));
     Wake();
     if (absl::Status added = subscription_->Add(op.topic, entry); !added.ok()) {
