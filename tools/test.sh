@@ -36,7 +36,8 @@ run_bazel() {
 
 run_bazel unit-integration //...
 core_targets=(//broker/core/... //broker/wire/... //broker/store/... //broker/engine/...
-  //broker/fanout/... //broker:broker_test //broker:broker_property_test)
+  //broker/fanout/... //broker/edge/ws:serialized_socket_test //broker:broker_test
+  //broker:broker_property_test)
 run_bazel asan --config=asan "${core_targets[@]}"
 run_bazel tsan --config=tsan "${core_targets[@]}"
 

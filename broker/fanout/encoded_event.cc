@@ -14,7 +14,9 @@ std::shared_ptr<const EncodedEvent> EncodeEvent(EventPtr event) {
   encoded->cursor = EncodeTopicCursor(event->topic, event->epoch, event->offset);
   encoded->sse_fields = wire::EncodeSseFields(event->type, event->data);
   encoded->sse_frame = absl::StrCat(wire::EncodeSseId(encoded->cursor), encoded->sse_fields);
-  encoded->ws_text = wire::EncodeWsEvent(event->topic, encoded->cursor, event->type, event->data);
+  encoded->ws_frame = wire::FrameWsText(
+      wire::EncodeWsEvent(event->topic, encoded->cursor, event->type, event->data));
+  encoded->ws_header_size = wire::WsFrameHeaderSize(encoded->ws_frame);
   encoded->event = std::move(event);
   return encoded;
 }

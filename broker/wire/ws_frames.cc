@@ -1,5 +1,7 @@
 #include "broker/wire/ws_frames.h"
 
+#include <cstdint>
+
 #include "absl/strings/escaping.h"
 #include "broker/core/string_view.h"
 #include "broker/core/utf8.h"
@@ -53,6 +55,48 @@ std::string EncodeWsError(std::string_view code, std::string_view message,
   }
   out.push_back('}');
   return out;
+}
+
+namespace {
+
+// RFC 6455 5.2: FIN set, opcode 1 (text); lengths over 125 take 2 or 8 more bytes.
+constexpr char kFinText = '\x81';
+constexpr uint8_t kLength16 = 126;
+constexpr uint8_t kLength64 = 127;
+
+}  // namespace
+
+std::string FrameWsText(std::string_view text) {
+  const uint64_t size = text.size();
+  std::string frame;
+  frame.reserve(10 + text.size());
+  frame.push_back(kFinText);
+  int length_bytes = 0;
+  if (size <= 125) {
+    frame.push_back(static_cast<char>(size));
+  } else if (size <= 0xffff) {
+    frame.push_back(static_cast<char>(kLength16));
+    length_bytes = 2;
+  } else {
+    frame.push_back(static_cast<char>(kLength64));
+    length_bytes = 8;
+  }
+  for (int i = length_bytes - 1; i >= 0; --i) {
+    frame.push_back(static_cast<char>((size >> (8 * i)) & 0xff));
+  }
+  frame.append(text);
+  return frame;
+}
+
+size_t WsFrameHeaderSize(std::string_view frame) {
+  switch (static_cast<uint8_t>(frame.at(1))) {
+    case kLength16:
+      return 4;
+    case kLength64:
+      return 10;
+    default:
+      return 2;
+  }
 }
 
 }  // namespace herald::wire

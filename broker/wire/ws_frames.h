@@ -2,9 +2,11 @@
 //
 //   std::string text = EncodeWsEvent("orders", cursor, "price", "42");
 //   // {"op":"event","topic":"orders","id":"…","event":"price","data":"42"}
+//   std::string frame = FrameWsText(text);   // RFC 6455 header + text, ready for the socket
 #ifndef HERALD_BROKER_WIRE_WS_FRAMES_H_
 #define HERALD_BROKER_WIRE_WS_FRAMES_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,13 @@ std::string EncodeWsSubscribed(std::string_view topic, std::string_view cursor);
 // herald.reset notices, is the cursor to resume from after the notice.
 std::string EncodeWsError(std::string_view code, std::string_view message,
                           std::string_view topic = {}, std::string_view id = {});
+
+// `text` as one unfragmented, unmasked RFC 6455 text frame (the server's side): built once
+// per event, a frame goes to every subscriber as is, and a subscriber's pending frames go out
+// in one gathered write.
+std::string FrameWsText(std::string_view text);
+// The length of the header of a frame made by FrameWsText(); the text follows it.
+size_t WsFrameHeaderSize(std::string_view frame);
 
 }  // namespace herald::wire
 

@@ -34,5 +34,31 @@ TEST(EncodeWsControlFramesTest, SubscribedAndError) {
             R"({"op":"error","code":"herald.reset","message":"m","topic":"t","id":"c9"})");
 }
 
+TEST(FrameWsTextTest, ShortTextTakesTheSevenBitLength) {
+  const std::string frame = FrameWsText("hi");
+  EXPECT_EQ(frame, std::string("\x81\x02hi", 4));
+  EXPECT_EQ(WsFrameHeaderSize(frame), 2u);
+}
+
+TEST(FrameWsTextTest, LengthsPastTheSevenAndSixteenBitLimits) {
+  struct Case {
+    size_t size;
+    std::string header;
+  };
+  const Case cases[] = {
+      {125, std::string("\x81\x7d", 2)},
+      {126, std::string("\x81\x7e\x00\x7e", 4)},
+      {65535, std::string("\x81\x7e\xff\xff", 4)},
+      {65536, std::string("\x81\x7f\x00\x00\x00\x00\x00\x01\x00\x00", 10)},
+  };
+  for (const Case& c : cases) {
+    const std::string text(c.size, 'x');
+    const std::string frame = FrameWsText(text);
+    ASSERT_EQ(WsFrameHeaderSize(frame), c.header.size()) << c.size;
+    EXPECT_EQ(frame.substr(0, c.header.size()), c.header) << c.size;
+    EXPECT_EQ(frame.substr(c.header.size()), text) << c.size;
+  }
+}
+
 }  // namespace
 }  // namespace herald::wire

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <span>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "broker/core/cursor.h"
 #include "broker/core/topic.h"
 #include "broker/edge/http_request.h"
+#include "broker/edge/ws/serialized_socket.h"
 #include "broker/edge/ws/ws_ops.h"
 #include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription.h"
@@ -62,6 +65,23 @@ bool OffersClientWindowBits(std::string_view extensions) {
   return extensions.find("client_max_window_bits") != std::string_view::npos;
 }
 
+bool OffersDeflate(std::string_view extensions) {
+  return extensions.find("permessage-deflate") != std::string_view::npos;
+}
+
+// The text of a frame queued whole (see wire::FrameWsText).
+asio::const_buffer FrameText(const asio::const_buffer& frame) {
+  const std::string_view bytes(static_cast<const char*>(frame.data()), frame.size());
+  return asio::buffer(bytes.substr(wire::WsFrameHeaderSize(bytes)));
+}
+
+// How many frames lead `frames` before the first one worth compressing.
+size_t LeadingSmallFrames(std::span<const asio::const_buffer> frames) {
+  size_t n = 0;
+  while (n < frames.size() && FrameText(frames[n]).size() < kDeflateMinBytes) ++n;
+  return n;
+}
+
 // One WebSocket connection. Owned by RunWsSession's coroutine frame; lives on one shard.
 // Shared objects: unsafe; use only on the owning shard.
 class WsSession final : public fanout::Delivery, public SweptConnection {
@@ -93,6 +113,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       deflate.client_max_window_bits = kDeflateWindowBits;
     }
     ws_.set_option(deflate);
+    compress_ = OffersDeflate(request[http::field::sec_websocket_extensions]);
     ws_.read_message_max(context_.options.max_ws_message_bytes);
     ws_.auto_fragment(false);
     ws_.control_callback([this](websocket::frame_type kind, std::string_view) {
@@ -144,7 +165,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   void Deliver(const std::shared_ptr<const fanout::EncodedEvent>& event,
                const std::string&) override {
     // Per-topic cursors: the frame encoded once for every subscriber carries the right id.
-    queue_.PushShared(event, event->ws_text);
+    queue_.PushShared(event, event->ws_frame);
     context_.metrics.events_sent.fetch_add(1, std::memory_order_relaxed);
     Wake();
   }
@@ -213,7 +234,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
 
   void SendError(std::string_view code, std::string_view message, std::string_view topic = {},
                  std::string_view id = {}) {
-    queue_.PushOwned(wire::EncodeWsError(code, message, topic, id));
+    queue_.PushOwned(wire::FrameWsText(wire::EncodeWsError(code, message, topic, id)));
     context_.metrics.ws_error_frames.fetch_add(1, std::memory_order_relaxed);
     Wake();
   }
@@ -295,7 +316,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     // Queued before Add, which replays what the cursor is owed right behind it.
     const std::string start =
         op.from.empty() ? EncodeTopicCursor(op.topic, info->epoch, info->last_offset) : op.from;
-    queue_.PushOwned(wire::EncodeWsSubscribed(op.topic, start));
+    queue_.PushOwned(wire::FrameWsText(wire::EncodeWsSubscribed(op.topic, start)));
     Wake();
     if (absl::Status added = subscription_->Add(op.topic, entry); !added.ok()) {
       SendError(added, op.topic);
@@ -365,16 +386,20 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     }
   }
 
-  // One write in flight: queued messages go out one frame each, then a ping or the close.
+  // One write in flight: everything queued, then a ping or the close.
   asio::awaitable<void> WriteLoop() {
     while (!aborted_ && reading_) {
       if (close_reason_) {
         auto [ec] = co_await ws_.async_close(*close_reason_, kAwait);
         if (ec) co_return;
-        // The reader gets the peer's close and ends the session (which wakes this wait);
-        // a peer that never answers is aborted by the sweep after the drain timeout.
-        wake_.expires_at(asio::steady_timer::time_point::max());
-        while (!aborted_ && reading_) co_await wake_.async_wait(kAwait);
+        // The reader gets the peer's close and ends the session; a peer that never answers
+        // is aborted by the sweep after the drain timeout.
+        co_await AwaitReaderEnd();
+        co_return;
+      }
+      if (!ws_.is_open()) {
+        // The peer's close arrived: the reader answers it and ends the session.
+        co_await AwaitReaderEnd();
         co_return;
       }
       if (ping_due_) {
@@ -388,24 +413,48 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
         co_await wake_.async_wait(kAwait);
         continue;
       }
-      for (const asio::const_buffer& message : queue_.Prepare()) {
-        auto [ec, written] = co_await ws_.async_write(message, kAwait);
-        if (ec) {
-          if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
-          queue_.Consume();
-          co_return;
-        }
-        context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
-        // A close decided meanwhile (overflow, drain) goes out before the rest.
-        if (close_reason_ || aborted_) break;
-      }
+      const boost::system::error_code ec = co_await WriteQueued();
       queue_.Consume();
+      if (ec) {
+        if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
+        co_return;
+      }
       if (subscription_ && subscription_->replaying()) subscription_->Pump();
     }
   }
 
+  // Writes the queued frames: each run of them in one gathered write, straight to the socket.
+  // When the client negotiated permessage-deflate, a message long enough to gain from
+  // compression goes through Beast on its own instead.
+  asio::awaitable<boost::system::error_code> WriteQueued() {
+    std::span<const asio::const_buffer> frames = queue_.Prepare();
+    while (!frames.empty()) {
+      const size_t run = compress_ ? LeadingSmallFrames(frames) : frames.size();
+      size_t written = 0;
+      boost::system::error_code ec;
+      if (run > 0) {
+        std::tie(ec, written) =
+            co_await ws_.next_layer().async_write_some(frames.first(run), kAwait);
+        frames = frames.subspan(run);
+      } else {
+        std::tie(ec, written) = co_await ws_.async_write(FrameText(frames.front()), kAwait);
+        frames = frames.subspan(1);
+      }
+      if (ec) co_return ec;
+      context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
+      // A close decided meanwhile (overflow, drain, the peer's) goes out before the rest.
+      if (close_reason_ || aborted_ || !ws_.is_open()) break;
+    }
+    co_return boost::system::error_code();
+  }
+
+  asio::awaitable<void> AwaitReaderEnd() {
+    wake_.expires_at(asio::steady_timer::time_point::max());
+    while (!aborted_ && reading_) co_await wake_.async_wait(kAwait);
+  }
+
   SessionContext& context_;
-  websocket::stream<tcp::socket> ws_;
+  websocket::stream<SerializedSocket> ws_;
   fanout::OutboundQueue queue_;
   // Never expires: cancelled to wake the writer.
   asio::steady_timer wake_;
@@ -420,6 +469,8 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   std::optional<websocket::close_reason> close_reason_;
   int missed_pongs_ = 0;
   bool ping_due_ = false;
+  // The client offered permessage-deflate (see WriteQueued()).
+  bool compress_ = false;
   bool handshake_done_ = false;
   bool draining_ = false;
   bool aborted_ = false;
