@@ -96,18 +96,6 @@ class HttpConnection final : public SweptConnection {
   bool draining_ = false;
 };
 
-// Keeps EdgeMetrics::connections_open right however the connection coroutine ends.
-class OpenConnection {
- public:
-  explicit OpenConnection(EdgeMetrics& metrics) : metrics_(metrics) {}
-  ~OpenConnection() { metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed); }
-  OpenConnection(const OpenConnection&) = delete;
-  OpenConnection& operator=(const OpenConnection&) = delete;
-
- private:
-  EdgeMetrics& metrics_;
-};
-
 void CloseGracefully(tcp::socket& socket) {
   boost::system::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -168,12 +156,12 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
 EdgeServer::~EdgeServer() { Stop(); }
 
 void EdgeServer::Spawn(asio::io_context& context, asio::awaitable<void> task) {
-  tasks_.fetch_add(1);
+  tasks_.Begin();
   asio::co_spawn(context, std::move(task), [this](std::exception_ptr error) {
     // Sessions report errors as error codes; an exception here is a bug, counted rather
     // than let out of the shard's event loop.
     if (error) metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
-    if (tasks_.fetch_sub(1) == 1) tasks_.notify_all();
+    tasks_.End();
   });
 }
 
@@ -193,13 +181,13 @@ asio::awaitable<void> EdgeServer::Accept() {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-    metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
-    Spawn(shard.context(), Serve(*sweeps_[shard.id()], std::move(socket)));
+    Spawn(shard.context(),
+          Serve(*sweeps_[shard.id()], std::move(socket), ConnectionLease(metrics_, tasks_)));
   }
 }
 
-asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket socket) {
-  OpenConnection open(metrics_);
+asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket socket,
+                                        ConnectionLease lease) {
   std::optional<StreamRequest> stream = co_await ServeHttp(sweep, socket);
   if (!stream) {
     CloseGracefully(socket);
@@ -213,7 +201,8 @@ asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket sock
                          .grant = stream->grant ? &*stream->grant : nullptr};
   switch (stream->kind) {
     case StreamRequest::Kind::kSse:
-      co_await sse::RunSseSession(context, socket, stream->request);
+      // The stream runs on its own from here: this coroutine's frame is not kept for it.
+      sse::StartSseSession(context, std::move(socket), stream->request, std::move(lease));
       break;
     case StreamRequest::Kind::kWs:
       co_await ws::RunWsSession(context, socket, stream->request);
@@ -383,7 +372,7 @@ void EdgeServer::Stop() {
   for (auto& sweep : sweeps_) {
     asio::post(sweep->shard().context(), [s = sweep.get()] { s->Stop(); });
   }
-  for (int64_t n = tasks_.load(); n != 0; n = tasks_.load()) tasks_.wait(n);
+  tasks_.WaitForZero();
 }
 
 }  // namespace herald::edge

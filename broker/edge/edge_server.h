@@ -22,6 +22,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
+#include "broker/edge/connection_lease.h"
 #include "broker/edge/connection_sweep.h"
 #include "broker/edge/edge_metrics.h"
 #include "broker/edge/edge_options.h"
@@ -64,7 +65,8 @@ class EdgeServer {
   // Spawns `task` on `context`, counted until it ends so that Stop() can wait for it.
   void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
   boost::asio::awaitable<void> Accept();
-  boost::asio::awaitable<void> Serve(ConnectionSweep& sweep, boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> Serve(ConnectionSweep& sweep, boost::asio::ip::tcp::socket socket,
+                                     ConnectionLease lease);
   // A request the HTTP phase hands on to a session.
   struct StreamRequest {
     enum class Kind { kSse, kWs };
@@ -94,8 +96,8 @@ class EdgeServer {
   uint16_t port_ = 0;
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};
-  // Coroutines spawned and not yet ended.
-  std::atomic<int64_t> tasks_{0};
+  // Coroutines spawned and connections accepted, not yet ended.
+  TaskCount tasks_;
 };
 
 }  // namespace herald::edge

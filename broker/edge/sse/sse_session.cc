@@ -2,14 +2,14 @@
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "boost/asio/as_tuple.hpp"
-#include "boost/asio/steady_timer.hpp"
-#include "boost/asio/use_awaitable.hpp"
+#include "boost/asio/post.hpp"
 #include "boost/asio/write.hpp"
 #include "boost/beast/http/write.hpp"
 #include "broker/core/status_macros.h"
@@ -28,76 +28,81 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
 int Milliseconds(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
-// One SSE stream. Owned by RunSseSession's coroutine frame; lives on one shard.
+// One SSE stream, driven by completion callbacks alone: an idle stream costs its session
+// object and one pending read, and no coroutine frames. Owned by the handlers of its pending
+// operations (shared_from_this); ends when the last of them completes. Lives on one shard.
 // Shared objects: unsafe; use only on the owning shard.
-class SseSession final : public fanout::Delivery, public SweptConnection {
+class SseSession final : public fanout::Delivery,
+                         public SweptConnection,
+                         public std::enable_shared_from_this<SseSession> {
  public:
-  SseSession(SessionContext& context, tcp::socket socket)
-      : context_(context),
+  SseSession(const SessionContext& context, tcp::socket socket, ConnectionLease lease)
+      : lease_(std::move(lease)),
+        context_(context),
         socket_(std::move(socket)),
         queue_(context.options.outbound_queue_bytes, &context.shard.queue_gauge()),
-        wake_(socket_.get_executor()),
-        last_write_(context.sweep.clock().Now()) {}
+        last_write_(context.sweep.clock().Now()),
+        registration_(context.sweep, this) {
+    // Only Start() may use the grant: it points into the caller's state.
+    context_.grant = nullptr;
+  }
 
-  // Subscribes and streams until the session ends.
-  asio::awaitable<void> Run(const SseRequest& request) {
+  ~SseSession() override {
+    // Before the socket closes: no delivery may reach a half-destroyed session.
+    subscription_.reset();
+    if (streaming_) context_.metrics.sse_sessions_open.fetch_sub(1, std::memory_order_relaxed);
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  // Answers a request that cannot be served (400/403/404 and close), or subscribes and
+  // starts streaming. `grant` is the request's access grant (null when none is checked).
+  void Start(const Request& request, const auth::BrowserGrant* grant) {
+    // Registered with the sweep since construction: it may have stopped or drained the node.
+    if (closed_) return;
+    if (finishing_) {
+      Refuse(absl::UnavailableError("the server is draining; reconnect"));
+      return;
+    }
+    absl::StatusOr<SseRequest> parsed = ParseSseRequest(context_.options, request);
+    if (!parsed.ok()) {
+      context_.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+      Refuse(parsed.status());
+      return;
+    }
     // Answer 404 before any 200 head is queued: after the head, an error can only close.
-    if (absl::Status found = FindTopics(request.topics); !found.ok()) {
-      co_await WriteError(found);
-      co_return;
+    if (absl::Status found = FindTopics(parsed->topics, grant); !found.ok()) {
+      Refuse(found);
+      return;
+    }
+    single_topic_ = parsed->topics.size() == 1;
+    subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine,
+                                                           *this, fanout::CursorMode::kCombined);
+    for (const std::string& topic : parsed->topics) {
+      if (absl::Status added = subscription_->Add(topic, parsed->from.Find(topic));
+          !added.ok()) {
+        // Deleted between the check above and here.
+        subscription_.reset();
+        Refuse(added);
+        return;
+      }
     }
     queue_.PushOwned(absl::StrCat(
         "HTTP/1.1 200 OK\r\nServer: herald\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n",
-        CorsHeaderLines(request.origin), "\r\n",
+        CorsHeaderLines(parsed->origin), "\r\n",
         // Sent at once so a client knows it is connected before the first event; the retry
         // comes with it, ahead of every event.
         ": herald\n", wire::EncodeSseRetry(Milliseconds(context_.options.sse_retry)), "\n"));
-    single_topic_ = request.topics.size() == 1;
-    subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine,
-                                                           *this, fanout::CursorMode::kCombined);
-    for (const std::string& topic : request.topics) {
-      if (absl::Status added = subscription_->Add(topic, request.from.Find(topic));
-          !added.ok()) {
-        // Deleted between the check above and here; the head is not sent yet.
-        co_await WriteError(added);
-        co_return;
-      }
-    }
-    // Every topic has joined: notices and replayed events carry all their positions.
-    subscription_->Pump();
-    SweepRegistration registration(context_.sweep, this);
+    streaming_ = true;
     context_.metrics.sse_sessions_open.fetch_add(1, std::memory_order_relaxed);
     context_.metrics.sse_sessions_total.fetch_add(1, std::memory_order_relaxed);
-    // The first to end stops the other: a client that leaves stops the writer, a writer that
-    // closes (overflow, drain, error) stops the reader.
-    reading_ = true;
+    // Every topic has joined: notices and replayed events carry all their positions.
+    subscription_->Pump();
     Read();
-    co_await WriteLoop();
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-    // The reader refers to this session: wait for it to end.
-    while (reading_) {
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_.async_wait(kAwait);
-    }
-    context_.metrics.sse_sessions_open.fetch_sub(1, std::memory_order_relaxed);
-    // Before the socket closes: no delivery may reach a half-destroyed session.
-    subscription_.reset();
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
-
-  asio::awaitable<void> WriteError(const absl::Status& status) {
-    Response response = TextResponse(11, false, HttpStatusOf(status),
-                                     std::string(status.message()));
-    co_await http::async_write(socket_, response, kAwait);
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    Write();
   }
 
   // fanout::Delivery
@@ -115,7 +120,7 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
       queue_.PushShared(event, event->sse_fields);
     }
     context_.metrics.events_sent.fetch_add(1, std::memory_order_relaxed);
-    Wake();
+    ScheduleWrite();
   }
 
   void DeliverNotice(const fanout::Notice& notice, const std::string& id) override {
@@ -124,47 +129,46 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
 
   void Overflow() override {
     context_.metrics.slow_subscriber_closes.fetch_add(1, std::memory_order_relaxed);
-    closing_ = true;
-    Wake();
+    Close();
   }
 
   // SweptConnection
 
   void OnSweep(absl::Time now) override {
-    if (!queue_.has_pending() && !write_in_flight_ &&
+    if (streaming_ && !queue_.has_pending() && !write_in_flight_ &&
         now - last_write_ >= context_.options.heartbeat_interval) {
       queue_.PushOwned(wire::EncodeSseComment("hb"));
       // Counted as written now so that a stalled client gets one heartbeat per interval.
       last_write_ = now;
-      Wake();
+      ScheduleWrite();
     }
   }
 
   void Drain() override {
-    if (draining_) return;
-    draining_ = true;
+    if (finishing_) return;
+    finishing_ = true;
+    // Before Start(), which then refuses the request.
+    if (!streaming_) return;
     // No more events: the client reconnects elsewhere and resumes from its last id.
     subscription_.reset();
     queue_.PushOwned(absl::StrCat(
         wire::EncodeSseRetry(Milliseconds(context_.options.sse_retry)), "\n"));
-    Wake();
+    ScheduleWrite();
   }
 
   void Abort() override {
-    closing_ = true;
+    closed_ = true;
     boost::system::error_code ignored;
     socket_.close(ignored);
-    Wake();
   }
 
  private:
-  void Wake() { wake_.cancel(); }
-
-  // NotFound for the first topic that does not exist. Not inline in Run(): a TopicInfo
-  // there would take room in the coroutine frame of every stream.
-  absl::Status FindTopics(const std::vector<std::string>& topics) const {
+  // NotFound for the first topic that does not exist, PermissionDenied for the first one
+  // the grant does not cover.
+  absl::Status FindTopics(const std::vector<std::string>& topics,
+                          const auth::BrowserGrant* grant) const {
     for (const std::string& topic : topics) {
-      if (context_.grant != nullptr && !context_.grant->AllowsTopic(topic)) {
+      if (grant != nullptr && !grant->AllowsTopic(topic)) {
         return absl::PermissionDeniedError(
             absl::StrCat("the access token does not grant topic '", topic, "'"));
       }
@@ -175,6 +179,15 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
     return absl::OkStatus();
   }
 
+  // An error response, then the end of the connection.
+  void Refuse(const absl::Status& status) {
+    std::ostringstream response;
+    response << TextResponse(11, false, HttpStatusOf(status), std::string(status.message()));
+    queue_.PushOwned(std::move(response).str());
+    finishing_ = true;
+    Write();
+  }
+
   void QueueNotice(const fanout::Notice& notice, const std::string& id) {
     std::string data = R"({"topic":)";
     wire::AppendJsonString(data, notice.topic);
@@ -183,66 +196,96 @@ class SseSession final : public fanout::Delivery, public SweptConnection {
     data.push_back('}');
     queue_.PushOwned(absl::StrCat(wire::EncodeSseId(id),
                                   wire::EncodeSseFields(fanout::NoticeName(notice.kind), data)));
-    Wake();
+    ScheduleWrite();
+  }
+
+  // Stops the stream: pending operations complete with operation_aborted and release the
+  // session.
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
   }
 
   // SSE clients send nothing after the request: what they send is ignored, and EOF or an
-  // error ends the session. A plain callback rather than a coroutine beside the writer: the
-  // pending read of an idle stream then costs one small operation instead of a spawned
-  // coroutine's frames (about 1.2 KiB).
+  // error ends the session.
   void Read() {
-    socket_.async_read_some(asio::buffer(&read_byte_, 1),
-                            [this](boost::system::error_code ec, size_t) {
-                              if (!ec) {
-                                Read();
-                                return;
-                              }
-                              if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
-                              reading_ = false;
-                              closing_ = true;
-                              boost::system::error_code ignored;
-                              socket_.cancel(ignored);
-                              Wake();
-                            });
+    socket_.async_read_some(
+        asio::buffer(&read_byte_, 1),
+        [self = shared_from_this()](boost::system::error_code ec, size_t) {
+          if (!ec && !self->closed_) {
+            self->Read();
+            return;
+          }
+          if (ec && !IsExpectedClose(ec)) self->context_.metrics.io_errors.fetch_add(1);
+          self->Close();
+        });
+  }
+
+  // Deliveries come in bursts (a shard hands over a batch of events at a time): the write
+  // starts once the burst is queued, so that it goes out in one gathered write.
+  void ScheduleWrite() {
+    if (write_scheduled_ || write_in_flight_ || closed_) return;
+    write_scheduled_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->write_scheduled_ = false;
+      self->Write();
+    });
   }
 
   // One gathered write in flight, of everything queued.
-  asio::awaitable<void> WriteLoop() {
-    while (!closing_) {
-      if (!queue_.has_pending()) {
-        if (draining_) break;
-        wake_.expires_at(asio::steady_timer::time_point::max());
-        co_await wake_.async_wait(kAwait);
-        continue;
-      }
-      write_in_flight_ = true;
-      auto [ec, written] = co_await asio::async_write(socket_, queue_.Prepare(), kAwait);
-      write_in_flight_ = false;
-      queue_.Consume();
-      if (ec) {
-        if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
-        break;
-      }
-      context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
-      last_write_ = context_.sweep.clock().Now();
-      if (subscription_ && subscription_->replaying()) subscription_->Pump();
+  void Write() {
+    if (write_in_flight_ || closed_) return;
+    if (!queue_.has_pending()) {
+      if (finishing_) Finish();
+      return;
     }
+    write_in_flight_ = true;
+    asio::async_write(socket_, queue_.Prepare(),
+                      [self = shared_from_this()](boost::system::error_code ec, size_t written) {
+                        self->Written(ec, written);
+                      });
   }
 
-  SessionContext& context_;
+  void Written(boost::system::error_code ec, size_t written) {
+    write_in_flight_ = false;
+    queue_.Consume();
+    if (ec) {
+      if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
+      Close();
+      return;
+    }
+    context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
+    last_write_ = context_.sweep.clock().Now();
+    if (subscription_ && subscription_->replaying()) subscription_->Pump();
+    Write();
+  }
+
+  // All is written after a refusal or a drain: the client sees the end of the response.
+  void Finish() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    Close();
+  }
+
+  // First, so released last: once it is, the server may be gone.
+  ConnectionLease lease_;
+  SessionContext context_;
   tcp::socket socket_;
   fanout::OutboundQueue queue_;
-  // Never expires: cancelled to wake the writer.
-  asio::steady_timer wake_;
   std::unique_ptr<fanout::Subscription> subscription_;
   absl::Time last_write_;
+  SweepRegistration registration_;
   char read_byte_ = 0;
   bool single_topic_ = true;
+  // The 200 head is queued: events, heartbeats and drains may follow.
+  bool streaming_ = false;
+  bool write_scheduled_ = false;
   bool write_in_flight_ = false;
-  // While a Read() is pending (see Run()).
-  bool reading_ = false;
-  bool draining_ = false;
-  bool closing_ = false;
+  // Close once everything queued is written (after a refusal or a drain).
+  bool finishing_ = false;
+  bool closed_ = false;
 };
 
 }  // namespace
@@ -288,18 +331,10 @@ absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Req
   return result;
 }
 
-asio::awaitable<void> RunSseSession(SessionContext& context, tcp::socket& socket,
-                                    Request& request) {
-  SseSession session(context, std::move(socket));
-  absl::StatusOr<SseRequest> parsed = ParseSseRequest(context.options, request);
-  // Nothing more is read from the request: its headers are not kept for the stream's life.
-  request = Request();
-  if (!parsed.ok()) {
-    context.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
-    co_await session.WriteError(parsed.status());
-    co_return;
-  }
-  co_await session.Run(*parsed);
+void StartSseSession(const SessionContext& context, tcp::socket socket, const Request& request,
+                     ConnectionLease lease) {
+  std::make_shared<SseSession>(context, std::move(socket), std::move(lease))
+      ->Start(request, context.grant);
 }
 
 }  // namespace herald::edge::sse

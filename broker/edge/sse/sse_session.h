@@ -3,7 +3,7 @@
 // last_event_id query parameter.
 //
 //   // In the edge's connection coroutine, on the connection's shard:
-//   co_await sse::RunSseSession(context, socket, request);
+//   sse::StartSseSession(context, std::move(socket), request, std::move(lease));
 #ifndef HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
 #define HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
 
@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "boost/asio/awaitable.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "broker/core/cursor.h"
+#include "broker/edge/connection_lease.h"
 #include "broker/edge/http_response.h"
 #include "broker/edge/session_context.h"
 
@@ -33,14 +33,14 @@ struct SseRequest {
 // allowed Origin. InvalidArgument or PermissionDenied with a message for the client.
 absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Request& request);
 
-// Serves the stream until the client leaves, the node drains (a `retry:` then close) or the
-// client falls more than `options.outbound_queue_bytes` behind (closed; it resumes from its
-// last id). Answers 400/403/404 with a text body when the request cannot be served. Runs on
-// `context.shard`'s thread; never throws. Takes over `socket` and `request` (the request is
-// emptied once parsed): by reference, because a copy would live in the session's frame for
-// the whole stream; both must outlive the returned awaitable.
-boost::asio::awaitable<void> RunSseSession(SessionContext& context,
-                                           boost::asio::ip::tcp::socket& socket, Request& request);
+// Starts serving the stream, which then runs on its own until the client leaves, the node
+// drains (a `retry:` then close) or the client falls more than
+// `options.outbound_queue_bytes` behind (closed; it resumes from its last id). Answers
+// 400/403/404 with a text body when the request cannot be served. Call on `context.shard`'s
+// thread; `context.grant` and `request` are used only during the call. The session holds
+// `lease` until it ends.
+void StartSseSession(const SessionContext& context, boost::asio::ip::tcp::socket socket,
+                     const Request& request, ConnectionLease lease);
 
 }  // namespace herald::edge::sse
 
