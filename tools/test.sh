@@ -38,7 +38,9 @@ run_bazel unit-integration //...
 core_targets=(//broker/core/... //broker/wire/... //broker/store/... //broker/engine/...
   //broker/fanout/... //broker/edge/ws:serialized_socket_test //broker:broker_test
   //broker:broker_property_test)
-run_bazel asan --config=asan "${core_targets[@]}"
+# The edge's sessions own themselves through their pending operations: ASan checks their
+# lifetimes against real sockets too.
+run_bazel asan --config=asan "${core_targets[@]}" //tests/integration:edge_test
 run_bazel tsan --config=tsan "${core_targets[@]}"
 
 # End-to-end suites: each prints its own "N passed, M failed" last line.

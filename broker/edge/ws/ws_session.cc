@@ -90,7 +90,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       : context_(context),
         ws_(std::move(socket)),
         queue_(context.options.outbound_queue_bytes, &context.shard.queue_gauge()),
-        wake_(ws_.get_executor()),
+        wake_(ws_.get_executor(), asio::steady_timer::time_point::max()),
         last_ping_(context.sweep.clock().Now()),
         rate_window_start_(last_ping_),
         subscription_(std::make_unique<fanout::Subscription>(
@@ -150,10 +150,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     boost::system::error_code ignored;
     beast::get_lowest_layer(ws_).cancel(ignored);
     // The reader refers to this session: wait for it to end.
-    while (reading_) {
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_.async_wait(kAwait);
-    }
+    while (reading_) co_await Sleep();
     context_.metrics.ws_sessions_open.fetch_sub(1, std::memory_order_relaxed);
     subscription_.reset();
   }
@@ -219,7 +216,17 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   }
 
  private:
-  void Wake() { wake_.cancel(); }
+  // Suspends the writer until Wake().
+  asio::awaitable<std::tuple<boost::system::error_code>> Sleep() {
+    sleeping_ = true;
+    return wake_.async_wait(kAwait);
+  }
+  // Only a sleeping writer needs the timer cancelled: most deliveries find it busy writing.
+  void Wake() {
+    if (!sleeping_) return;
+    sleeping_ = false;
+    wake_.cancel();
+  }
 
   void CloseForDrain() {
     Close(websocket::close_code::service_restart, "draining; reconnect and resume");
@@ -409,8 +416,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
         continue;
       }
       if (!queue_.has_pending()) {
-        wake_.expires_at(asio::steady_timer::time_point::max());
-        co_await wake_.async_wait(kAwait);
+        co_await Sleep();
         continue;
       }
       const boost::system::error_code ec = co_await WriteQueued();
@@ -449,8 +455,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   }
 
   asio::awaitable<void> AwaitReaderEnd() {
-    wake_.expires_at(asio::steady_timer::time_point::max());
-    while (!aborted_ && reading_) co_await wake_.async_wait(kAwait);
+    while (!aborted_ && reading_) co_await Sleep();
   }
 
   SessionContext& context_;
@@ -469,6 +474,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   std::optional<websocket::close_reason> close_reason_;
   int missed_pongs_ = 0;
   bool ping_due_ = false;
+  bool sleeping_ = false;
   // The client offered permessage-deflate (see WriteQueued()).
   bool compress_ = false;
   bool handshake_done_ = false;
