@@ -353,6 +353,38 @@ TEST_F(EdgeTest, NeverReadingSubscriberDoesNotDelayAnotherOf20Megabytes) {
       [&] { return absl::StrContains(Metrics(), "{reason=\"slow_subscriber\"} 1"); }, kWait));
 }
 
+TEST_F(EdgeTest, SseStreamsAreCountedUntilTheirClientsLeave) {
+  Start();
+  Create("c");
+  std::vector<std::unique_ptr<SseClient>> streams;
+  for (int i = 0; i < 3; ++i) {
+    streams.push_back(Sse("/v1/sse?topic=c"));
+    ASSERT_NE(streams.back(), nullptr);
+  }
+  // The /metrics request is a connection of its own.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const std::string metrics = Metrics();
+        return absl::StrContains(metrics, "herald_edge_sessions{transport=\"sse\"} 3\n") &&
+               absl::StrContains(metrics, "herald_edge_connections 4\n");
+      },
+      kWait));
+  streams.resize(1);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const std::string metrics = Metrics();
+        return absl::StrContains(metrics, "herald_edge_sessions{transport=\"sse\"} 1\n") &&
+               absl::StrContains(metrics, "herald_edge_connections 2\n");
+      },
+      kWait));
+  // The one left still streams; the broker stops with it open (see the fixture's teardown).
+  Publish("c", "still here");
+  std::optional<SseEvent> event = streams[0]->Next(kWait);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->data, "still here");
+  EXPECT_THAT(Metrics(), HasSubstr("herald_edge_io_errors_total 0\n"));
+}
+
 TEST_F(EdgeTest, SseDrainSendsRetryThenCloses) {
   Start();
   Create("d");
@@ -446,6 +478,30 @@ TEST_F(EdgeTest, WsPublishesWhereTheTopicAllowsBrowsers) {
   EXPECT_EQ(Field(event, "op"), "event");
   EXPECT_EQ(Field(event, "data"), "hé");
   EXPECT_EQ(Field(event, "event"), "chat");
+}
+
+// Client messages are read a chunk at a time, and events of 126 bytes and more take the
+// longer frame headers (16- and 64-bit lengths), plain and compressed.
+TEST_F(EdgeTest, WsCarriesLargeMessagesBothWaysWithAndWithoutDeflate) {
+  Start();
+  Create("ws.big", /*browser_publish=*/true);
+  std::mt19937 random(7);
+  for (const bool deflate : {false, true}) {
+    std::unique_ptr<WsClient> ws = Ws({.deflate = deflate});
+    ASSERT_NE(ws, nullptr);
+    ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"ws.big"})").ok());
+    EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+    for (const size_t size : {200u, 5'000u, 70'000u}) {
+      std::string data(size, ' ');
+      for (char& c : data) c = static_cast<char>('a' + random() % 26);
+      ASSERT_TRUE(ws->Send(absl::StrCat(R"({"op":"publish","topic":"ws.big","data":")", data,
+                                        R"("})"))
+                      .ok());
+      boost::json::object event = NextOp(*ws);
+      EXPECT_EQ(Field(event, "op"), "event") << deflate << " " << size;
+      EXPECT_EQ(Field(event, "data"), data) << deflate << " " << size;
+    }
+  }
 }
 
 TEST_F(EdgeTest, WsClosesOversizeMessagesWith1009AndInvalidUtf8With1007) {
