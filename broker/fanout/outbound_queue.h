@@ -56,6 +56,8 @@ class OutboundQueue {
   // Bytes queued and not yet handed to Prepare().
   size_t pending_bytes() const { return pending_bytes_; }
   bool has_pending() const { return !pending_.empty(); }
+  // Bytes handed to Prepare() and not yet consumed.
+  size_t in_flight_bytes() const { return in_flight_bytes_; }
   // True while the bytes queued, including those in flight, are under the bound.
   bool has_room() const { return pending_bytes_ + in_flight_bytes_ < max_bytes_; }
 

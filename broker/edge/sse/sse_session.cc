@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <span>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "boost/asio/post.hpp"
 #include "boost/asio/write.hpp"
+#include "boost/beast/core/buffers_suffix.hpp"
 #include "boost/beast/http/write.hpp"
 #include "broker/core/status_macros.h"
 #include "broker/core/topic.h"
@@ -23,7 +25,8 @@
 namespace herald::edge::sse {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
+namespace beast = boost::beast;
+namespace http = beast::http;
 using asio::ip::tcp;
 
 namespace {
@@ -47,6 +50,9 @@ class SseSession final : public fanout::Delivery,
         registration_(context.sweep, this) {
     // Only Start() may use the grant: it points into the caller's state.
     context_.grant = nullptr;
+    // Write() tries each write at once; it must never block the shard.
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);
   }
 
   ~SseSession() override {
@@ -234,22 +240,36 @@ class SseSession final : public fanout::Delivery,
     });
   }
 
-  // One gathered write in flight, of everything queued.
+  // One gathered write of everything queued. Most writes fit in the socket's send buffer:
+  // the write is tried at once on the non-blocking socket, and only what does not fit waits
+  // for the socket in an asynchronous write (one in flight). That spares the common case an
+  // operation and a completion, which at 1,000 subscribers of an event is most of the
+  // user-space time of its fan-out.
   void Write() {
     if (write_in_flight_ || closed_) return;
     if (!queue_.has_pending()) {
       if (finishing_) Finish();
       return;
     }
-    write_in_flight_ = true;
-    asio::async_write(socket_, queue_.Prepare(),
-                      [self = shared_from_this()](boost::system::error_code ec, size_t written) {
-                        self->Written(ec, written);
-                      });
+    const std::vector<asio::const_buffer>& buffers = queue_.Prepare();
+    boost::system::error_code ec;
+    const size_t written = socket_.write_some(buffers, ec);
+    if (ec == asio::error::would_block || (!ec && written < queue_.in_flight_bytes())) {
+      write_in_flight_ = true;
+      beast::buffers_suffix<std::span<const asio::const_buffer>> rest(buffers);
+      rest.consume(written);
+      asio::async_write(
+          socket_, rest,
+          [self = shared_from_this(), written](boost::system::error_code ec, size_t more) {
+            self->write_in_flight_ = false;
+            self->Written(ec, written + more);
+          });
+      return;
+    }
+    Written(ec, written);
   }
 
   void Written(boost::system::error_code ec, size_t written) {
-    write_in_flight_ = false;
     queue_.Consume();
     if (ec) {
       if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
@@ -259,7 +279,9 @@ class SseSession final : public fanout::Delivery,
     context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
     last_write_ = context_.sweep.clock().Now();
     if (subscription_ && subscription_->replaying()) subscription_->Pump();
-    Write();
+    // What was queued meanwhile (a replay batch) goes out on a later turn, so that one fast
+    // reader cannot hold the shard.
+    ScheduleWrite();
   }
 
   // All is written after a refusal or a drain: the client sees the end of the response.

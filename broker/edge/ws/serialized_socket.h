@@ -5,6 +5,7 @@
 //
 //   beast::websocket::stream<SerializedSocket> ws(std::move(socket));
 //   co_await ws.next_layer().async_write_some(frames, token);   // frames Beast never sees
+//   n = ws.next_layer().WriteNow(frames, ec);   // or as much as fits now, without waiting
 //
 // Each async_write_some writes all of its bytes before it completes, and starts only after
 // the write before it has completed, so frames from both parties reach the wire whole.
@@ -39,6 +40,19 @@ class SerializedSocket {
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     return socket_.async_read_some(buffers, std::forward<Token>(token));
+  }
+
+  // Writes what fits in the socket's send buffer now, without waiting: the bytes written.
+  // would_block when nothing fits or another write is on the wire. The socket must be in
+  // non-blocking mode. Whatever is left must be handed to async_write_some before the caller
+  // returns to the event loop, so that no other write can come between.
+  template <class ConstBuffers>
+  size_t WriteNow(const ConstBuffers& buffers, boost::system::error_code& ec) {
+    if (writing_) {
+      ec = boost::asio::error::would_block;
+      return 0;
+    }
+    return socket_.write_some(buffers, ec);
   }
 
   // Completes with all of `buffers` written, or an error.

@@ -16,6 +16,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/http/write.hpp"
+#include "boost/beast/core/buffers_suffix.hpp"
 #include "boost/beast/websocket.hpp"
 #include "broker/core/cursor.h"
 #include "broker/core/topic.h"
@@ -92,7 +93,11 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
         last_ping_(context.sweep.clock().Now()),
         rate_window_start_(last_ping_),
         subscription_(std::make_unique<fanout::Subscription>(
-            context.shard, context.engine, *this, fanout::CursorMode::kPerTopic)) {}
+            context.shard, context.engine, *this, fanout::CursorMode::kPerTopic)) {
+    // WriteFrames() tries each write at once; it must never block the shard.
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws_).non_blocking(true, ignored);
+  }
 
   // The opening handshake; false when it failed (Beast has answered it). Takes the request
   // by value so that its headers end with the handshake rather than live with the stream.
@@ -439,8 +444,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       size_t written = 0;
       boost::system::error_code ec;
       if (run > 0) {
-        std::tie(ec, written) =
-            co_await ws_.next_layer().async_write_some(frames.first(run), kAwait);
+        std::tie(ec, written) = co_await WriteFrames(frames.first(run));
         frames = frames.subspan(run);
       } else {
         std::tie(ec, written) = co_await ws_.async_write(FrameText(frames.front()), kAwait);
@@ -452,6 +456,20 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       if (close_reason_ || aborted_ || !ws_.is_open()) break;
     }
     co_return boost::system::error_code();
+  }
+
+  // Writes `frames` at once where they fit in the socket's send buffer, as SSE sessions do,
+  // and waits for the socket only for the rest.
+  asio::awaitable<std::tuple<boost::system::error_code, size_t>> WriteFrames(
+      std::span<const asio::const_buffer> frames) {
+    boost::system::error_code ec;
+    size_t written = ws_.next_layer().WriteNow(frames, ec);
+    if (ec == asio::error::would_block) ec = {};
+    if (ec || written == asio::buffer_size(frames)) co_return std::tuple(ec, written);
+    beast::buffers_suffix<std::span<const asio::const_buffer>> rest(frames);
+    rest.consume(written);
+    auto [rest_ec, more] = co_await ws_.next_layer().async_write_some(rest, kAwait);
+    co_return std::tuple(rest_ec, written + more);
   }
 
   asio::awaitable<void> AwaitReaderEnd() {
