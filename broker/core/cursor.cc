@@ -123,7 +123,12 @@ absl::StatusOr<Cursor> Cursor::Parse(std::string_view text) {
     return Malformed(absl::StrCat("it is ", text.size(), " characters long"));
   }
   std::string bytes;
-  if (!absl::WebSafeBase64Unescape(AbslView(text), &bytes)) return Malformed("it is not base64url");
+  // absl's decoder also skips whitespace and takes padding and stray low bits: only the
+  // canonical text Encode() writes is a cursor, so one position has one id.
+  if (!absl::WebSafeBase64Unescape(AbslView(text), &bytes) ||
+      absl::WebSafeBase64Escape(bytes) != AbslView(text)) {
+    return Malformed("it is not unpadded base64url (A-Z a-z 0-9 - _)");
+  }
   if (bytes.size() < 1 + kChecksumBytes) return Malformed("it is too short");
   const std::string_view body(bytes.data(), bytes.size() - kChecksumBytes);
   uint32_t stored_checksum = 0;
