@@ -1,5 +1,6 @@
 #include "broker/control/publish_service.h"
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -16,6 +17,9 @@
 
 namespace herald::control {
 namespace {
+
+// How long a publish held back by fan-out overload waits before looking again.
+constexpr auto kOverloadRecheck = std::chrono::microseconds(200);
 
 // Stores one event and fills its ack. The engine returns once the event is stored, so the
 // ack never runs ahead of durability.
@@ -185,7 +189,7 @@ class PublishStreamReactor final
   // On the home shard: looks again at the shards' backlog shortly.
   void PauseForFanOut() {
     resume_pending_ = true;
-    resume_.expires_after(std::chrono::microseconds(200));
+    resume_.expires_after(kOverloadRecheck);
     resume_.async_wait([this](const boost::system::error_code&) {
       resume_pending_ = false;
       if (delete_on_resume_) {
@@ -227,14 +231,61 @@ class PublishStreamReactor final
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// A unary Publish that arrived while the shards are behind on fan-out. It is stored once
+// they have caught up, or never if the client gives up first (deadline, cancel): clients
+// that publish as fast as they are answered get the backpressure PublishStream gets from
+// pausing its reads, and a client that retries after a deadline never stores twice.
+// Owns itself: deleted after finishing, on the shard whose timer it uses.
+class HeldPublish {
+ public:
+  HeldPublish(ServiceEnvironment& env, grpc::CallbackServerContext* context,
+              const v1::PublishRequest* request, v1::PublishResponse* response,
+              grpc::ServerUnaryReactor* reactor)
+      : env_(env),
+        context_(context),
+        request_(request),
+        response_(response),
+        reactor_(reactor),
+        recheck_(env.shards.Next().context()) {}
+
+  // Looks again at the shards shortly; finishes the call when they have caught up.
+  void Wait() {
+    recheck_.expires_after(kOverloadRecheck);
+    recheck_.async_wait([this](const boost::system::error_code&) {
+      if (context_->IsCancelled()) {
+        reactor_->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                                      "the client gave up while fan-out was behind; not stored"));
+      } else if (env_.shards.Overloaded()) {
+        Wait();
+        return;
+      } else {
+        reactor_->Finish(ToGrpcStatus(PublishOne(env_, *request_, *response_)));
+      }
+      delete this;
+    });
+  }
+
+ private:
+  ServiceEnvironment& env_;
+  grpc::CallbackServerContext* const context_;
+  const v1::PublishRequest* const request_;
+  v1::PublishResponse* const response_;
+  grpc::ServerUnaryReactor* const reactor_;
+  boost::asio::steady_timer recheck_;
+};
+
 }  // namespace
 
 grpc::ServerUnaryReactor* PublishService::Publish(grpc::CallbackServerContext* context,
                                                   const v1::PublishRequest* request,
                                                   v1::PublishResponse* response) {
-  absl::Status status = env_.Authorize(*context, auth::Action::kPublish);
-  if (status.ok()) status = PublishOne(env_, *request, *response);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status status = env_.Authorize(*context, auth::Action::kPublish);
+  if (status.ok() && env_.shards.Overloaded()) {
+    (new HeldPublish(env_, context, request, response, reactor))->Wait();
+    return reactor;
+  }
+  if (status.ok()) status = PublishOne(env_, *request, *response);
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }

@@ -2,7 +2,9 @@
 //
 // Publish answers inline once the engine stored the event. PublishStream reads requests
 // ahead of its acks only within ControlOptions::publish_window: a client that stops taking
-// acks stops being read, so HTTP/2 flow control slows it and nobody else.
+// acks stops being read, so HTTP/2 flow control slows it and nobody else. While the shards
+// are behind on fan-out (fanout::ShardPool::Overloaded), PublishStream stops reading and a
+// unary Publish waits before it stores, so publishers cannot outrun delivery.
 //
 //   PublishService publish(env);
 //   builder.RegisterService(&publish);

@@ -1,7 +1,9 @@
 // The gRPC control plane end to end: every RPC through a real channel to an in-process
 // herald::Broker serving on an ephemeral port, including each error code and auth case.
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -11,7 +13,9 @@
 #include "api/herald/v1/publish.grpc.pb.h"
 #include "api/herald/v1/subscribe.grpc.pb.h"
 #include "api/herald/v1/topic.grpc.pb.h"
+#include "boost/asio/post.hpp"
 #include "broker/broker.h"
+#include "broker/fanout/shard.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
@@ -241,6 +245,40 @@ TEST_F(ControlTest, RetriedPublishWithTheSameDedupKeyIsStoredOnce) {
   EXPECT_EQ(retry.offset(), first.offset());
   EXPECT_EQ(retry.id(), first.id());
   EXPECT_EQ(MustPublish("orders", "next").offset(), first.offset() + 1);
+}
+
+// A unary Publish that arrives while fan-out is behind waits for it before it is stored, as
+// PublishStream stops reading: a publisher that sends as fast as it is answered cannot
+// outrun delivery. One whose client gives up meanwhile is never stored.
+TEST_F(ControlTest, UnaryPublishWaitsWhileFanOutIsBehind) {
+  ASSERT_TRUE(CreateTopic("orders").ok());
+  fanout::ShardPool& shards = broker_->shards();
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  // Hold one shard's thread so that its inbox fills past the backlog limit.
+  boost::asio::post(shards.shard(shards.size() - 1).context(), [released] { released.wait(); });
+  constexpr uint64_t kFill = fanout::ShardPool::kDefaultMaxBacklog + 1;
+  for (uint64_t i = 0; i < kFill; ++i) {
+    ASSERT_TRUE(broker_->Publish({.topic = "orders", .data = "fill"}).ok());
+  }
+  ASSERT_TRUE(shards.Overloaded());
+
+  v1::PublishRequest request;
+  request.set_topic("orders");
+  request.set_data("held");
+  grpc::ClientContext impatient;
+  impatient.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(300)));
+  v1::PublishResponse dropped;
+  EXPECT_EQ(publish_->Publish(&impatient, request, &dropped).error_code(),
+            StatusCode::DEADLINE_EXCEEDED);
+
+  grpc::Status status;
+  v1::PublishResponse stored;
+  std::thread patient([&] { status = publish_->Publish(Context().get(), request, &stored); });
+  release.set_value();
+  patient.join();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(stored.offset(), kFill + 1) << "the publish the client gave up on was stored";
 }
 
 TEST_F(ControlTest, PublishStreamAcksEachRequestInOrder) {
