@@ -232,9 +232,11 @@ class PublishStreamReactor final
 };
 
 // A unary Publish that arrived while the shards are behind on fan-out. It is stored once
-// they have caught up, or never if the client gives up first (deadline, cancel): clients
-// that publish as fast as they are answered get the backpressure PublishStream gets from
-// pausing its reads, and a client that retries after a deadline never stores twice.
+// they have caught up, or not at all if the call is cancelled first (its deadline passed,
+// the client cancelled): clients that publish as fast as they are answered get the
+// backpressure PublishStream gets from pausing its reads, and a call given up while held
+// does not store behind its client's back. (A deadline can still pass after the store, as
+// with any call; dedup_key makes the retry safe.)
 // Owns itself: deleted after finishing, on the shard whose timer it uses.
 class HeldPublish {
  public:
