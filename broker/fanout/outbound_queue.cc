@@ -1,5 +1,6 @@
 #include "broker/fanout/outbound_queue.h"
 
+#include <cstdlib>
 #include <utility>
 
 namespace herald::fanout {
@@ -20,10 +21,15 @@ void OutboundQueue::Report() {
   if (gauge_ == nullptr) return;
   const int64_t share = std::min<int64_t>(
       static_cast<int64_t>(pending_bytes_ + in_flight_bytes_), QueueGauge::kCapPerQueue);
-  if (share != reported_) {
-    gauge_->AddBytes(share - reported_);
-    reported_ = share;
+  const int64_t delta = share - reported_;
+  // In steps: an atomic add on the shared gauge for every queued event cost more than the
+  // rest of queuing it (9 % of a shard's time in scenario A). Exact at empty and at the cap.
+  if (delta == 0 || (share != 0 && share != QueueGauge::kCapPerQueue &&
+                     std::abs(delta) < QueueGauge::kReportStep)) {
+    return;
   }
+  gauge_->AddBytes(delta);
+  reported_ = share;
 }
 
 void OutboundQueue::PushShared(std::shared_ptr<const void> owner, std::string_view bytes) {

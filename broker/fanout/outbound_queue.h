@@ -21,13 +21,16 @@
 
 namespace herald::fanout {
 
-// How far behind a shard's sessions are, summed over their queues: the overload signal that
-// pauses publishers while fan-out cannot keep up. Each queue counts at most kCapPerQueue bytes,
-// so a few stalled clients (each headed for an overflow close) cannot pause publishing; only
-// a shard whose sessions are behind across the board does. Thread-safe.
+// How far behind a shard's sessions are, summed over their queues (each to within
+// kReportStep): the overload signal that pauses publishers while fan-out cannot keep up.
+// Each queue counts at most kCapPerQueue bytes, so a few stalled clients (each headed for an
+// overflow close) cannot pause publishing; only a shard whose sessions are behind across the
+// board does. Thread-safe.
 class QueueGauge {
  public:
   static constexpr int64_t kCapPerQueue = 64 * 1024;
+  // A queue reports its size when it moved by this much, or reached empty or the cap.
+  static constexpr int64_t kReportStep = 2 * 1024;
 
   int64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   int64_t queues() const { return queues_.load(std::memory_order_relaxed); }

@@ -57,11 +57,21 @@ TEST(OutboundQueueTest, GaugeCountsEachQueueUpToItsCap) {
     OutboundQueue small(1 << 20, &gauge);
     OutboundQueue stalled(1 << 20, &gauge);
     EXPECT_EQ(gauge.queues(), 2);
-    small.PushOwned(std::string(100, 'x'));
     stalled.PushOwned(std::string(QueueGauge::kCapPerQueue * 4, 'x'));
-    EXPECT_EQ(gauge.bytes(), 100 + QueueGauge::kCapPerQueue);
+    EXPECT_EQ(gauge.bytes(), QueueGauge::kCapPerQueue);
+    // Under a step a queue's growth is not reported yet; past it, all of it is.
+    small.PushOwned(std::string(100, 'x'));
+    EXPECT_EQ(gauge.bytes(), QueueGauge::kCapPerQueue);
+    small.PushOwned(std::string(QueueGauge::kReportStep, 'x'));
+    const int64_t small_bytes = 100 + QueueGauge::kReportStep;
+    EXPECT_EQ(gauge.bytes(), small_bytes + QueueGauge::kCapPerQueue);
     small.Prepare();
-    EXPECT_EQ(gauge.bytes(), 100 + QueueGauge::kCapPerQueue);
+    EXPECT_EQ(gauge.bytes(), small_bytes + QueueGauge::kCapPerQueue);
+    // Emptied: reported exactly, however small the change.
+    small.Consume();
+    EXPECT_EQ(gauge.bytes(), QueueGauge::kCapPerQueue);
+    small.PushOwned(std::string(100, 'x'));
+    small.Prepare();
     small.Consume();
     EXPECT_EQ(gauge.bytes(), QueueGauge::kCapPerQueue);
   }

@@ -58,6 +58,7 @@ class SseSession final : public fanout::Delivery,
   ~SseSession() override {
     // Before the socket closes: no delivery may reach a half-destroyed session.
     subscription_.reset();
+    CountEvents();
     if (streaming_) context_.metrics.sse_sessions_open.fetch_sub(1, std::memory_order_relaxed);
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -125,7 +126,7 @@ class SseSession final : public fanout::Delivery,
       queue_.PushOwned(wire::EncodeSseId(id));
       queue_.PushShared(event, event->sse_fields);
     }
-    context_.metrics.events_sent.fetch_add(1, std::memory_order_relaxed);
+    ++uncounted_events_;
     ScheduleWrite();
   }
 
@@ -251,6 +252,7 @@ class SseSession final : public fanout::Delivery,
       if (finishing_) Finish();
       return;
     }
+    CountEvents();
     const std::vector<asio::const_buffer>& buffers = queue_.Prepare();
     boost::system::error_code ec;
     const size_t written = socket_.write_some(buffers, ec);
@@ -284,6 +286,13 @@ class SseSession final : public fanout::Delivery,
     ScheduleWrite();
   }
 
+  // Adds the events queued since the last call to the shared counter, once per write rather
+  // than once per event: an atomic add per delivery took 8 % of a shard's time in scenario A.
+  void CountEvents() {
+    context_.metrics.events_sent.fetch_add(uncounted_events_, std::memory_order_relaxed);
+    uncounted_events_ = 0;
+  }
+
   // All is written after a refusal or a drain: the client sees the end of the response.
   void Finish() {
     boost::system::error_code ignored;
@@ -299,6 +308,8 @@ class SseSession final : public fanout::Delivery,
   std::unique_ptr<fanout::Subscription> subscription_;
   absl::Time last_write_;
   SweepRegistration registration_;
+  // Events queued and not yet added to EdgeMetrics::events_sent (see CountEvents()).
+  uint64_t uncounted_events_ = 0;
   char read_byte_ = 0;
   bool single_topic_ = true;
   // The 200 head is queued: events, heartbeats and drains may follow.

@@ -146,6 +146,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     beast::get_lowest_layer(ws_).cancel(ignored);
     // The reader refers to this session: wait for it to end.
     while (reading_) co_await Sleep();
+    CountEvents();
     context_.metrics.ws_sessions_open.fetch_sub(1, std::memory_order_relaxed);
     subscription_.reset();
   }
@@ -158,7 +159,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
                const std::string&) override {
     // Per-topic cursors: the frame encoded once for every subscriber carries the right id.
     queue_.PushShared(event, event->ws_frame);
-    context_.metrics.events_sent.fetch_add(1, std::memory_order_relaxed);
+    ++uncounted_events_;
     Wake();
   }
 
@@ -438,6 +439,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   // When the client negotiated permessage-deflate, a message long enough to gain from
   // compression goes through Beast on its own instead.
   asio::awaitable<boost::system::error_code> WriteQueued() {
+    CountEvents();
     std::span<const asio::const_buffer> frames = queue_.Prepare();
     while (!frames.empty()) {
       const size_t run = compress_ ? LeadingSmallFrames(frames) : frames.size();
@@ -472,6 +474,13 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     co_return std::tuple(rest_ec, written + more);
   }
 
+  // Adds the events queued since the last call to the shared counter, once per write rather
+  // than once per event: an atomic add per delivery took 8 % of a shard's time in scenario A.
+  void CountEvents() {
+    context_.metrics.events_sent.fetch_add(uncounted_events_, std::memory_order_relaxed);
+    uncounted_events_ = 0;
+  }
+
   asio::awaitable<void> AwaitReaderEnd() {
     while (!aborted_ && reading_) co_await Sleep();
   }
@@ -496,6 +505,8 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   int missed_pongs_ = 0;
   bool ping_due_ = false;
   bool sleeping_ = false;
+  // Events queued and not yet added to EdgeMetrics::events_sent (see CountEvents()).
+  uint64_t uncounted_events_ = 0;
   // The client offered permessage-deflate (see WriteQueued()).
   bool compress_ = false;
   bool handshake_done_ = false;
