@@ -39,8 +39,24 @@ void Shard::DispatchInbox() {
     dispatching_.swap(inbox_);
     dispatch_scheduled_ = false;
   }
+  in_dispatch_ = true;
   for (const auto& event : dispatching_) index_.Dispatch(event);
+  in_dispatch_ = false;
   dispatching_.clear();
+  // Swapped out so that tasks may schedule more (those are posted); the capacity is kept.
+  std::vector<std::function<void()>> tasks;
+  tasks.swap(after_dispatch_);
+  for (auto& task : tasks) task();
+  tasks.clear();
+  if (after_dispatch_.empty()) after_dispatch_.swap(tasks);
+}
+
+void Shard::AfterDispatch(std::function<void()> task) {
+  if (in_dispatch_) {
+    after_dispatch_.push_back(std::move(task));
+  } else {
+    boost::asio::post(context_, std::move(task));
+  }
 }
 
 ShardPool::ShardPool(size_t shards, size_t max_backlog) : max_backlog_(max_backlog) {

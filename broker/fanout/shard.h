@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -46,6 +47,12 @@ class Shard {
   // Events enqueued and not yet dispatched.
   size_t backlog();
 
+  // Runs `task` on this shard once the dispatch pass in progress has handed every event to
+  // every session, or posts it when no pass is running. A session schedules its write here:
+  // it then writes once per pass however many events the pass gave it, without a post per
+  // session. Only on the shard's thread.
+  void AfterDispatch(std::function<void()> task);
+
   // Lets the loop return once its work is done, and joins the thread.
   void Stop();
 
@@ -60,8 +67,10 @@ class Shard {
   Mutex inbox_mu_;
   std::vector<std::shared_ptr<const EncodedEvent>> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   bool dispatch_scheduled_ ABSL_GUARDED_BY(inbox_mu_) = false;
-  // The pass being dispatched; only the shard's thread touches it.
+  // The pass being dispatched and what runs after it; only the shard's thread touches them.
   std::vector<std::shared_ptr<const EncodedEvent>> dispatching_;
+  bool in_dispatch_ = false;
+  std::vector<std::function<void()>> after_dispatch_;
   std::thread thread_;
 };
 

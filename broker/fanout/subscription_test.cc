@@ -1,6 +1,7 @@
 #include "broker/fanout/subscription.h"
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <string>
 #include <thread>
@@ -21,6 +22,7 @@ class RecordingDelivery : public Delivery {
   void Deliver(const std::shared_ptr<const EncodedEvent>& event, const std::string& id) override {
     items.push_back(event->event->topic + ":" + event->event->data);
     ids.push_back(id);
+    if (on_deliver) on_deliver();
   }
   void DeliverNotice(const Notice& notice, const std::string& id) override {
     items.push_back(std::string(NoticeName(notice.kind)) + ":" + notice.topic);
@@ -30,6 +32,7 @@ class RecordingDelivery : public Delivery {
 
   bool room = true;
   int overflows = 0;
+  std::function<void()> on_deliver;
   std::vector<std::string> items;
   std::vector<std::string> ids;
 };
@@ -260,6 +263,39 @@ TEST_F(SubscriptionTest, ResumeWhilePublishersRaceDeliversEverythingExactlyOnceI
   std::vector<std::string> expected;
   for (int i = 1; i <= 5000; ++i) expected.push_back("t:" + std::to_string(i));
   EXPECT_EQ(Items(), expected);
+}
+
+// Sessions schedule their write with Shard::AfterDispatch: it runs once the pass has handed
+// every event to every session, before anything posted meanwhile.
+TEST_F(SubscriptionTest, WorkScheduledDuringAPassRunsRightAfterThePass) {
+  CreateTopic("t");
+  ASSERT_TRUE(Subscribe({"t"}, "").ok());
+  Shard& shard = shards_.shard(0);
+  OnShard([&] {
+    delivery_.on_deliver = [&] {
+      if (delivery_.items.size() == 1) {
+        boost::asio::post(shard.context(), [&] { delivery_.items.push_back("posted"); });
+      }
+      shard.AfterDispatch([&] { delivery_.items.push_back("after"); });
+    };
+    return 0;
+  });
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  boost::asio::post(shard.context(), [released] { released.wait(); });
+  // Published while the shard is held: the three events make one pass.
+  for (const char* data : {"1", "2", "3"}) Publish("t", data);
+  release.set_value();
+  Settle();
+  EXPECT_EQ(Items(), (std::vector<std::string>{"t:1", "t:2", "t:3", "after", "after", "after",
+                                               "posted"}));
+  // Outside a pass it is posted.
+  OnShard([&] {
+    shard.AfterDispatch([&] { delivery_.items.push_back("outside"); });
+    return 0;
+  });
+  Settle();
+  EXPECT_EQ(Items().back(), "outside");
 }
 
 }  // namespace

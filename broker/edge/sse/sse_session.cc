@@ -10,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "boost/asio/post.hpp"
 #include "boost/asio/write.hpp"
 #include "boost/beast/core/buffers_suffix.hpp"
 #include "boost/beast/http/write.hpp"
@@ -235,7 +234,7 @@ class SseSession final : public fanout::Delivery,
   void ScheduleWrite() {
     if (write_scheduled_ || write_in_flight_ || closed_) return;
     write_scheduled_ = true;
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    context_.shard.AfterDispatch([self = shared_from_this()] {
       self->write_scheduled_ = false;
       self->Write();
     });
