@@ -361,22 +361,22 @@ TEST_F(EdgeTest, SseStreamsAreCountedUntilTheirClientsLeave) {
     streams.push_back(Sse("/v1/sse?topic=c"));
     ASSERT_NE(streams.back(), nullptr);
   }
-  // The /metrics request is a connection of its own.
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        const std::string metrics = Metrics();
-        return absl::StrContains(metrics, "herald_edge_sessions{transport=\"sse\"} 3\n") &&
-               absl::StrContains(metrics, "herald_edge_connections 4\n");
-      },
-      kWait));
+  // True once the gauges read `sessions` SSE sessions and, counting the /metrics request's
+  // own connection, one connection more.
+  auto counted = [&](int sessions) {
+    return WaitFor(
+        [&] {
+          const std::string metrics = Metrics();
+          return absl::StrContains(metrics, absl::StrCat("herald_edge_sessions{transport=\"sse\"} ",
+                                                         sessions, "\n")) &&
+                 absl::StrContains(metrics,
+                                   absl::StrCat("herald_edge_connections ", sessions + 1, "\n"));
+        },
+        kWait);
+  };
+  EXPECT_TRUE(counted(3));
   streams.resize(1);
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        const std::string metrics = Metrics();
-        return absl::StrContains(metrics, "herald_edge_sessions{transport=\"sse\"} 1\n") &&
-               absl::StrContains(metrics, "herald_edge_connections 2\n");
-      },
-      kWait));
+  EXPECT_TRUE(counted(1));
   // The one left still streams; the broker stops with it open (see the fixture's teardown).
   Publish("c", "still here");
   std::optional<SseEvent> event = streams[0]->Next(kWait);
