@@ -281,8 +281,8 @@ class SseSession final : public fanout::Delivery,
     last_write_ = context_.sweep.clock().Now();
     if (subscription_ && subscription_->replaying()) subscription_->Pump();
     // What was queued meanwhile (a replay batch) goes out on a later turn, so that one fast
-    // reader cannot hold the shard.
-    ScheduleWrite();
+    // reader cannot hold the shard. Nothing queued: nothing to schedule.
+    if (queue_.has_pending() || finishing_) ScheduleWrite();
   }
 
   // Adds the events queued since the last call to the shared counter, once per write rather
