@@ -18,6 +18,10 @@
 namespace herald {
 namespace {
 
+PublishResult ResultOf(const Event& event) {
+  return {EncodeTopicCursor(event.topic, event.epoch, event.offset), event.offset, event.epoch};
+}
+
 // Runs `fn` on `shard`'s thread and waits for it; inline when already there.
 template <typename Fn>
 auto RunOnShard(fanout::Shard& shard, Fn fn) -> decltype(fn()) {
@@ -139,6 +143,8 @@ Broker::~Broker() {
     edge_->Drain();
     edge_.reset();
   }
+  // Appends still at the store hand their events to the shards: let them finish first.
+  if (store_) store_->Flush();
   if (shards_) shards_->Stop();
 }
 
@@ -175,9 +181,19 @@ absl::StatusOr<TopicInfo> Broker::UpdateTopic(const TopicConfig& config) {
 absl::Status Broker::DeleteTopic(std::string_view name) { return engine_->DeleteTopic(name); }
 
 absl::StatusOr<PublishResult> Broker::Publish(PublishRequest request) {
-  HERALD_ASSIGN_OR_RETURN(EventPtr event, engine_->Publish(std::move(request)));
-  return PublishResult{EncodeTopicCursor(event->topic, event->epoch, event->offset),
-                       event->offset, event->epoch};
+  HERALD_ASSIGN_OR_RETURN(EventPtr event, PublishAndWait(*engine_, std::move(request)));
+  return ResultOf(*event);
+}
+
+void Broker::PublishAsync(PublishRequest request, PublishResultCallback done) {
+  engine_->Publish(std::move(request),
+                   [done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
+                     if (event.ok()) {
+                       std::move(done)(ResultOf(**event));
+                     } else {
+                       std::move(done)(event.status());
+                     }
+                   });
 }
 
 absl::StatusOr<std::unique_ptr<SubscriptionHandle>> Broker::Subscribe(

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "broker/core/clock.h"
@@ -73,6 +74,7 @@ struct SubscriberEvent {
 };
 
 using SubscribeCallback = std::function<void(const SubscriberEvent&)>;
+using PublishResultCallback = absl::AnyInvocable<void(absl::StatusOr<PublishResult>) &&>;
 
 // Keeps a subscription alive; destroying it (or Cancel()) stops delivery.
 class SubscriptionHandle {
@@ -101,8 +103,12 @@ class Broker {
   absl::Status DeleteTopic(std::string_view name);
 
   // Returns once the event is stored. NotFound for an unknown topic, InvalidArgument,
-  // ResourceExhausted past the event size limit.
+  // ResourceExhausted past the event size limit, Unavailable when the store cannot write.
+  // Blocks the calling thread for the store: never call it from a subscription callback.
   absl::StatusOr<PublishResult> Publish(PublishRequest request);
+  // Like Publish, without blocking: `done` runs once the event is stored (or is refused), on
+  // the calling thread or a store's thread, and must be quick.
+  void PublishAsync(PublishRequest request, PublishResultCallback done);
 
   // Delivers every event of `topics` after `from` (a cursor; empty: only new events), then
   // live, on one of the broker's threads, one call at a time. `callback` must not block.

@@ -21,29 +21,42 @@ namespace {
 // How long a publish held back by fan-out overload waits before looking again.
 constexpr auto kOverloadRecheck = std::chrono::microseconds(200);
 
-// Stores one event and fills its ack. The engine returns once the event is stored, so the
-// ack never runs ahead of durability.
-absl::Status PublishOne(ServiceEnvironment& env, const v1::PublishRequest& request,
-                        v1::PublishResponse& response) {
+using AckCallback = absl::AnyInvocable<void(absl::StatusOr<v1::PublishResponse>) &&>;
+
+// Stores one event; `done` gets its ack once it is stored (the engine answers only then, so
+// an ack never runs ahead of durability), or why it is not.
+void PublishOne(ServiceEnvironment& env, v1::PublishRequest& request, AckCallback done) {
   if (request.topic().empty()) {
-    return absl::InvalidArgumentError("topic is required: the topic to publish to");
+    std::move(done)(absl::InvalidArgumentError("topic is required: the topic to publish to"));
+    return;
   }
-  HERALD_ASSIGN_OR_RETURN(EventPtr event, env.engine.Publish({.topic = request.topic(),
-                                                              .type = request.event(),
-                                                              .data = request.data(),
-                                                              .dedup_key = request.dedup_key()}));
-  env.stats.RecordPublish(env.clock.Now());
-  response.set_id(EncodeTopicCursor(event->topic, event->epoch, event->offset));
-  response.set_offset(event->offset);
-  response.set_epoch(event->epoch);
-  return absl::OkStatus();
+  env.engine.Publish({.topic = std::move(*request.mutable_topic()),
+                      .type = std::move(*request.mutable_event()),
+                      .data = std::move(*request.mutable_data()),
+                      .dedup_key = std::move(*request.mutable_dedup_key())},
+                     [&env, done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
+                       if (!event.ok()) {
+                         std::move(done)(event.status());
+                         return;
+                       }
+                       env.stats.RecordPublish(env.clock.Now());
+                       v1::PublishResponse ack;
+                       ack.set_id(EncodeTopicCursor((*event)->topic, (*event)->epoch,
+                                                    (*event)->offset));
+                       ack.set_offset((*event)->offset);
+                       ack.set_epoch((*event)->epoch);
+                       std::move(done)(std::move(ack));
+                     });
 }
 
 // One PublishStream call. Owns itself: deleted, on its home shard, after OnDone.
 //
-// All state changes go through Step(), which decides under the lock what to start next
-// (a read, a write, the finish) and starts it after unlocking, so no gRPC operation is
-// started with the lock held and at most one read and one write are ever in flight.
+// Requests are read ahead of their acks within the publish window and stored concurrently;
+// each gets a slot in arrival order, filled when the store answers, and acks are written from
+// the front, so they stay in request order however the stores finish. All state changes go
+// through Step(), which decides under the lock what to start next (a read, a write, the
+// finish) and starts it after unlocking, so no gRPC operation is started with the lock held
+// and at most one read and one write are ever in flight.
 class PublishStreamReactor final
     : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
@@ -67,33 +80,38 @@ class PublishStreamReactor final
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {
-      // The client half-closed (or went away): finish once every ack is written.
+    Slot* slot = nullptr;
+    {
       MutexLock lock(mu_);
-      reading_ = false;
-      read_closed_ = true;
-    } else {
-      {
-        // Abandoned meanwhile (cancelled, kicked): the stream is over, store nothing more.
-        MutexLock lock(mu_);
-        if (abandon_acks_) {
-          reading_ = false;
-          return;
+      if (!ok) {
+        // The client half-closed (or went away): finish once every ack is written.
+        read_closed_ = true;
+      } else if (!abandon_acks_) {
+        // (Abandoned meanwhile, cancelled or kicked: the stream is over, store nothing more.)
+        slot = &slots_.emplace_back();
+        slot->request = ++requests_;
+        ++at_store_;
+      }
+      // Still reading while a slot is set: no other reaction may start the next read into
+      // request_ before PublishOne has taken the request out of it.
+      if (slot == nullptr) reading_ = false;
+    }
+    if (slot != nullptr) {
+      PublishOne(env_, request_, [this, slot](absl::StatusOr<v1::PublishResponse> ack) {
+        {
+          MutexLock lock(mu_);
+          --at_store_;
+          slot->stored = true;
+          if (ack.ok()) {
+            slot->ack = *std::move(ack);
+          } else {
+            slot->status = ack.status();
+          }
         }
-      }
-      ++requests_;
-      v1::PublishResponse ack;
-      // Published inline: the engine's append is short, and a reaction that returned before
-      // the event was stored could not ack in order.
-      absl::Status status = PublishOne(env_, request_, ack);
+        Step();
+      });
       MutexLock lock(mu_);
       reading_ = false;
-      if (status.ok()) {
-        acks_.push_back(std::move(ack));
-      } else if (!failure_) {
-        failure_ = grpc::Status(ToGrpcStatus(status).error_code(),
-                                absl::StrFormat("request %d: %s", requests_, status.message()));
-      }
     }
     Step();
   }
@@ -102,7 +120,7 @@ class PublishStreamReactor final
     {
       MutexLock lock(mu_);
       writing_ = false;
-      acks_.pop_front();
+      slots_.pop_front();
       if (ok) {
         acked_.fetch_add(1, std::memory_order_relaxed);
       } else if (!failure_) {
@@ -130,6 +148,14 @@ class PublishStreamReactor final
   }
 
  private:
+  // One request, from its read to its ack.
+  struct Slot {
+    int request = 0;
+    bool stored = false;
+    absl::Status status;
+    v1::PublishResponse ack;
+  };
+
   // Called by the registry (under its lock): hand the work to the home shard.
   void Disconnect(const absl::Status& reason) {
     boost::asio::post(home_.context(), [this, status = ToGrpcStatus(reason)] { StopWith(status); });
@@ -153,22 +179,29 @@ class PublishStreamReactor final
     {
       MutexLock lock(mu_);
       if (finished_) return;
-      if (abandon_acks_) {
-        // Keep only the ack being written: gRPC still points at it.
-        while (acks_.size() > (writing_ ? 1u : 0u)) acks_.pop_back();
-      }
-      if (!writing_ && !acks_.empty()) {
-        writing_ = true;
-        write = &acks_.front();
+      if (!abandon_acks_ && !failure_ && !writing_ && !slots_.empty() && slots_.front().stored) {
+        Slot& front = slots_.front();
+        if (front.status.ok()) {
+          writing_ = true;
+          write = &front.ack;
+        } else {
+          // Every ack before it is written: end the stream with this request's error.
+          failure_ = grpc::Status(ToGrpcStatus(front.status).error_code(),
+                                  absl::StrFormat("request %d: %s", front.request,
+                                                  front.status.message()));
+        }
       }
       const bool ending = failure_.has_value() || read_closed_;
+      // Store answers call back into this reactor: it finishes only once none is pending.
       // An abandoned stream finishes even with a read or write in flight: its client may
       // never complete them. Otherwise every ack is written first.
-      if (abandon_acks_ || (ending && !writing_ && acks_.empty() && !reading_)) {
+      const bool settled = at_store_ == 0;
+      if (settled && (abandon_acks_ || (ending && !writing_ && !reading_ &&
+                                        (failure_.has_value() || slots_.empty())))) {
         finished_ = true;
         finish = failure_.value_or(grpc::Status::OK);
       } else if (!ending && !reading_ && !paused_ &&
-                 acks_.size() < env_.options.publish_window) {
+                 slots_.size() < env_.options.publish_window) {
         // Overload: while the shards are behind on fan-out, reading more only grows their
         // backlog and takes the CPU they need; stop reading until they catch up.
         if (env_.shards.Overloaded()) {
@@ -214,11 +247,14 @@ class PublishStreamReactor final
   std::atomic<uint64_t> acked_{0};
   // Only the reaction that completed a read touches it, before starting the next read.
   v1::PublishRequest request_;
-  int requests_ = 0;
 
   Mutex mu_;
-  // Acks not yet written; the front one is in flight while writing_.
-  std::deque<v1::PublishResponse> acks_ ABSL_GUARDED_BY(mu_);
+  int requests_ ABSL_GUARDED_BY(mu_) = 0;
+  // Requests read and not yet acked, in order; the front one's ack is in flight while
+  // writing_. A deque keeps each slot in place while its store is pending.
+  std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);
+  // Publishes handed to the engine and not yet answered.
+  int at_store_ ABSL_GUARDED_BY(mu_) = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   // Reading stopped while the shards are overloaded; PauseForFanOut() resumes it.
@@ -231,6 +267,15 @@ class PublishStreamReactor final
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// Stores a unary Publish's event and finishes the call once it is stored (or refused).
+void FinishWhenStored(ServiceEnvironment& env, v1::PublishRequest request,
+                      v1::PublishResponse* response, grpc::ServerUnaryReactor* reactor) {
+  PublishOne(env, request, [response, reactor](absl::StatusOr<v1::PublishResponse> ack) {
+    if (ack.ok()) *response = *std::move(ack);
+    reactor->Finish(ToGrpcStatus(ack.status()));
+  });
+}
+
 // A unary Publish that arrived while the shards are behind on fan-out. It is stored once
 // they have caught up, or not at all if the call is cancelled first (its deadline passed,
 // the client cancelled): clients that publish as fast as they are answered get the
@@ -241,11 +286,11 @@ class PublishStreamReactor final
 class HeldPublish {
  public:
   HeldPublish(ServiceEnvironment& env, grpc::CallbackServerContext* context,
-              const v1::PublishRequest* request, v1::PublishResponse* response,
+              v1::PublishRequest request, v1::PublishResponse* response,
               grpc::ServerUnaryReactor* reactor)
       : env_(env),
         context_(context),
-        request_(request),
+        request_(std::move(request)),
         response_(response),
         reactor_(reactor),
         recheck_(env.shards.Next().context()) {}
@@ -261,7 +306,7 @@ class HeldPublish {
         Wait();
         return;
       } else {
-        reactor_->Finish(ToGrpcStatus(PublishOne(env_, *request_, *response_)));
+        FinishWhenStored(env_, request_, response_, reactor_);
       }
       delete this;
     });
@@ -270,7 +315,7 @@ class HeldPublish {
  private:
   ServiceEnvironment& env_;
   grpc::CallbackServerContext* const context_;
-  const v1::PublishRequest* const request_;
+  v1::PublishRequest request_;
   v1::PublishResponse* const response_;
   grpc::ServerUnaryReactor* const reactor_;
   boost::asio::steady_timer recheck_;
@@ -282,13 +327,13 @@ grpc::ServerUnaryReactor* PublishService::Publish(grpc::CallbackServerContext* c
                                                   const v1::PublishRequest* request,
                                                   v1::PublishResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = env_.Authorize(*context, auth::Action::kPublish);
-  if (status.ok() && env_.shards.Overloaded()) {
-    (new HeldPublish(env_, context, request, response, reactor))->Wait();
-    return reactor;
+  if (absl::Status status = env_.Authorize(*context, auth::Action::kPublish); !status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
+  } else if (env_.shards.Overloaded()) {
+    (new HeldPublish(env_, context, *request, response, reactor))->Wait();
+  } else {
+    FinishWhenStored(env_, *request, response, reactor);
   }
-  if (status.ok()) status = PublishOne(env_, *request, *response);
-  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 

@@ -6,7 +6,9 @@
 //
 //   engine.SetSink([&](const EventPtr& e) { fanout.Publish(e); });
 //   HERALD_ASSIGN_OR_RETURN(TopicInfo info, engine.CreateTopic({.name = "orders"}));
-//   HERALD_ASSIGN_OR_RETURN(EventPtr event, engine.Publish({.topic = "orders", .data = "x"}));
+//   engine.Publish({.topic = "orders", .data = "x"}, [](absl::StatusOr<EventPtr> event) {
+//     // Stored (and handed to the sink), or why not.
+//   });
 #ifndef HERALD_BROKER_CORE_ENGINE_H_
 #define HERALD_BROKER_CORE_ENGINE_H_
 
@@ -16,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "broker/core/event.h"
@@ -39,10 +42,15 @@ struct ReadResult {
   std::vector<EventPtr> events;
 };
 
-// Receives every event appended to any topic, exactly once and in offset order per topic.
-// Runs on the publishing thread (or the engine's own thread) while the topic is locked, so it
-// must be quick and must not call back into the engine.
+// Receives every event appended to any topic, exactly once and in offset order per topic,
+// once it is stored. Runs on the publishing thread or a store's thread while the topic is
+// locked, so it must be quick and must not call back into the engine.
 using EventSink = std::function<void(const EventPtr&)>;
+
+// Receives a publish's outcome: the stored event, or why it is not stored. Runs on the
+// calling thread (errors found at once, stores that complete inline) or a store's thread,
+// after the sink has seen the event; must be quick.
+using PublishCallback = absl::AnyInvocable<void(absl::StatusOr<EventPtr>) &&>;
 
 // Thread-safe.
 class Engine {
@@ -65,15 +73,19 @@ class Engine {
   // NotFound when the topic does not exist. A topic created again later gets a new epoch.
   virtual absl::Status DeleteTopic(std::string_view name) = 0;
 
-  // Appends, returning once the event is stored. NotFound for an unknown topic (unless
+  // Appends; `done` runs once the event is stored. NotFound for an unknown topic (unless
   // the engine auto-creates), InvalidArgument for a bad name, ResourceExhausted past the
   // message size limit, Unavailable when the store cannot write.
-  virtual absl::StatusOr<EventPtr> Publish(PublishRequest request) = 0;
+  virtual void Publish(PublishRequest request, PublishCallback done) = 0;
   // Up to `max_events` retained events of `topic` with offsets above `after`, with the
   // topic's current epoch and bounds. NotFound for an unknown topic.
   virtual absl::StatusOr<ReadResult> ReadAfter(std::string_view topic, uint64_t after,
                                                size_t max_events) const = 0;
 };
+
+// Publishes and waits for the outcome: for tests, tools and callers that own their thread.
+// Never call it on a thread the store completes appends on.
+absl::StatusOr<EventPtr> PublishAndWait(Engine& engine, PublishRequest request);
 
 }  // namespace herald
 

@@ -1,16 +1,20 @@
-// One topic's ordered log: assigns offsets, stores events, and enforces retention.
+// One topic's ordered log: assigns offsets, hands events to the store in batches, and tells
+// the sink and the publishers once they are stored.
 //
-// Offsets are gap-free and strictly increasing within an epoch. Retention (count, bytes, age)
-// is enforced as events arrive, in amortized O(1) per append: the log keeps a small record
-// per retained event (its size and time) so trimming never scans the history.
+// Offsets are gap-free and strictly increasing within an epoch. At most one append of a topic
+// is at the store at a time; what arrives meanwhile waits and goes in the next batch, so a
+// store that syncs covers a whole batch of one topic with one sync, and no lock is held while
+// the store works. The sink sees each stored event once, in offset order, before its
+// publisher is answered; no event is delivered before it is stored.
 //
-//   TopicLog log(config, NewEpoch(), store, SystemClock());
-//   HERALD_ASSIGN_OR_RETURN(EventPtr e, log.Append({.topic = "t", .data = "x"}, sink));
+//   auto log = std::make_shared<TopicLog>(config, NewEpoch(), store, SystemClock(), sink);
+//   log->Append({.topic = "t", .data = "x"}, [](absl::StatusOr<EventPtr> e) { ... });
 #ifndef HERALD_BROKER_CORE_TOPIC_LOG_H_
 #define HERALD_BROKER_CORE_TOPIC_LOG_H_
 
 #include <cstdint>
-#include <deque>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,51 +32,75 @@ namespace herald {
 // A fresh, non-zero epoch for a new history.
 uint32_t NewEpoch();
 
-// Thread-safe: appends are serialized by the log's own lock, which is also held while the
-// sink runs so that live delivery sees events in offset order.
-class TopicLog {
+// Thread-safe. Create with std::make_shared: appends at the store keep the log alive.
+class TopicLog : public std::enable_shared_from_this<TopicLog> {
  public:
-  // `store` and `clock` must outlive the log. `stored` is the history found in the store at
-  // start (oldest first), empty for a new topic.
-  TopicLog(TopicConfig config, uint32_t epoch, Store& store, const Clock& clock,
-           const std::vector<EventPtr>& stored = {});
+  // `store`, `clock` and `sink` must outlive the log (and its appends at the store).
+  // `bounds`: where the stored history stands (a new topic: empty at offset 1).
+  TopicLog(TopicConfig config, uint32_t epoch, herald::Store& store, const Clock& clock,
+           const EventSink& sink, StoredBounds bounds = {});
   TopicLog(const TopicLog&) = delete;
   TopicLog& operator=(const TopicLog&) = delete;
 
-  // Stores the event under the next offset, trims by retention and then calls `sink`. With a
-  // dedup key seen among retained events, returns that event and appends nothing.
-  // Unavailable (from the store) when it could not be stored; nothing is consumed then.
-  absl::StatusOr<EventPtr> Append(PublishRequest request, const EventSink& sink);
-  // See Engine::ReadAfter.
+  // Stores the event under the next offset, trims by retention, hands it to the sink and
+  // then calls `done`. With the dedup key of a retained (or pending) event, answers with that
+  // event once it is stored and appends nothing. On a store failure (Unavailable) nothing
+  // is delivered, and every publish waiting behind the failed one fails too, so no offset
+  // is skipped.
+  void Append(PublishRequest request, PublishCallback done);
+  // See Engine::ReadAfter. Only stored events are read.
   absl::StatusOr<ReadResult> ReadAfter(uint64_t after, size_t max_events);
   TopicInfo Info();
-  // Replaces the configuration (the name must stay); a tighter retention trims at once.
+  // Replaces the configuration (the name must stay); a tighter retention trims with the
+  // next append, which it starts at once.
   absl::Status SetConfig(const TopicConfig& config);
 
  private:
-  struct Retained {
-    uint64_t bytes;
-    absl::Time publish_time;
+  struct Pending {
+    EventPtr event;
+    PublishCallback done;
     std::string dedup_key;
+    // Answers with `event`, appended by an earlier publish with the same dedup key.
+    bool duplicate = false;
   };
+  using Batch = std::vector<Pending>;
 
-  void Remember(const Event& event, std::string dedup_key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Drops the oldest events while any retention bound is exceeded.
-  void EnforceRetention() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes everything queued as the next batch to store (empty: a trim alone); nullopt when
+  // an append is at the store already or nothing is due.
+  std::optional<Batch> TakeBatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether age retention has events to drop although nothing is published.
+  bool ExpiryDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Hands batches to the store until none is due. Called without the lock.
+  void Store(Batch batch);
+  // Records a store outcome and answers the batch's publishers; returns the next batch.
+  std::optional<Batch> Stored(Batch batch, absl::StatusOr<StoredBounds> bounds);
+  // Starts a trim that retention owes (a tighter config, age), if nothing is at the store.
+  void StartDueAppend();
+  // A dedup key's stored event, if any. Called with the lock held (reads the store).
+  absl::StatusOr<EventPtr> FindDuplicate(const std::string& dedup_key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TopicInfo InfoLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  Store& store_;
+  herald::Store& store_;
   const Clock& clock_;
+  const EventSink& sink_;
   const uint32_t epoch_;
+  const std::string name_;
 
   Mutex mu_;
   TopicConfig config_ ABSL_GUARDED_BY(mu_);
-  uint64_t first_offset_ ABSL_GUARDED_BY(mu_) = 1;
-  uint64_t next_offset_ ABSL_GUARDED_BY(mu_) = 1;
-  uint64_t retained_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  // retained_[i] describes the event at offset first_offset_ + i.
-  std::deque<Retained> retained_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, uint64_t> dedup_offsets_ ABSL_GUARDED_BY(mu_);
+  // What is stored.
+  StoredBounds bounds_ ABSL_GUARDED_BY(mu_);
+  // The offset the next publish gets: bounds_.next_offset plus what is pending.
+  uint64_t assigned_next_ ABSL_GUARDED_BY(mu_);
+  // Publish times never go backwards within a topic, so age retention can binary search.
+  absl::Time last_publish_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool at_store_ ABSL_GUARDED_BY(mu_) = false;
+  // Set by SetConfig: the next append trims even without events.
+  bool trim_due_ ABSL_GUARDED_BY(mu_) = false;
+  Batch queued_ ABSL_GUARDED_BY(mu_);
+  // Dedup keys of events queued or at the store.
+  absl::flat_hash_map<std::string, EventPtr> pending_dedup_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace herald

@@ -1,5 +1,7 @@
 #include "broker/core/topic_log.h"
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,16 +13,23 @@ namespace {
 
 class TopicLogTest : public testing::Test {
  protected:
-  std::unique_ptr<TopicLog> MakeLog(RetentionPolicy retention) {
+  std::shared_ptr<TopicLog> MakeLog(RetentionPolicy retention) {
     TopicConfig config{.name = "t", .retention = retention};
     EXPECT_TRUE(store_.CreateTopic(config, 5).ok());
-    return std::make_unique<TopicLog>(config, 5, store_, clock_);
+    return std::make_shared<TopicLog>(config, 5, store_, clock_, sink_);
+  }
+
+  // The memory store answers inline, so the outcome is there when Append returns.
+  absl::StatusOr<EventPtr> TryAppend(TopicLog& log, std::string data, std::string dedup = "") {
+    std::optional<absl::StatusOr<EventPtr>> outcome;
+    log.Append({.topic = "t", .data = std::move(data), .dedup_key = std::move(dedup)},
+               [&outcome](absl::StatusOr<EventPtr> event) { outcome = std::move(event); });
+    EXPECT_TRUE(outcome.has_value());
+    return outcome.value_or(absl::InternalError("no answer"));
   }
 
   EventPtr Append(TopicLog& log, std::string data, std::string dedup = "") {
-    absl::StatusOr<EventPtr> event =
-        log.Append({.topic = "t", .data = std::move(data), .dedup_key = std::move(dedup)},
-                   [this](const EventPtr& e) { sunk_.push_back(e->offset); });
+    absl::StatusOr<EventPtr> event = TryAppend(log, std::move(data), std::move(dedup));
     EXPECT_TRUE(event.ok()) << event.status();
     return event.ok() ? *event : nullptr;
   }
@@ -28,6 +37,7 @@ class TopicLogTest : public testing::Test {
   store::MemoryStore store_;
   FakeClock clock_{absl::FromUnixSeconds(1'000'000)};
   std::vector<uint64_t> sunk_;
+  EventSink sink_ = [this](const EventPtr& e) { sunk_.push_back(e->offset); };
 };
 
 TEST_F(TopicLogTest, OffsetsStartAtOneAndHaveNoGaps) {
@@ -120,26 +130,32 @@ TEST_F(TopicLogTest, AppendToADeletedTopicFailsAndConsumesNoOffset) {
   auto log = MakeLog({.max_events = 100});
   Append(*log, "x");
   ASSERT_TRUE(store_.DeleteTopic("t").ok());
-  absl::StatusOr<EventPtr> event = log->Append({.topic = "t", .data = "y"}, nullptr);
-  EXPECT_EQ(event.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(TryAppend(*log, "y").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(log->Info().last_offset, 1u);
+  EXPECT_EQ(sunk_, (std::vector<uint64_t>{1}));
+  ASSERT_TRUE(store_.CreateTopic({.name = "t"}, 5).ok());
+  // The failed append's offset is the next one given.
+  EXPECT_EQ(TryAppend(*log, "z").value()->offset, 2u);
 }
 
-TEST_F(TopicLogTest, RestoredHistoryContinuesOffsets) {
+TEST_F(TopicLogTest, RestoredBoundsContinueOffsets) {
   TopicConfig config{.name = "t", .retention = {.max_events = 100}};
   ASSERT_TRUE(store_.CreateTopic(config, 9).ok());
-  std::vector<EventPtr> stored;
-  for (uint64_t offset : {4, 5, 6}) {
-    auto event = std::make_shared<Event>(
-        Event{.topic = "t", .offset = offset, .epoch = 9, .data = "d"});
-    ASSERT_TRUE(store_.Append(event).ok());
-    stored.push_back(event);
-  }
-  TopicLog log(config, 9, store_, clock_, stored);
-  EXPECT_EQ(log.Info().first_offset, 4u);
-  EventPtr next = Append(log, "x");
+  auto log = std::make_shared<TopicLog>(
+      config, 9, store_, clock_, sink_,
+      StoredBounds{.first_offset = 4, .next_offset = 7, .retained_bytes = 3});
+  EXPECT_EQ(log->Info().first_offset, 4u);
+  EXPECT_EQ(log->Info().last_offset, 6u);
+  EventPtr next = Append(*log, "x");
   EXPECT_EQ(next->offset, 7u);
   EXPECT_EQ(next->epoch, 9u);
+}
+
+TEST_F(TopicLogTest, PublishTimesNeverGoBackwards) {
+  auto log = MakeLog({.max_events = 100});
+  EventPtr first = Append(*log, "a");
+  clock_.Advance(absl::Seconds(-5));
+  EXPECT_EQ(Append(*log, "b")->publish_time, first->publish_time);
 }
 
 TEST(NewEpochTest, IsNeverZero) {

@@ -55,7 +55,7 @@ void BM_PublishNoSubscribers(benchmark::State& state) {
   engine.SetSink([&shards](const EventPtr& e) { shards.Publish(EncodeEvent(e)); });
   (void)engine.CreateTopic({.name = "t", .retention = {.max_events = 1000}});
   for (auto _ : state) {
-    benchmark::DoNotOptimize(engine.Publish({.topic = "t", .data = kPayload}));
+    benchmark::DoNotOptimize(PublishAndWait(engine, {.topic = "t", .data = kPayload}));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -80,7 +80,7 @@ void BM_FanOut(benchmark::State& state) {
     }
   });
   for (auto _ : state) {
-    for (int i = 0; i < kEventsPerBatch; ++i) (void)engine.Publish({.topic = "t", .data = kPayload});
+    for (int i = 0; i < kEventsPerBatch; ++i) (void)PublishAndWait(engine, {.topic = "t", .data = kPayload});
     RunOn(shard, [] {});
   }
   state.SetItemsProcessed(state.iterations() * kEventsPerBatch * subscribers);

@@ -69,7 +69,7 @@ class SubscriptionTest : public testing::Test {
   }
 
   EventPtr Publish(const std::string& topic, const std::string& data) {
-    absl::StatusOr<EventPtr> event = engine_.Publish({.topic = topic, .data = data});
+    absl::StatusOr<EventPtr> event = PublishAndWait(engine_, {.topic = topic, .data = data});
     EXPECT_TRUE(event.ok()) << event.status();
     return event.ok() ? *event : nullptr;
   }

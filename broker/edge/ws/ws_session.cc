@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "boost/asio/as_tuple.hpp"
+#include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/http/write.hpp"
@@ -351,9 +352,17 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
                 op.topic);
       return;
     }
-    absl::StatusOr<EventPtr> published =
-        context_.engine.Publish({.topic = op.topic, .type = op.event, .data = op.data});
-    if (!published.ok()) SendError(published.status(), op.topic);
+    // The store answers on its own thread, maybe after this session ended: the refusal comes
+    // back to the shard and finds the session only while it lives.
+    context_.engine.Publish(
+        {.topic = op.topic, .type = op.event, .data = op.data},
+        [this, alive = std::weak_ptr<const bool>(alive_), shard = &context_.shard,
+         topic = op.topic](absl::StatusOr<EventPtr> published) {
+          if (published.ok()) return;
+          asio::post(shard->context(), [this, alive, topic, status = published.status()] {
+            if (alive.lock()) SendError(status, topic);
+          });
+        });
   }
 
   // Reads the next piece of a client message. A callback reading into a small chunk rather
@@ -496,6 +505,8 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   absl::Time rate_window_start_;
   uint32_t messages_in_window_ = 0;
   std::unique_ptr<fanout::Subscription> subscription_;
+  // Expires with the session: answers that arrive later (publishes) look at it first.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
   // The topics followed, in subscribe order (a client follows a handful).
   std::vector<std::string> topics_;
   std::optional<websocket::close_reason> close_reason_;

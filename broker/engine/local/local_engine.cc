@@ -23,8 +23,8 @@ absl::Status LocalEngine::Load() {
   HERALD_ASSIGN_OR_RETURN(std::vector<StoredTopic> stored, store_.LoadTopics());
   MutexLock lock(mu_);
   for (const StoredTopic& topic : stored) {
-    topics_[topic.config.name] =
-        std::make_shared<TopicLog>(topic.config, topic.epoch, store_, clock_, topic.events);
+    topics_[topic.config.name] = std::make_shared<TopicLog>(topic.config, topic.epoch, store_,
+                                                            clock_, sink_, topic.bounds);
   }
   return absl::OkStatus();
 }
@@ -41,7 +41,7 @@ absl::StatusOr<TopicInfo> LocalEngine::CreateTopic(const TopicConfig& config) {
     }
     const uint32_t epoch = NewEpoch();
     HERALD_RETURN_IF_ERROR(store_.CreateTopic(config, epoch));
-    log = std::make_shared<TopicLog>(config, epoch, store_, clock_);
+    log = std::make_shared<TopicLog>(config, epoch, store_, clock_, sink_);
     topics_.emplace(config.name, log);
   }
   return log->Info();
@@ -104,7 +104,8 @@ absl::Status LocalEngine::DeleteTopic(std::string_view name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<EventPtr> LocalEngine::Publish(PublishRequest request) {
+absl::StatusOr<std::shared_ptr<TopicLog>> LocalEngine::FindForPublish(
+    const PublishRequest& request) {
   HERALD_RETURN_IF_ERROR(ValidateTopicName(request.topic));
   HERALD_RETURN_IF_ERROR(ValidateEventType(request.type));
   const size_t bytes = request.type.size() + request.data.size();
@@ -113,8 +114,16 @@ absl::StatusOr<EventPtr> LocalEngine::Publish(PublishRequest request) {
         absl::StrCat("event of ", bytes, " bytes exceeds the limit of ", options_.max_event_bytes,
                      " bytes; split it or raise the broker's max event size"));
   }
-  HERALD_ASSIGN_OR_RETURN(std::shared_ptr<TopicLog> log, FindOrCreate(request.topic));
-  return log->Append(std::move(request), sink_);
+  return FindOrCreate(request.topic);
+}
+
+void LocalEngine::Publish(PublishRequest request, PublishCallback done) {
+  absl::StatusOr<std::shared_ptr<TopicLog>> log = FindForPublish(request);
+  if (!log.ok()) {
+    std::move(done)(log.status());
+    return;
+  }
+  (*log)->Append(std::move(request), std::move(done));
 }
 
 absl::StatusOr<ReadResult> LocalEngine::ReadAfter(std::string_view topic, uint64_t after,

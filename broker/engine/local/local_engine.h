@@ -34,7 +34,7 @@ class LocalEngine final : public Engine {
   // hold topics from an earlier run.
   LocalEngine(Store& store, const Clock& clock, LocalEngineOptions options);
 
-  // Rebuilds the registry from the store.
+  // Rebuilds the registry from the store's topic metadata (no events are read).
   absl::Status Load();
 
   void SetSink(EventSink sink) override;
@@ -44,13 +44,15 @@ class LocalEngine final : public Engine {
   size_t TopicCount() const override;
   absl::StatusOr<TopicInfo> UpdateTopic(const TopicConfig& config) override;
   absl::Status DeleteTopic(std::string_view name) override;
-  absl::StatusOr<EventPtr> Publish(PublishRequest request) override;
+  void Publish(PublishRequest request, PublishCallback done) override;
   absl::StatusOr<ReadResult> ReadAfter(std::string_view topic, uint64_t after,
                                        size_t max_events) const override;
 
  private:
   absl::StatusOr<std::shared_ptr<TopicLog>> Find(std::string_view name) const;
   absl::StatusOr<std::shared_ptr<TopicLog>> FindOrCreate(std::string_view name);
+  // The topic a publish goes to, once the request passed validation.
+  absl::StatusOr<std::shared_ptr<TopicLog>> FindForPublish(const PublishRequest& request);
 
   Store& store_;
   const Clock& clock_;

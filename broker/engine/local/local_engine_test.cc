@@ -46,12 +46,12 @@ TEST_F(LocalEngineTest, ErrorsNameTheProblem) {
   ASSERT_TRUE(engine.CreateTopic({.name = "t"}).ok());
   absl::Status exists = engine.CreateTopic({.name = "t"}).status();
   EXPECT_EQ(exists.code(), absl::StatusCode::kAlreadyExists);
-  absl::Status missing = engine.Publish({.topic = "nope", .data = "x"}).status();
+  absl::Status missing = PublishAndWait(engine, {.topic = "nope", .data = "x"}).status();
   EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
   EXPECT_NE(missing.message().find("heraldctl topics create nope"), std::string::npos);
-  EXPECT_EQ(engine.Publish({.topic = "t", .data = "123456789"}).status().code(),
+  EXPECT_EQ(PublishAndWait(engine, {.topic = "t", .data = "123456789"}).status().code(),
             absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(engine.Publish({.topic = "t", .type = "a\nb", .data = "x"}).status().code(),
+  EXPECT_EQ(PublishAndWait(engine, {.topic = "t", .type = "a\nb", .data = "x"}).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(engine.UpdateTopic({.name = "nope"}).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(engine.DeleteTopic("nope").code(), absl::StatusCode::kNotFound);
@@ -61,7 +61,7 @@ TEST_F(LocalEngineTest, ErrorsNameTheProblem) {
 TEST_F(LocalEngineTest, AutoCreateMakesTheTopicOnFirstPublish) {
   LocalEngine engine(store_, clock_,
                      {.auto_create_topics = true, .default_retention = {.max_events = 3}});
-  absl::StatusOr<EventPtr> event = engine.Publish({.topic = "fresh", .data = "x"});
+  absl::StatusOr<EventPtr> event = PublishAndWait(engine, {.topic = "fresh", .data = "x"});
   ASSERT_TRUE(event.ok()) << event.status();
   EXPECT_EQ((*event)->offset, 1u);
   EXPECT_EQ(engine.GetTopic("fresh")->config.retention.max_events, 3u);
@@ -70,11 +70,11 @@ TEST_F(LocalEngineTest, AutoCreateMakesTheTopicOnFirstPublish) {
 TEST_F(LocalEngineTest, RecreatedTopicGetsANewEpochAndStartsAtOne) {
   LocalEngine engine(store_, clock_, {});
   const uint32_t first_epoch = engine.CreateTopic({.name = "t"})->epoch;
-  ASSERT_TRUE(engine.Publish({.topic = "t", .data = "x"}).ok());
+  ASSERT_TRUE(PublishAndWait(engine, {.topic = "t", .data = "x"}).ok());
   ASSERT_TRUE(engine.DeleteTopic("t").ok());
   const uint32_t second_epoch = engine.CreateTopic({.name = "t"})->epoch;
   EXPECT_NE(first_epoch, second_epoch);
-  EXPECT_EQ((*engine.Publish({.topic = "t", .data = "y"}))->offset, 1u);
+  EXPECT_EQ((*PublishAndWait(engine, {.topic = "t", .data = "y"}))->offset, 1u);
 }
 
 TEST_F(LocalEngineTest, SinkSeesEveryEventInOffsetOrderUnderConcurrentPublishers) {
@@ -85,7 +85,7 @@ TEST_F(LocalEngineTest, SinkSeesEveryEventInOffsetOrderUnderConcurrentPublishers
   std::vector<std::thread> publishers;
   for (int p = 0; p < 4; ++p) {
     publishers.emplace_back([&engine] {
-      for (int i = 0; i < 2000; ++i) ASSERT_TRUE(engine.Publish({.topic = "t", .data = "x"}).ok());
+      for (int i = 0; i < 2000; ++i) ASSERT_TRUE(PublishAndWait(engine, {.topic = "t", .data = "x"}).ok());
     });
   }
   for (auto& t : publishers) t.join();
