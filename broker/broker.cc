@@ -13,7 +13,7 @@
 #include "broker/edge/edge_server.h"
 #include "broker/fanout/encoded_event.h"
 #include "broker/fanout/subscription.h"
-#include "broker/store/memory/memory_store.h"
+#include "broker/store/open_store.h"
 
 namespace herald {
 namespace {
@@ -100,7 +100,7 @@ Broker::Broker(BrokerOptions options) : options_(std::move(options)) {}
 absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   if (options.clock == nullptr) return absl::InvalidArgumentError("BrokerOptions.clock is null");
   std::unique_ptr<Broker> broker(new Broker(std::move(options)));
-  broker->store_ = std::make_unique<store::MemoryStore>();
+  HERALD_ASSIGN_OR_RETURN(broker->store_, store::OpenStore(broker->options_.store));
   broker->engine_ = std::make_unique<engine::LocalEngine>(*broker->store_, *broker->options_.clock,
                                                           broker->options_.engine);
   HERALD_RETURN_IF_ERROR(broker->engine_->Load());

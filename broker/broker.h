@@ -27,6 +27,7 @@
 #include "broker/edge/edge_options.h"
 #include "broker/engine/local/local_engine.h"
 #include "broker/fanout/shard.h"
+#include "broker/store/options.h"
 
 namespace herald {
 
@@ -42,6 +43,9 @@ struct BrokerOptions {
   // I/O shards (event loops, one thread each); 0 means one per hardware thread.
   size_t shards = 0;
   engine::LocalEngineOptions engine;
+  // Where history is kept: the memory store by default; RocksDB in store.data_dir for
+  // history that survives restarts (heraldd's default).
+  store::StoreOptions store;
   // Time source for publish times and retention; tests inject a FakeClock.
   const Clock* clock = &SystemClock();
   // The browser edge (SSE, WebSocket, health, metrics) on edge.address:edge.port.

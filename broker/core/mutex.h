@@ -10,6 +10,7 @@
 #ifndef HERALD_BROKER_CORE_MUTEX_H_
 #define HERALD_BROKER_CORE_MUTEX_H_
 
+#include <condition_variable>
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
@@ -22,7 +23,26 @@ class ABSL_LOCKABLE Mutex {
   void Unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
 
  private:
+  friend class CondVar;
   std::mutex mu_;
+};
+
+// A condition variable over Mutex.
+//
+//   MutexLock lock(mu_);
+//   while (queue_.empty()) ready_.Wait(mu_);
+class CondVar {
+ public:
+  // Releases `mu` while waiting; holds it again on return. May wake spuriously.
+  void Wait(Mutex& mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();
+  }
+  void SignalAll() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable cv_;
 };
 
 class ABSL_SCOPED_LOCKABLE MutexLock {

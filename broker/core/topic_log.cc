@@ -187,15 +187,17 @@ void TopicLog::StartDueAppend() {
 absl::StatusOr<ReadResult> TopicLog::ReadAfter(uint64_t after, size_t max_events) {
   StartDueAppend();
   StoredBounds bounds;
+  RetentionPolicy retention;
   {
     MutexLock lock(mu_);
     bounds = bounds_;
+    retention = config_.retention;
   }
   ReadResult result;
   result.epoch = epoch_;
-  result.first_offset = bounds.first_offset;
+  result.first_offset = FirstReadable(bounds, retention);
   result.last_offset = bounds.next_offset - 1;
-  const uint64_t from = std::max(after + 1, bounds.first_offset);
+  const uint64_t from = std::max(after + 1, result.first_offset);
   if (from < bounds.next_offset && max_events > 0) {
     absl::StatusOr<std::vector<EventPtr>> events =
         store_.Read(name_, from, bounds.next_offset, max_events);
@@ -205,8 +207,26 @@ absl::StatusOr<ReadResult> TopicLog::ReadAfter(uint64_t after, size_t max_events
     if (!result.events.empty() && result.events.front()->offset > from) {
       result.first_offset = result.events.front()->offset;
     }
+    // A trim the store has not finished yet (age) still hides what it will remove.
+    if (retention.max_age > absl::ZeroDuration()) {
+      const absl::Time oldest_allowed = clock_.Now() - retention.max_age;
+      auto kept = std::find_if(result.events.begin(), result.events.end(), [&](const EventPtr& e) {
+        return e->publish_time >= oldest_allowed;
+      });
+      if (kept != result.events.begin()) {
+        result.first_offset = (*(kept - 1))->offset + 1;
+        result.events.erase(result.events.begin(), kept);
+      }
+    }
   }
   return result;
+}
+
+uint64_t TopicLog::FirstReadable(const StoredBounds& bounds, const RetentionPolicy& retention) {
+  // A trim the store has not finished yet (a tighter max_events) already counts.
+  const uint64_t retained = bounds.next_offset - bounds.first_offset;
+  if (retained <= retention.max_events) return bounds.first_offset;
+  return bounds.next_offset - retention.max_events;
 }
 
 TopicInfo TopicLog::Info() {
@@ -219,7 +239,7 @@ TopicInfo TopicLog::InfoLocked() const {
   TopicInfo info;
   info.config = config_;
   info.epoch = epoch_;
-  info.first_offset = bounds_.first_offset;
+  info.first_offset = FirstReadable(bounds_, config_.retention);
   info.last_offset = bounds_.next_offset - 1;
   info.retained_bytes = bounds_.retained_bytes;
   return info;

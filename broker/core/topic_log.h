@@ -80,6 +80,8 @@ class TopicLog : public std::enable_shared_from_this<TopicLog> {
   absl::StatusOr<EventPtr> FindDuplicate(const std::string& dedup_key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TopicInfo InfoLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The oldest offset a reader may see under `retention`.
+  static uint64_t FirstReadable(const StoredBounds& bounds, const RetentionPolicy& retention);
 
   herald::Store& store_;
   const Clock& clock_;

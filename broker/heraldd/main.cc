@@ -22,6 +22,13 @@ ABSL_FLAG(int, shards, 0, "I/O shards (event loops); 0 means one per CPU");
 ABSL_FLAG(bool, auto_create_topics, false,
           "create a topic on its first publish instead of answering NOT_FOUND");
 ABSL_FLAG(uint64_t, max_event_bytes, 1 << 20, "largest event accepted, in bytes");
+ABSL_FLAG(std::string, store, "rocksdb",
+          "where history is kept: rocksdb (durable, in --data_dir) or memory (lost at exit)");
+ABSL_FLAG(std::string, data_dir, "./data", "directory of the rocksdb store");
+ABSL_FLAG(std::string, durability, "process",
+          "rocksdb store: process (an acknowledged event survives kill -9 of heraldd) or fsync "
+          "(it survives a power loss: acknowledged after a WAL sync, shared by concurrent "
+          "publishes)");
 ABSL_FLAG(std::string, http_address, "127.0.0.1", "address of the browser edge (SSE, WebSocket)");
 ABSL_FLAG(int, http_port, 8080, "port of the browser edge; 0 picks a free one");
 ABSL_FLAG(std::string, static_dir, "", "directory served at / by the browser edge (none if empty)");
@@ -76,8 +83,28 @@ absl::StatusOr<std::string> ReadSecret(const std::string& path) {
   return secret;
 }
 
+absl::Status StoreFromFlags(herald::store::StoreOptions& options) {
+  using herald::store::Durability;
+  using herald::store::StoreKind;
+  const std::string store = absl::GetFlag(FLAGS_store);
+  if (store != "rocksdb" && store != "memory") {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--store=%s: use rocksdb or memory", store));
+  }
+  const std::string durability = absl::GetFlag(FLAGS_durability);
+  if (durability != "process" && durability != "fsync") {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--durability=%s: use process or fsync", durability));
+  }
+  options.kind = store == "rocksdb" ? StoreKind::kRocksDb : StoreKind::kMemory;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.durability = durability == "fsync" ? Durability::kFsync : Durability::kProcess;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   herald::BrokerOptions options;
+  if (absl::Status status = StoreFromFlags(options.store); !status.ok()) return status;
   options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
   options.engine.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   options.engine.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
@@ -127,6 +154,12 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "heraldd: ready; browser edge on http://%s:%d\n",
                absl::GetFlag(FLAGS_http_address).c_str(), (*broker)->edge_port());
+  if (absl::GetFlag(FLAGS_store) == "rocksdb") {
+    std::fprintf(stderr, "heraldd: store rocksdb in %s (durability %s)\n",
+                 absl::GetFlag(FLAGS_data_dir).c_str(), absl::GetFlag(FLAGS_durability).c_str());
+  } else {
+    std::fprintf(stderr, "heraldd: store memory (history is lost at exit)\n");
+  }
   std::fprintf(stderr, "heraldd: control plane (gRPC) on %s:%d\n",
                absl::GetFlag(FLAGS_grpc_address).c_str(), (*broker)->control_port());
 

@@ -12,7 +12,7 @@ admin_key="admin-key-0123456789abcdef"
 publisher_key="publisher-key-0123456789abcdef"
 printf '# e2e keys\nadmin %s\npublisher %s\n' "$admin_key" "$publisher_key" >"$tmp/keys"
 
-"$heraldd" --http_port=0 --grpc_port=0 --api_keys_file="$tmp/keys" 2>"$tmp/heraldd.log" &
+"$heraldd" --http_port=0 --grpc_port=0 --data_dir="$tmp/store" --api_keys_file="$tmp/keys" 2>"$tmp/heraldd.log" &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null' EXIT
 
@@ -144,7 +144,7 @@ if command -v openssl >/dev/null; then
       openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
         -out client.pem
   ) >"$tmp/openssl.log" 2>&1 || { echo "FAIL: openssl"; cat "$tmp/openssl.log"; exit 1; }
-  "$heraldd" --http_port=0 --grpc_port=0 --grpc_tls_cert="$tmp/server.pem" \
+  "$heraldd" --http_port=0 --grpc_port=0 --data_dir="$tmp/tls-store" --grpc_tls_cert="$tmp/server.pem" \
     --grpc_tls_key="$tmp/server.key" --grpc_tls_client_ca="$tmp/ca.pem" 2>"$tmp/tls.log" &
   pid=$!
   port=""

@@ -15,7 +15,8 @@ check_signal() {
   local http_port grpc_port pid status
   http_port=$(free_port)
   grpc_port=$(free_port)
-  "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" 2>"$TEST_TMPDIR/heraldd.log" &
+  "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" \
+    --data_dir="$TEST_TMPDIR/data-$signal" 2>"$TEST_TMPDIR/heraldd.log" &
   pid=$!
   local healthy=""
   for _ in $(seq 200); do

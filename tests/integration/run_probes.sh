@@ -24,11 +24,13 @@ CREATE="$CTL topics create {topic} >/dev/null"
 SMALL_CREATE="$CTL topics create {topic} --max-events 5 >/dev/null"
 PUBLISH="$CTL publish {topic} {data} --event {event} >/dev/null"
 
+DATA_DIR="$(mktemp -d -t herald_probes_data.XXXXXX)"
 bazel-bin/broker/heraldd/heraldd --http_port="$HTTP_PORT" --grpc_port="$GRPC_PORT" \
+  --data_dir="$DATA_DIR" \
   --sse_heartbeat="${HEARTBEAT}s" --ws_ping_interval="${PING}s" \
   --handshake_timeout="${HANDSHAKE}s" >"$LOG" 2>&1 &
 SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DATA_DIR"' EXIT
 
 for _ in $(seq 1 100); do
   curl -fsS -o /dev/null "http://127.0.0.1:$HTTP_PORT/healthz" 2>/dev/null && break
