@@ -39,7 +39,8 @@ void OnShard(fanout::Shard& shard, Fn fn) {
 }
 
 TEST(ConnectionSweepTest, AddRemoveKeepsEveryOtherConnection) {
-  fanout::Shard shard(0);
+  fanout::EncodedHistory history;
+  fanout::Shard shard(0, history);
   FakeClock clock(absl::FromUnixSeconds(100));
   ConnectionSweep sweep(shard, clock, absl::Hours(1));
   RecordingConnection a, b, c;
@@ -63,7 +64,8 @@ TEST(ConnectionSweepTest, AddRemoveKeepsEveryOtherConnection) {
 }
 
 TEST(ConnectionSweepTest, ConnectionsAddedDuringShutdownAreDrainedOrAborted) {
-  fanout::Shard shard(0);
+  fanout::EncodedHistory history;
+  fanout::Shard shard(0, history);
   FakeClock clock(absl::FromUnixSeconds(100));
   ConnectionSweep sweep(shard, clock, absl::Hours(1));
   RecordingConnection late_for_drain, late_for_stop;
@@ -81,7 +83,8 @@ TEST(ConnectionSweepTest, ConnectionsAddedDuringShutdownAreDrainedOrAborted) {
 }
 
 TEST(ConnectionSweepTest, RunVisitsConnectionsWithTheClocksTimeUntilStopped) {
-  fanout::Shard shard(0);
+  fanout::EncodedHistory history;
+  fanout::Shard shard(0, history);
   FakeClock clock(absl::FromUnixSeconds(100));
   ConnectionSweep sweep(shard, clock, absl::Milliseconds(1));
   RecordingConnection connection;

@@ -6,7 +6,8 @@
 
 namespace herald::fanout {
 
-Shard::Shard(size_t id) : id_(id), work_(boost::asio::make_work_guard(context_)) {
+Shard::Shard(size_t id, EncodedHistory& history)
+    : id_(id), history_(history), work_(boost::asio::make_work_guard(context_)) {
   thread_ = std::thread([this] { context_.run(); });
 }
 
@@ -62,7 +63,7 @@ void Shard::AfterDispatch(std::function<void()> task) {
 ShardPool::ShardPool(size_t shards, size_t max_backlog) : max_backlog_(max_backlog) {
   if (shards == 0) shards = std::max(1u, std::thread::hardware_concurrency());
   shards_.reserve(shards);
-  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(i));
+  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(i, history_));
 }
 
 ShardPool::~ShardPool() { Stop(); }
@@ -70,6 +71,7 @@ ShardPool::~ShardPool() { Stop(); }
 Shard& ShardPool::Next() { return *shards_[next_.fetch_add(1) % shards_.size()]; }
 
 void ShardPool::Publish(std::shared_ptr<const EncodedEvent> event) {
+  history_.Record(event);
   for (auto& shard : shards_) shard->Enqueue(event);
 }
 

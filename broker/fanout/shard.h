@@ -20,6 +20,7 @@
 #include "boost/asio/io_context.hpp"
 #include "broker/core/mutex.h"
 #include "broker/fanout/encoded_event.h"
+#include "broker/fanout/encoded_history.h"
 #include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription_index.h"
 
@@ -28,7 +29,8 @@ namespace herald::fanout {
 // Thread-safe: context() and Post() from any thread; index() only on the shard's thread.
 class Shard {
  public:
-  explicit Shard(size_t id);
+  // `history` (the pool's) must outlive the shard.
+  Shard(size_t id, EncodedHistory& history);
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -36,6 +38,8 @@ class Shard {
   size_t id() const { return id_; }
   boost::asio::io_context& context() { return context_; }
   SubscriptionIndex& index() { return index_; }
+  // The newest events of every topic, encoded; where subscriptions replay from.
+  EncodedHistory& history() { return history_; }
   // Sessions on this shard give it to their OutboundQueue.
   QueueGauge& queue_gauge() { return queue_gauge_; }
   bool running_in_this_thread() { return context_.get_executor().running_in_this_thread(); }
@@ -60,6 +64,7 @@ class Shard {
   void DispatchInbox();
 
   const size_t id_;
+  EncodedHistory& history_;
   boost::asio::io_context context_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   SubscriptionIndex index_;
@@ -98,12 +103,15 @@ class ShardPool {
   // Below this a shard is never overloaded by its queues: a handful of sessions is not load.
   static constexpr int64_t kMinOverloadBytes = 1 << 20;
 
-  // Hands `event` once to every shard, in call order (callers publish each topic's events
-  // in offset order, so every shard sees them in that order).
+  // Records `event` in the history and hands it once to every shard, in call order (callers
+  // publish each topic's events in offset order, so every shard sees them in that order).
   void Publish(std::shared_ptr<const EncodedEvent> event);
+  EncodedHistory& history() { return history_; }
   void Stop();
 
  private:
+  // Declared before the shards, which refer to it.
+  EncodedHistory history_;
   std::vector<std::unique_ptr<Shard>> shards_;
   const size_t max_backlog_;
   std::atomic<size_t> next_{0};

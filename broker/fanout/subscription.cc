@@ -136,7 +136,8 @@ bool Subscription::PumpTopic(TopicState& state) {
   }
   while (!state.live && !overflowed_) {
     if (!delivery_.HasRoom()) return false;
-    absl::StatusOr<ReadResult> read = engine_.ReadAfter(state.name, state.next - 1, kReplayBatch);
+    absl::StatusOr<EncodedRead> read =
+        shard_.history().Read(engine_, state.name, state.next - 1, kReplayBatch);
     if (!read.ok()) {
       // Deleted while subscribed: nothing to replay; should it be created again, its first
       // live event carries a new epoch and restarts this topic.
@@ -155,11 +156,12 @@ bool Subscription::PumpTopic(TopicState& state) {
                           state.name, "' are past retention; continuing from ",
                           read->first_offset));
     }
-    for (const EventPtr& event : read->events) {
-      if (event->offset != state.next) continue;
-      Emit(state, EncodeEvent(event));
+    for (const std::shared_ptr<const EncodedEvent>& event : read->events) {
+      if (event->event->offset != state.next) continue;
+      Emit(state, event);
     }
-    if (read->events.size() < kReplayBatch) state.live = true;
+    // Caught up with what the topic held when read; later events reach the index live.
+    if (state.next > read->last_offset || read->events.empty()) state.live = true;
   }
   return !overflowed_;
 }
