@@ -29,6 +29,9 @@ ABSL_FLAG(std::string, durability, "process",
           "rocksdb store: process (an acknowledged event survives kill -9 of heraldd) or fsync "
           "(it survives a power loss: acknowledged after a WAL sync, shared by concurrent "
           "publishes)");
+ABSL_FLAG(uint64_t, min_free_disk_bytes, 128 << 20,
+          "rocksdb store: refuse publishes (UNAVAILABLE) while the data directory has less free "
+          "space than this, which RocksDB needs to flush and compact");
 ABSL_FLAG(std::string, http_address, "127.0.0.1", "address of the browser edge (SSE, WebSocket)");
 ABSL_FLAG(int, http_port, 8080, "port of the browser edge; 0 picks a free one");
 ABSL_FLAG(std::string, static_dir, "", "directory served at / by the browser edge (none if empty)");
@@ -99,6 +102,7 @@ absl::Status StoreFromFlags(herald::store::StoreOptions& options) {
   options.kind = store == "rocksdb" ? StoreKind::kRocksDb : StoreKind::kMemory;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.durability = durability == "fsync" ? Durability::kFsync : Durability::kProcess;
+  options.min_free_bytes = absl::GetFlag(FLAGS_min_free_disk_bytes);
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #ifndef HERALD_BROKER_STORE_OPTIONS_H_
 #define HERALD_BROKER_STORE_OPTIONS_H_
 
+#include <cstdint>
 #include <string>
 
 namespace herald::store {
@@ -29,6 +30,9 @@ struct StoreOptions {
   StoreKind kind = StoreKind::kMemory;
   std::string data_dir = "./data";
   Durability durability = Durability::kProcess;
+  // RocksDB: publishes are refused while the data directory has less free space (see
+  // RocksDbOptions::min_free_bytes).
+  uint64_t min_free_bytes = 128 << 20;
 };
 
 }  // namespace herald::store

@@ -1,5 +1,7 @@
 #include "broker/store/rocksdb/rocksdb_store.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -487,18 +489,23 @@ void RocksDbStore::Commit(std::vector<Change>& changes) {
   }
   rocksdb::Status written;
   if (needs_resume_) {
-    // A failed write (a full disk) stops RocksDB's writes until it is resumed. Busy: RocksDB
-    // is resuming by itself; the write below tells whether it got there.
+    // A failed write (a full disk) stops RocksDB's writes until it is resumed (Busy: it is
+    // resuming by itself). Nothing is written before that: a log writer that failed must
+    // not be written to again.
     written = db_->Resume();
-    if (written.IsBusy()) written = rocksdb::Status::OK();
     needs_resume_ = !written.ok();
   }
-  if (written.ok()) {
+  absl::Status room = CheckFreeSpace(group.batch().GetDataSize());
+  if (written.ok() && room.ok()) {
     rocksdb::WriteOptions write_options;
     write_options.sync = options_.durability == Durability::kFsync;
     written = db_->Write(write_options, &group.batch());
   }
-  if (written.ok()) {
+  if (!room.ok()) {
+    for (absl::StatusOr<StoredBounds>& outcome : outcomes) {
+      if (outcome.ok()) outcome = room;
+    }
+  } else if (written.ok()) {
     group.Publish();
   } else {
     needs_resume_ = true;
@@ -507,6 +514,18 @@ void RocksDbStore::Commit(std::vector<Change>& changes) {
     }
   }
   for (size_t i = 0; i < changes.size(); ++i) std::move(changes[i].done)(std::move(outcomes[i]));
+}
+
+absl::Status RocksDbStore::CheckFreeSpace(uint64_t bytes) const {
+  struct statvfs stats;
+  // A file system that cannot say is not refused: the write itself reports a real fault.
+  if (statvfs(options_.path.c_str(), &stats) != 0) return absl::OkStatus();
+  const uint64_t free_bytes = static_cast<uint64_t>(stats.f_bavail) * stats.f_frsize;
+  if (free_bytes >= bytes + options_.min_free_bytes) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrFormat(
+      "data directory '%s' has %d bytes free, below the %d the store keeps for flushes and "
+      "compactions; nothing of this publish is stored; free disk space and retry",
+      options_.path, free_bytes, options_.min_free_bytes));
 }
 
 std::optional<TopicRecord> RocksDbStore::FindRecord(std::string_view topic) const {

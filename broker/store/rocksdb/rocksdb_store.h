@@ -32,6 +32,10 @@ namespace herald::store {
 struct RocksDbOptions {
   std::string path;
   Durability durability = Durability::kProcess;
+  // Writes are refused (Unavailable) while the data directory's file system has less free
+  // space than this: RocksDB needs room to flush and compact, and a write that hits a full
+  // disk leaves its log writer unusable.
+  uint64_t min_free_bytes = 128 << 20;
   // The file system under RocksDB (tests inject faults); nullptr: the default.
   rocksdb::Env* env = nullptr;
   // Where the machine's boot id is read: an unclean stop in process mode before a reboot
@@ -84,6 +88,8 @@ class RocksDbStore final : public Store {
   void Enqueue(Change change);
   void RunWriter();
   void Commit(std::vector<Change>& changes);
+  // OK while the data directory has room for `bytes` above options_.min_free_bytes.
+  absl::Status CheckFreeSpace(uint64_t bytes) const;
   std::optional<TopicRecord> FindRecord(std::string_view topic) const;
   // What retention needs of one stored event of `record`.
   RetainedMark ReadMark(const TopicRecord& record, uint64_t offset) const;
