@@ -335,6 +335,8 @@ RocksDbStore::~RocksDbStore() {
     }
     queue_changed_.SignalAll();
     writer_.join();
+    // What is in the memtables would otherwise be replayed from the log at the next start.
+    db_->Flush(rocksdb::FlushOptions(), families_).PermitUncheckedError();
     rocksdb::WriteOptions sync;
     sync.sync = true;
     // A clean stop: the next start need not doubt what was acknowledged.
