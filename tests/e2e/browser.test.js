@@ -6,7 +6,7 @@
 //   node tests/e2e/browser.test.js   (run by tests/e2e/browser_e2e.sh, after a bazel build)
 'use strict';
 
-const {chromium} = require('playwright-core');
+const {TIMEOUT_MS, check, finish, freePort, waitFor, launchChromium} = require('./harness');
 const {execFileSync, spawn} = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -16,28 +16,6 @@ const path = require('path');
 const root = path.resolve(__dirname, '../..');
 const heralddBin = path.join(root, 'bazel-bin/broker/heraldd/heraldd');
 const heraldctlBin = path.join(root, 'bazel-bin/admin/heraldctl');
-const TIMEOUT_MS = 15000;
-
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    passed++;
-    console.log(`PASS ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name}: ${detail}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const {port} = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // A TCP proxy in front of heraldd whose connections can all be cut at once.
 function startProxy(listenPort, targetPort) {
@@ -98,15 +76,6 @@ class Heraldd {
   }
 }
 
-async function waitFor(predicate, what, timeoutMs = TIMEOUT_MS) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 function sameList(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -116,11 +85,7 @@ async function main() {
   const heraldd = new Heraldd(httpPort, grpcPort);
   await heraldd.start();
   const proxy = startProxy(proxyPort, httpPort);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const topic = `e2e.${process.pid}`;
     heraldd.ctl('topics', 'create', topic);
@@ -188,8 +153,7 @@ async function main() {
     await heraldd.stop();
     fs.rmSync(heraldd.dataDir, {recursive: true, force: true});
   }
-  console.log(`browser_e2e: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  finish('browser_e2e');
 }
 
 main();

@@ -95,6 +95,16 @@ void SetDeadline(grpc::ClientContext& context) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + kCallTimeout));
 }
 
+grpc::Status GetTopic(const std::shared_ptr<grpc::Channel>& channel, const std::string& topic,
+                      v1::Topic& info) {
+  auto topics = v1::TopicService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::GetTopicRequest get;
+  get.set_name(topic);
+  return topics->GetTopic(&context, get, &info);
+}
+
 std::vector<Ack> ReadAcks(const std::string& path) {
   std::vector<Ack> acks;
   std::ifstream in(path);
@@ -508,13 +518,8 @@ int Verify() {
   const uint32_t epoch = acks.front().epoch;
 
   std::shared_ptr<grpc::Channel> channel = Connect();
-  auto topics = v1::TopicService::NewStub(channel);
-  grpc::ClientContext get_context;
-  SetDeadline(get_context);
-  v1::GetTopicRequest get;
-  get.set_name(topic);
   v1::Topic info;
-  grpc::Status status = topics->GetTopic(&get_context, get, &info);
+  grpc::Status status = GetTopic(channel, topic, info);
   if (!report.Check(status.ok(), "the topic survives the crash", status.error_message())) return 1;
   bool same_epoch = info.epoch() == epoch;
   for (const Ack& ack : acks) same_epoch = same_epoch && ack.epoch == epoch;
@@ -584,13 +589,8 @@ int Verify() {
 int Dump() {
   const std::string topic = absl::GetFlag(FLAGS_topic);
   std::shared_ptr<grpc::Channel> channel = Connect();
-  auto topics = v1::TopicService::NewStub(channel);
-  grpc::ClientContext context;
-  SetDeadline(context);
-  v1::GetTopicRequest get;
-  get.set_name(topic);
   v1::Topic info;
-  grpc::Status status = topics->GetTopic(&context, get, &info);
+  grpc::Status status = GetTopic(channel, topic, info);
   if (!status.ok()) {
     std::cerr << "crash_driver: dump: " << status.error_message() << "\n";
     return 1;

@@ -13,6 +13,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+source tests/e2e/lib.sh
 if ! bazel build //broker/heraldd //tests/e2e:crash_driver >/dev/null 2>&1; then
   echo "crash_e2e: 0 passed, 1 failed (bazel build of heraldd/crash_driver failed)"
   exit 1
@@ -33,18 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() {  # check STATUS NAME: one PASS (STATUS 0) or FAIL line, counted; returns STATUS
-  if [[ "$1" == 0 ]]; then
-    echo "PASS $2"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $2"
-    failed=$((failed + 1))
-  fi
-  return "$1"
-}
 # Runs the driver, echoing its output and counting its PASS/FAIL lines.
 run_driver() {
   local out
@@ -57,9 +46,6 @@ run_driver() {
   return "$status"
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 http_port=$(free_port)
 grpc_port=$(free_port)
 

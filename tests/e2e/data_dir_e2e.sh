@@ -11,6 +11,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+source tests/e2e/lib.sh
 if ! bazel build //broker/heraldd //admin:heraldctl //tests/e2e:crash_driver >/dev/null 2>&1; then
   echo "data_dir_e2e: 0 passed, 1 failed (bazel build failed)"
   exit 1
@@ -31,21 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() {  # check STATUS NAME [DETAIL]
-  if [[ "$1" == 0 ]]; then
-    echo "PASS $2"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $2${3:+: $3}"
-    failed=$((failed + 1))
-  fi
-}
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # start_heraldd NAME DATA_DIR: starts heraldd on free ports; sets http_port, grpc_port, pid.
 start_heraldd() {

@@ -7,10 +7,9 @@
 //   node tests/e2e/restart.test.js   (run by tests/e2e/restart_e2e.sh, after a bazel build)
 'use strict';
 
-const {chromium} = require('playwright-core');
+const {TIMEOUT_MS, check, finish, freePort, waitFor, launchChromium} = require('./harness');
 const {execFile, spawn} = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 const {promisify} = require('util');
@@ -22,40 +21,9 @@ const bin = process.env.HERALD_BIN || path.join(root, 'bazel-bin');
 const heralddBin = path.join(bin, 'broker/heraldd/heraldd');
 const heraldctlBin = path.join(bin, 'admin/heraldctl');
 const driverBin = path.join(bin, 'tests/e2e/crash_driver');
-const TIMEOUT_MS = 15000;
 const CRASHES = 2;
 // Acknowledged publishes between crashes, so that each crash lands mid-stream.
 const ACKS_PER_PHASE = 15;
-
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    passed++;
-    console.log(`PASS ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name}: ${detail}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const {port} = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(predicate, what, timeoutMs = TIMEOUT_MS) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function healthy(httpPort) {
   try {
@@ -150,11 +118,7 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-restart-'));
   const heraldd = new Heraldd(await freePort(), await freePort(), path.join(dataDir, 'data'));
   await heraldd.start();
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   let publisher;
   try {
     const topic = `restart.${process.pid}`;
@@ -231,12 +195,10 @@ async function main() {
     await heraldd.signal('SIGTERM');
     fs.rmSync(dataDir, {recursive: true, force: true});
   }
-  console.log(`restart_e2e: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  finish('restart_e2e');
 }
 
 main().catch((e) => {
   check('restart end-to-end setup', false, e.stack || String(e));
-  console.log(`restart_e2e: ${passed} passed, ${failed} failed`);
-  process.exit(1);
+  finish('restart_e2e');
 });

@@ -1,0 +1,58 @@
+// What the browser end-to-end tests share: PASS/FAIL accounting, free ports, waiting for a
+// condition, and launching Debian's Chromium the way this machine allows.
+//
+//   const h = require('./harness');
+//   h.check('it works', ok, detail);
+//   await h.waitFor(() => ready(), 'the page to be ready');
+//   h.finish('browser_e2e');   // prints "browser_e2e: N passed, M failed" and exits
+'use strict';
+
+const {chromium} = require('playwright-core');
+const net = require('net');
+
+const TIMEOUT_MS = 15000;
+const counts = {passed: 0, failed: 0};
+
+function check(name, ok, detail) {
+  if (ok) {
+    counts.passed++;
+    console.log(`PASS ${name}`);
+  } else {
+    counts.failed++;
+    console.log(`FAIL ${name}: ${detail}`);
+  }
+}
+
+function finish(suite) {
+  console.log(`${suite}: ${counts.passed} passed, ${counts.failed} failed`);
+  process.exit(counts.failed ? 1 : 0);
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const {port} = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(predicate, what, timeoutMs = TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// Headless, without the background traffic this machine's closed network refuses.
+function launchChromium() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+module.exports = {TIMEOUT_MS, check, finish, freePort, waitFor, launchChromium};

@@ -1,0 +1,26 @@
+# What the shell end-to-end suites share; source it. Counts PASS and FAIL lines in `passed`
+# and `failed`, which a suite prints last as "NAME: N passed, M failed".
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#   port=$(free_port)
+#   curl -fsS "http://127.0.0.1:$port/healthz"; check $? "heraldd answers" "detail if it fails"
+
+passed=0
+failed=0
+
+# check STATUS NAME [DETAIL]: one PASS (STATUS 0) or FAIL line, counted; returns STATUS.
+check() {
+  if [[ "$1" == 0 ]]; then
+    echo "PASS $2"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $2${3:+: $3}"
+    failed=$((failed + 1))
+  fi
+  return "$1"
+}
+
+# A TCP port free on 127.0.0.1 at the time of asking.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
