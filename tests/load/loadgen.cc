@@ -8,20 +8,24 @@
 //   herald_loadgen --transport=sse --connections=1000 --topic=load
 //       --publish_url='http://127.0.0.1:18090/pub?id=load'
 //       --sse_url='http://127.0.0.1:18090/sub/load' --server_pid=...
-#include <sys/resource.h>
-#include <time.h>
+//
+// With --resume_behind=N it runs a reconnect storm instead: publishes N + 1 events, then
+// connects every subscriber at once resuming from the first event's id (Last-Event-ID), and
+// measures the time until all have received the head, and the server's CPU time meanwhile.
+// A failed handshake is retried then, as EventSource does; reconnects counts the retries.
+//
+//   herald_loadgen --resume_behind=1000 --connections=10000 --connect_concurrency=10000 ...
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,7 +48,10 @@
 #include "boost/asio/write.hpp"
 #include "grpcpp/grpcpp.h"
 #include "tests/load/latency_histogram.h"
+#include "tests/load/measure.h"
+#include "tests/load/payload.h"
 #include "tests/load/sse_stream_parser.h"
+#include "tests/load/url.h"
 
 ABSL_FLAG(std::string, transport, "sse", "subscriber transport: sse or ws");
 ABSL_FLAG(std::string, sse_url, "http://127.0.0.1:8080/v1/sse?topic=load",
@@ -67,6 +74,10 @@ ABSL_FLAG(bool, idle, false, "publish nothing: measure server memory per idle co
 ABSL_FLAG(int, server_pid, 0, "server process for CPU and RSS figures (0: none)");
 ABSL_FLAG(std::string, label, "", "name of this run in the summary");
 ABSL_FLAG(std::string, json, "", "also write the results as JSON to this file");
+ABSL_FLAG(int, resume_behind, 0,
+          "reconnect storm: every subscriber resumes this many events behind the head "
+          "(0: the fan-out scenario)");
+ABSL_FLAG(double, storm_timeout, 300, "reconnect storm: seconds to wait for all to catch up");
 
 namespace herald::load {
 namespace {
@@ -75,55 +86,18 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-uint64_t MonotonicNanos() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+// The raw value of a JSON string field whose value has no escapes: Herald's WebSocket events
+// and nchan's publish answers ("last_message_id": "..."), neither of which escapes ids.
+std::string_view JsonField(std::string_view json, std::string_view name) {
+  const std::string key = "\"" + std::string(name) + "\":";
+  const size_t at = json.find(key);
+  if (at == std::string_view::npos) return {};
+  const size_t start = json.find_first_not_of(' ', at + key.size());
+  if (start == std::string_view::npos || json[start] != '"') return {};
+  const size_t end = json.find('"', start + 1);
+  return end == std::string_view::npos ? std::string_view()
+                                       : json.substr(start + 1, end - start - 1);
 }
-
-struct Url {
-  std::string host;
-  std::string port;
-  std::string target;
-};
-
-std::optional<Url> ParseUrl(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::nullopt;
-  url.remove_prefix(scheme + 3);
-  const size_t slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  Url out;
-  out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-  const size_t colon = authority.rfind(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  out.host = std::string(authority.substr(0, colon));
-  out.port = std::string(authority.substr(colon + 1));
-  return out;
-}
-
-// The payload: "<seq> <send ns> " padded to the configured size.
-std::string MakePayload(uint64_t seq, size_t size) {
-  std::string data = std::to_string(seq) + " " + std::to_string(MonotonicNanos()) + " ";
-  if (data.size() < size) data.append(size - data.size(), 'x');
-  return data;
-}
-
-bool ParsePayload(std::string_view data, uint64_t& seq, uint64_t& sent) {
-  const char* p = data.data();
-  const char* end = p + data.size();
-  auto r = std::from_chars(p, end, seq);
-  if (r.ec != std::errc() || r.ptr == end) return false;
-  r = std::from_chars(r.ptr + 1, end, sent);
-  return r.ec == std::errc();
-}
-
-// The measured window, in CLOCK_MONOTONIC nanoseconds; shared by all threads.
-struct Window {
-  std::atomic<uint64_t> begin{~uint64_t{0}};
-  std::atomic<uint64_t> end{~uint64_t{0}};
-  bool Contains(uint64_t t) const { return t >= begin.load() && t < end.load(); }
-};
 
 // Per-connection sequence accounting (single-threaded: the subscribers' io_context).
 struct Accounting {
@@ -134,6 +108,9 @@ struct Accounting {
   uint64_t reconnects = 0;
   std::string last_id;
   bool connected = false;
+  bool failed = false;  // its first handshake failed; it gave up
+  // When this subscriber received the reconnect storm's head; 0: not yet.
+  uint64_t caught_up_ns = 0;
 };
 
 struct Totals {
@@ -141,6 +118,7 @@ struct Totals {
   uint64_t measured_deliveries = 0;
   int connected = 0;
   int failed_connects = 0;
+  int caught_up = 0;
   std::string first_error;
 };
 
@@ -153,6 +131,21 @@ class Subscribers {
   void Start() {
     asio::co_spawn(io_, Launch(), asio::detached);
   }
+
+  // Every subscriber starts from event `id`, having seen events 1..`seq`. Before Start().
+  void ResumeFrom(const std::string& id, uint64_t seq) {
+    for (Accounting& a : accounting_) {
+      a.last_id = id;
+      a.last_seq = seq;
+    }
+  }
+
+  // Stamps each subscriber's caught_up_ns when it receives event `seq`. Before Start().
+  void CatchUpTo(uint64_t seq) { catch_up_seq_ = seq; }
+
+  // A subscriber whose first handshake fails tries again, as EventSource does, instead of
+  // giving up. Before Start().
+  void RetryHandshakes() { retry_handshakes_ = true; }
 
   Totals& totals() { return totals_; }
   const std::vector<Accounting>& accounting() const { return accounting_; }
@@ -188,23 +181,36 @@ class Subscribers {
     }
     if (seq > a.last_seq + 1) a.gaps += seq - a.last_seq - 1;
     a.last_seq = seq;
+    if (catch_up_seq_ != 0 && seq >= catch_up_seq_ && a.caught_up_ns == 0) {
+      a.caught_up_ns = now;
+      ++totals_.caught_up;
+    }
     if (window_.Contains(now)) {
       totals_.latency.Record(now - sent);
       ++totals_.measured_deliveries;
     }
   }
 
+  // Counts the first handshake's outcome, once per subscriber; later calls do nothing. A
+  // failure ends the subscriber unless RetryHandshakes() was called.
   void HandshakeDone(Accounting& a, bool ok, const std::string& error) {
-    if (!a.connected) {
-      --handshakes_;
-      if (ok) {
-        ++totals_.connected;
-      } else {
-        ++totals_.failed_connects;
-        if (totals_.first_error.empty()) totals_.first_error = error;
-      }
+    if (a.connected || a.failed) return;
+    if (!ok) {
+      if (totals_.first_error.empty()) totals_.first_error = error;
+      if (!retry_handshakes_) GiveUp(a);
+      return;
     }
-    a.connected = a.connected || ok;
+    --handshakes_;
+    a.connected = true;
+    ++totals_.connected;
+  }
+
+  // Ends a subscriber that never connected; nothing once it did.
+  void GiveUp(Accounting& a) {
+    if (a.connected || a.failed) return;
+    --handshakes_;
+    a.failed = true;
+    ++totals_.failed_connects;
   }
 
   // A connected socket, or nothing after reporting the failure for the connection `a`.
@@ -227,13 +233,14 @@ class Subscribers {
     const std::optional<Url> url = ParseUrl(absl::GetFlag(FLAGS_sse_url));
     if (!url) {
       HandshakeDone(a, false, "bad --sse_url");
+      GiveUp(a);
       co_return;
     }
     for (int attempt = 0; attempt < 100; ++attempt) {
       std::optional<tcp::socket> connected = co_await Connect(a, *url);
       if (!connected) {
-        if (a.connected) continue;
-        co_return;
+        if (a.failed) co_return;
+        continue;
       }
       tcp::socket& socket = *connected;
       std::string request = "GET " + url->target + " HTTP/1.1\r\nHost: " + url->host + ":" +
@@ -246,14 +253,19 @@ class Subscribers {
       std::vector<char> buffer(16 * 1024);
       while (true) {
         auto [err, n] = co_await socket.async_read_some(asio::buffer(buffer), kUseTuple);
-        if (err) break;
+        if (err) {
+          // An overloaded server may close a handshake it could not serve in time.
+          HandshakeDone(a, false, "closed during the handshake: " + err.message());
+          break;
+        }
         const bool ok = parser.Feed(std::string_view(buffer.data(), n));
         if (parser.headers_done() || !ok) HandshakeDone(a, ok, parser.error());
         if (!ok) break;
       }
-      if (!a.connected || stopping_) co_return;
+      if (a.failed || stopping_) co_return;
       ++a.reconnects;
     }
+    GiveUp(a);
   }
 
   // One WebSocket subscriber (herald.v1.json); resubscribes from its last id after a close.
@@ -265,14 +277,15 @@ class Subscribers {
     const std::optional<Url> url = ParseUrl(absl::GetFlag(FLAGS_ws_url));
     if (!url) {
       HandshakeDone(a, false, "bad --ws_url");
+      GiveUp(a);
       co_return;
     }
     const std::string topic = absl::GetFlag(FLAGS_topic);
     for (int attempt = 0; attempt < 100; ++attempt) {
       std::optional<tcp::socket> connected = co_await Connect(a, *url);
       if (!connected) {
-        if (a.connected) continue;
-        co_return;
+        if (a.failed) co_return;
+        continue;
       }
       tcp::socket& socket = *connected;
       std::string subscribe = R"({"op":"subscribe","topic":")" + topic + "\"";
@@ -291,7 +304,11 @@ class Subscribers {
       std::vector<char> buffer(16 * 1024);
       while (true) {
         auto [err, n] = co_await socket.async_read_some(asio::buffer(buffer), kUseTuple);
-        if (err) break;
+        if (err) {
+          // An overloaded server may close a handshake it could not serve in time.
+          HandshakeDone(a, false, "closed during the handshake: " + err.message());
+          break;
+        }
         in.append(buffer.data(), n);
         if (!upgraded) {
           const size_t end = in.find("\r\n\r\n");
@@ -331,9 +348,10 @@ class Subscribers {
         in.erase(0, used);
         if (closed) break;
       }
-      if (!a.connected || stopping_) co_return;
+      if (a.failed || stopping_) co_return;
       ++a.reconnects;
     }
+    GiveUp(a);
   }
 
   // Parses one complete unmasked frame at the front of `bytes`; advances `used` past it.
@@ -376,16 +394,6 @@ class Subscribers {
     return frame;
   }
 
-  // The raw value of a JSON string field whose value has no escapes (ours never do).
-  static std::string_view JsonField(std::string_view json, std::string_view name) {
-    const std::string key = "\"" + std::string(name) + "\":\"";
-    const size_t at = json.find(key);
-    if (at == std::string_view::npos) return {};
-    const size_t start = at + key.size();
-    const size_t end = json.find('"', start);
-    return end == std::string_view::npos ? std::string_view() : json.substr(start, end - start);
-  }
-
  public:
   bool stopping_ = false;
 
@@ -394,6 +402,8 @@ class Subscribers {
   const Window& window_;
   std::vector<Accounting> accounting_;
   int handshakes_ = 0;
+  bool retry_handshakes_ = false;
+  uint64_t catch_up_seq_ = 0;
   Totals totals_;
 };
 
@@ -401,11 +411,26 @@ class Subscribers {
 class Publisher {
  public:
   virtual ~Publisher() = default;
-  // Runs until `stop` is set; returns the last sequence number acknowledged.
+  // Runs until `stop` is set or StopAfter's count was sent; returns the last sequence number
+  // acknowledged.
   virtual uint64_t Run(const std::atomic<bool>& stop) = 0;
   const std::string& error() const { return error_; }
 
+  // Publishes events 1..`events` only (0: no limit). Before Run().
+  void StopAfter(uint64_t events) { limit_ = events; }
+  // Keeps the id the server acknowledged event `seq` with (a resume cursor). Before Run().
+  void KeepIdOf(uint64_t seq) { keep_seq_ = seq; }
+  // The id kept by KeepIdOf; empty until that event is acknowledged. After Run().
+  const std::string& kept_id() const { return kept_id_; }
+
  protected:
+  bool Done(const std::atomic<bool>& stop, uint64_t sent) const {
+    return stop || (limit_ != 0 && sent >= limit_);
+  }
+  void Acked(uint64_t seq, std::string_view id) {
+    if (seq == keep_seq_) kept_id_ = std::string(id);
+  }
+
   // Sleeps until event `seq` is due under --rate.
   static void Pace(uint64_t seq, uint64_t start_ns) {
     const double rate = absl::GetFlag(FLAGS_rate);
@@ -415,6 +440,11 @@ class Publisher {
     if (due > now) std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
   }
   std::string error_;
+
+ private:
+  uint64_t limit_ = 0;
+  uint64_t keep_seq_ = 0;
+  std::string kept_id_;
 };
 
 class GrpcPublisher final : public Publisher {
@@ -436,7 +466,7 @@ class GrpcPublisher final : public Publisher {
       herald::v1::PublishResponse response;
       while (stream->Read(&response)) {
         std::lock_guard lock(mu);
-        ++acked;
+        Acked(++acked, response.id());
         cv.notify_all();
       }
       std::lock_guard lock(mu);
@@ -447,7 +477,7 @@ class GrpcPublisher final : public Publisher {
     herald::v1::PublishRequest request;
     request.set_topic(absl::GetFlag(FLAGS_topic));
     uint64_t sent = 0;
-    while (!stop) {
+    while (!Done(stop, sent)) {
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return sent - acked < static_cast<uint64_t>(window) || reader_done; });
@@ -495,9 +525,9 @@ class HttpPublisher final : public Publisher {
     const uint64_t start = MonotonicNanos();
     uint64_t sent = 0;
     uint64_t acked = 0;
-    while (!ec && (!stop || acked < sent)) {
+    while (!ec && (!Done(stop, sent) || acked < sent)) {
       std::string requests;
-      while (!stop && sent - acked < window && requests.size() < 64 * 1024) {
+      while (!Done(stop, sent) && sent - acked < window && requests.size() < 64 * 1024) {
         Pace(sent + 1, start);
         const std::string body = MakePayload(++sent, payload);
         requests += "POST " + url->target + " HTTP/1.1\r\nHost: " + url->host +
@@ -519,56 +549,34 @@ class HttpPublisher final : public Publisher {
       if (response.size() < length) {
         asio::read(socket, response, asio::transfer_exactly(length - response.size()), ec);
       }
+      const std::string body(asio::buffers_begin(response.data()),
+                             asio::buffers_begin(response.data()) + length);
       response.consume(length);
       if (headers.size() < 10 || headers[9] != '2') {
         error_ = headers.substr(0, headers.find('\r'));
         break;
       }
-      ++acked;
+      Acked(++acked, JsonField(body, "last_message_id"));
     }
     if (ec && error_.empty()) error_ = "publish connection: " + ec.message();
     return acked;
   }
 };
 
-struct ProcessSample {
-  double cpu_seconds = 0;
-  uint64_t rss_bytes = 0;
-};
-
-std::optional<ProcessSample> SampleProcess(int pid) {
-  if (pid <= 0) return std::nullopt;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const size_t close = content.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(content.substr(close + 2));
-  std::string field;
-  ProcessSample sample;
-  uint64_t utime = 0;
-  uint64_t stime = 0;
-  uint64_t rss_pages = 0;
-  // Fields after the command: state(3) ... utime(14) stime(15) ... rss(24).
-  for (int i = 3; i <= 24 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-    if (i == 24) rss_pages = std::stoull(field);
-  }
-  sample.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  sample.rss_bytes = rss_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  return sample;
+// Runs `io` until `predicate` holds or `seconds` have passed.
+void RunUntil(asio::io_context& io, const std::function<bool()>& predicate, double seconds) {
+  const uint64_t deadline = MonotonicNanos() + static_cast<uint64_t>(seconds * 1e9);
+  while (!predicate() && MonotonicNanos() < deadline) io.run_for(std::chrono::milliseconds(10));
 }
 
-void RaiseFileLimit() {
-  rlimit limit;
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
+// Herald's gRPC publisher unless --publish_url names a peer's HTTP endpoint.
+std::unique_ptr<Publisher> MakePublisher() {
+  if (absl::GetFlag(FLAGS_publish_url).empty()) return std::make_unique<GrpcPublisher>();
+  return std::make_unique<HttpPublisher>();
 }
 
-int Main() {
-  RaiseFileLimit();
+// The fan-out scenario: subscribers connect, then events are published for the measured window.
+int RunFanout() {
   const int connections = absl::GetFlag(FLAGS_connections);
   const int pid = absl::GetFlag(FLAGS_server_pid);
   const std::optional<ProcessSample> baseline = SampleProcess(pid);
@@ -577,9 +585,8 @@ int Main() {
   asio::io_context io(1);
   Subscribers subscribers(io, window);
   subscribers.Start();
-  auto run_until = [&](auto predicate, double seconds) {
-    const uint64_t deadline = MonotonicNanos() + static_cast<uint64_t>(seconds * 1e9);
-    while (!predicate() && MonotonicNanos() < deadline) io.run_for(std::chrono::milliseconds(10));
+  auto run_until = [&](const std::function<bool()>& predicate, double seconds) {
+    RunUntil(io, predicate, seconds);
   };
   Totals& totals = subscribers.totals();
   run_until([&] { return totals.connected + totals.failed_connects >= connections; }, 120);
@@ -600,12 +607,7 @@ int Main() {
     after = SampleProcess(pid);
   } else {
     std::atomic<bool> stop{false};
-    std::unique_ptr<Publisher> publisher;
-    if (absl::GetFlag(FLAGS_publish_url).empty()) {
-      publisher = std::make_unique<GrpcPublisher>();
-    } else {
-      publisher = std::make_unique<HttpPublisher>();
-    }
+    std::unique_ptr<Publisher> publisher = MakePublisher();
     std::thread publishing([&] {
       published = publisher->Run(stop);
       publish_error = publisher->error();
@@ -685,6 +687,98 @@ int Main() {
   std::fflush(stdout);
   // Thousands of sockets and coroutines would unwind one by one; the OS closes them at once.
   _exit(0);
+}
+
+// The reconnect storm: all subscribers come back at once, each resuming --resume_behind events
+// before the head, as after a server restart or a load balancer's failover. What it costs is
+// the replay: time until the last subscriber holds the head, and server CPU meanwhile.
+int RunReconnectStorm() {
+  const int connections = absl::GetFlag(FLAGS_connections);
+  const int pid = absl::GetFlag(FLAGS_server_pid);
+  const auto behind = static_cast<uint64_t>(absl::GetFlag(FLAGS_resume_behind));
+
+  // The history: events 1..head, acknowledged before anyone subscribes. Event 1's id is the
+  // cursor `behind` events before the head.
+  const uint64_t head = behind + 1;
+  std::unique_ptr<Publisher> publisher = MakePublisher();
+  publisher->StopAfter(head);
+  publisher->KeepIdOf(1);
+  const std::atomic<bool> never{false};
+  if (publisher->Run(never) < head || publisher->kept_id().empty()) {
+    std::fprintf(
+        stderr, "loadgen: publishing the history failed: %s\n",
+        publisher->error().empty() ? "no id in the first ack" : publisher->error().c_str());
+    return 1;
+  }
+
+  // The window stays empty: replayed events are old, so publish→deliver latency means nothing.
+  Window window;
+  asio::io_context io(1);
+  Subscribers subscribers(io, window);
+  subscribers.ResumeFrom(publisher->kept_id(), 1);
+  subscribers.CatchUpTo(head);
+  subscribers.RetryHandshakes();
+  Totals& totals = subscribers.totals();
+  const std::optional<ProcessSample> before = SampleProcess(pid);
+  const std::optional<ProcessSample> self_before = SampleProcess(getpid());
+  const uint64_t start = MonotonicNanos();
+  subscribers.Start();
+  RunUntil(
+      io, [&] { return totals.caught_up + totals.failed_connects >= connections; },
+      absl::GetFlag(FLAGS_storm_timeout));
+  const std::optional<ProcessSample> after = SampleProcess(pid);
+  const std::optional<ProcessSample> self_after = SampleProcess(getpid());
+  subscribers.stopping_ = true;
+
+  LatencyHistogram catch_up;
+  uint64_t lost = 0, duplicates = 0, reconnects = 0, delivered = 0;
+  for (const Accounting& a : subscribers.accounting()) {
+    if (!a.connected) continue;
+    if (a.caught_up_ns != 0) catch_up.Record(a.caught_up_ns - start);
+    // Each resumed after event 1, so it is owed 2..head.
+    lost += a.gaps + (head > a.last_seq ? head - a.last_seq : 0);
+    duplicates += a.duplicates;
+    reconnects += a.reconnects;
+    delivered += a.received;
+  }
+  // -1 when someone never caught up: the time to "all" is then unknown.
+  const double all_s =
+      totals.caught_up == connections ? static_cast<double>(catch_up.max()) / 1e9 : -1;
+  const double cpu_s = before && after ? after->cpu_seconds - before->cpu_seconds : -1;
+  const double self_cpu_s =
+      self_before && self_after ? self_after->cpu_seconds - self_before->cpu_seconds : -1;
+  const double p50_ms = static_cast<double>(catch_up.Percentile(0.5)) / 1e6;
+  const double p99_ms = static_cast<double>(catch_up.Percentile(0.99)) / 1e6;
+  std::printf(
+      "storm %s conns=%d caught_up=%d failed=%d behind=%llu delivered=%llu lost=%llu dup=%llu "
+      "reconnects=%llu all_caught_up_s=%.3f catch_up_p50_ms=%.1f catch_up_p99_ms=%.1f "
+      "server_cpu_s=%.2f loadgen_cpu_s=%.2f%s%s\n",
+      absl::GetFlag(FLAGS_label).c_str(), totals.connected, totals.caught_up,
+      totals.failed_connects, static_cast<unsigned long long>(behind),
+      static_cast<unsigned long long>(delivered), static_cast<unsigned long long>(lost),
+      static_cast<unsigned long long>(duplicates), static_cast<unsigned long long>(reconnects),
+      all_s, p50_ms, p99_ms, cpu_s, self_cpu_s,
+      totals.first_error.empty() ? "" : " first_handshake_error=",
+      totals.first_error.c_str());
+  if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
+    std::ofstream out(path);
+    out << "{\"label\":\"" << absl::GetFlag(FLAGS_label) << "\",\"connections\":" << connections
+        << ",\"connected\":" << totals.connected << ",\"caught_up\":" << totals.caught_up
+        << ",\"failed\":" << totals.failed_connects << ",\"behind\":" << behind
+        << ",\"delivered\":" << delivered << ",\"lost\":" << lost
+        << ",\"duplicates\":" << duplicates << ",\"reconnects\":" << reconnects
+        << ",\"all_caught_up_s\":" << all_s << ",\"catch_up_p50_ms\":" << p50_ms
+        << ",\"catch_up_p99_ms\":" << p99_ms << ",\"server_cpu_s\":" << cpu_s
+        << ",\"loadgen_cpu_s\":" << self_cpu_s << "}\n";
+  }
+  io.stop();
+  std::fflush(stdout);
+  _exit(0);
+}
+
+int Main() {
+  RaiseFileLimit();
+  return absl::GetFlag(FLAGS_resume_behind) > 0 ? RunReconnectStorm() : RunFanout();
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 # against: one worker, memory store, a publisher location and an EventSource subscriber.
 #   tests/load/nchan.sh start PORT [CPU]   prints the pid of the one worker (the server measured)
 #   tests/load/nchan.sh stop
+# NCHAN_BUFFER=N keeps the last N messages per channel (default 1000): a subscriber resumes
+# (Last-Event-ID) only from an id still in the buffer, and gets nothing from an older one.
 # Publish:   POST http://127.0.0.1:PORT/pub?id=CHANNEL   (body = event data)
 # Subscribe: GET  http://127.0.0.1:PORT/sub/CHANNEL      (text/event-stream)
 set -euo pipefail
@@ -38,7 +40,7 @@ http {
     location = /pub {
       nchan_publisher;
       nchan_channel_id \$arg_id;
-      nchan_message_buffer_length 1000;
+      nchan_message_buffer_length ${NCHAN_BUFFER:-1000};
       nchan_message_timeout 1h;
     }
     location ~ ^/sub/(.+)$ {

@@ -6,6 +6,8 @@
 # B 10,000 SSE subscribers at 20 events/s; B1k 1,000 subscribers at 20 events/s;
 # C 10,000 idle SSE connections (server RSS per connection); A, B and C over WebSocket;
 # A with two shards on both CPUs (the load tool then shares a CPU).
+# Herald runs on the memory store, as nchan does (STORE=process or fsync: RocksDB, on a fresh
+# data dir per server; see store_flags.sh). The reconnect storm: run_reconnect_storm.sh.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,18 +20,24 @@ bazel build -c opt //broker/heraldd //admin:heraldctl //tests/load:herald_loadge
   bazel build -c opt //broker/heraldd //admin:heraldctl //tests/load:herald_loadgen
 ulimit -n "$(ulimit -Hn)"
 
-heraldd=bazel-bin/broker/heraldd/heraldd
-heraldctl=bazel-bin/admin/heraldctl
-loadgen=bazel-bin/tests/load/herald_loadgen
+# Not the bazel-bin link: a build of another configuration in the workspace moves it.
+bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+heraldd="$bin/broker/heraldd/heraldd"
+heraldctl="$bin/admin/heraldctl"
+loadgen="$bin/tests/load/herald_loadgen"
+source tests/load/store_flags.sh
 http_port=18080
 grpc_port=18051
 nchan_port=18090
 server_pid=""
+data_dir=""
 
 start_herald() {
   local cpus="$1" shards="$2"
+  data_dir="$(mktemp -d "$out/data.XXXXXX")"
+  store_flags "${STORE:-memory}" "$data_dir"
   taskset -c "$cpus" "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" \
-    --shards="$shards" --max_connections=20000 >"$out/heraldd.log" 2>&1 &
+    --shards="$shards" --max_connections=20000 "${STORE_FLAGS[@]}" >"$out/heraldd.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break
@@ -41,6 +49,7 @@ start_herald() {
 stop_herald() {
   kill -TERM "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
+  rm -rf "$data_dir"
 }
 
 # run NAME SERVER TRANSPORT CONNECTIONS RATE [extra loadgen flags...]
