@@ -7,7 +7,8 @@
 # C 10,000 idle SSE connections (server RSS per connection); A, B and C over WebSocket;
 # A with two shards on both CPUs (the load tool then shares a CPU).
 # Herald runs on the memory store, as nchan does (STORE=process or fsync: RocksDB, on a fresh
-# data dir per server; see store_flags.sh). The reconnect storm: run_reconnect_storm.sh.
+# data dir per server; see store_flags.sh). STORES="memory process fsync": scenario A alone on
+# each store, in the same run. The reconnect storm: run_reconnect_storm.sh.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -70,7 +71,16 @@ run() {
     tee -a "$out/summary.txt"
 }
 
-for rep in $(seq "$reps"); do
+# Scenario A on each store of STORES (e.g. "memory process fsync"), Herald alone.
+store_runs() {
+  for store in $STORES; do
+    STORE="$store" start_herald 0 1
+    run "A-$store" herald sse 1000 0
+    stop_herald
+  done
+}
+
+all_runs() {
   for scenario in "A sse 1000 0" "B sse 10000 20" "B1k sse 1000 20" "C sse 10000 0 --idle"; do
     read -r name transport conns rate extra <<<"$scenario"
     server_pid=$(tests/load/nchan.sh start "$nchan_port" 0)
@@ -89,6 +99,10 @@ for rep in $(seq "$reps"); do
   start_herald 0,1 2
   LOADGEN_CPUS=0,1 run "A-2shards" herald sse 1000 0
   stop_herald
+}
+
+for rep in $(seq "$reps"); do
+  if [[ -n "${STORES:-}" ]]; then store_runs; else all_runs; fi
 done
 
 # Median per scenario and server of the figures that matter.
