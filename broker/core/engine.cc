@@ -1,17 +1,17 @@
 #include "broker/core/engine.h"
 
-#include <future>
+#include <memory>
 #include <utility>
+
+#include "broker/core/outcome.h"
 
 namespace herald {
 
 absl::StatusOr<EventPtr> PublishAndWait(Engine& engine, PublishRequest request) {
-  std::promise<absl::StatusOr<EventPtr>> outcome;
-  std::future<absl::StatusOr<EventPtr>> result = outcome.get_future();
-  engine.Publish(std::move(request), [&outcome](absl::StatusOr<EventPtr> event) {
-    outcome.set_value(std::move(event));
-  });
-  return result.get();
+  auto outcome = std::make_shared<Outcome<absl::StatusOr<EventPtr>>>();
+  engine.Publish(std::move(request),
+                 [outcome](absl::StatusOr<EventPtr> event) { outcome->Set(std::move(event)); });
+  return outcome->Wait();
 }
 
 }  // namespace herald

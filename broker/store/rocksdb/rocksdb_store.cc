@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -13,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "broker/core/outcome.h"
 #include "broker/core/retention.h"
 #include "broker/core/string_view.h"
 #include "broker/core/topic_log.h"
@@ -414,13 +414,10 @@ absl::StatusOr<std::vector<StoredTopic>> RocksDbStore::LoadTopics() {
 }
 
 absl::Status RocksDbStore::ChangeAndWait(Change change) {
-  std::promise<absl::Status> outcome;
-  std::future<absl::Status> result = outcome.get_future();
-  change.done = [&outcome](absl::StatusOr<StoredBounds> bounds) {
-    outcome.set_value(bounds.status());
-  };
+  auto outcome = std::make_shared<Outcome<absl::Status>>();
+  change.done = [outcome](absl::StatusOr<StoredBounds> bounds) { outcome->Set(bounds.status()); };
   Enqueue(std::move(change));
-  return result.get();
+  return outcome->Wait();
 }
 
 absl::Status RocksDbStore::CreateTopic(const TopicConfig& config, uint32_t epoch) {

@@ -139,6 +139,30 @@ TEST_F(RocksDbStoreTest, RetentionTrimsOnDiskAndATrimmedEventStaysGoneAfterReope
   EXPECT_EQ(ReadAll("count"), (std::vector<std::string>{"2000:2000"}));
 }
 
+TEST_F(RocksDbStoreTest, RetentionHoldsUnderConcurrentPublishers) {
+  Open(Durability::kFsync);
+  ASSERT_TRUE(engine_->CreateTopic({.name = "busy", .retention = {.max_events = 100}}).ok());
+  std::vector<std::thread> publishers;
+  for (int p = 0; p < 4; ++p) {
+    publishers.emplace_back([&, p] {
+      for (int i = 0; i < 500; ++i) Publish("busy", absl::StrCat(p, "-", i));
+    });
+  }
+  for (std::thread& t : publishers) t.join();
+  for (int reopen = 0; reopen < 2; ++reopen) {
+    absl::StatusOr<ReadResult> read = engine_->ReadAfter("busy", 0, 1000);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->first_offset, 1901u);
+    EXPECT_EQ(read->last_offset, 2000u);
+    ASSERT_EQ(read->events.size(), 100u);
+    for (size_t i = 0; i < read->events.size(); ++i) {
+      EXPECT_EQ(read->events[i]->offset, 1901 + i);
+    }
+    Close();
+    Open(Durability::kFsync);
+  }
+}
+
 TEST_F(RocksDbStoreTest, DedupKeysWorkAcrossAReopenWhileTheirEventIsRetained) {
   Open();
   ASSERT_TRUE(engine_->CreateTopic({.name = "pay", .retention = {.max_events = 2}}).ok());

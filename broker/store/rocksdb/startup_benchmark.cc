@@ -8,13 +8,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "broker/core/outcome.h"
 #include "broker/store/rocksdb/rocksdb_store.h"
 
 ABSL_FLAG(std::string, dir, "/tmp/herald_startup", "data directory (filled when empty)");
@@ -48,11 +48,11 @@ int Fill(const std::string& dir, uint64_t events, int payload) {
           .topic = "big", .offset = next, .epoch = 1, .data = data, .publish_time = batch.now}));
       batch.dedup_keys.emplace_back();
     }
-    std::promise<absl::Status> done;
-    (*store)->Append(std::move(batch), [&done](absl::StatusOr<StoredBounds> bounds) {
-      done.set_value(bounds.status());
+    auto done = std::make_shared<Outcome<absl::Status>>();
+    (*store)->Append(std::move(batch), [done](absl::StatusOr<StoredBounds> bounds) {
+      done->Set(bounds.status());
     });
-    if (absl::Status s = done.get_future().get(); !s.ok()) {
+    if (absl::Status s = done->Wait(); !s.ok()) {
       std::fprintf(stderr, "startup_benchmark: %s\n", s.ToString().c_str());
       return 1;
     }
