@@ -27,53 +27,25 @@ bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
 heraldd="$bin/broker/heraldd/heraldd"
 heraldctl="$bin/admin/heraldctl"
 bench="$bin/tests/load/herald_publishbench"
-source tests/load/store_flags.sh
+source tests/load/heraldd.sh
 http_port=18080
 grpc_port=18051
 streams="${STREAMS:-1 4 16 64}"
 unary="${UNARY:-1 16}"
 ntopics="${TOPICS:-1}"
-server_pid=""
-data_dir=""
 
 # start_herald STORE: on a fresh data dir, the topics created, ready to publish.
 start_herald() {
   local name="$1"
-  if curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1; then
-    echo "${0##*/}: a server already answers on port $http_port; stop it first" >&2
-    exit 1
-  fi
-  data_dir="$(mktemp -d "$out/data-$name.XXXXXX")"
-  store_flags "$name" "$data_dir"
-  taskset -c 0 "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" --shards=1 \
-    "${STORE_FLAGS[@]}" >"$out/heraldd-$name.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 300); do
-    curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if ! kill -0 "$server_pid" 2>/dev/null ||
-    ! curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1; then
-    echo "run_publish: heraldd ($name) did not start:" >&2
-    cat "$out/heraldd-$name.log" >&2
-    return 1
-  fi
+  launch_heraldd 0 "$name" "$out/heraldd-$name.log" --shards=1 || exit 1
   for topic in $(topic_names); do
     "$heraldctl" --server="127.0.0.1:$grpc_port" topics create "$topic" \
       --max-events "${RETAIN:-100000}" >/dev/null
   done
 }
 
-stop_herald() {
-  [[ -n "$server_pid" ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-  rm -rf "$data_dir"
-}
 # A failed step must not leave a server behind on the ports.
-trap 'stop_herald' EXIT
+trap 'stop_heraldd' EXIT
 
 # The names herald_publishbench spreads over: "bench", or bench-0 .. bench-(K-1).
 topic_names() {
@@ -103,7 +75,7 @@ measure_store() {
     for n in $streams; do measure "$name" stream "$n"; done
     for n in $unary; do measure "$name" unary "$n"; done
   done
-  stop_herald
+  stop_heraldd
 }
 
 for store in ${STORES:-memory process fsync}; do measure_store "$store"; done

@@ -9,7 +9,7 @@
 #   tests/load/run_reconnect_storm.sh [REPETITIONS]   (default 3, medians; results in $OUT,
 #                                                      default /tmp)
 # Environment: CONNECTIONS=10000, BEHIND=1000, PAYLOAD=64, STORE=memory (heraldd's store:
-# memory like nchan's, or process / fsync for RocksDB; see store_flags.sh).
+# memory like nchan's, or process / fsync for RocksDB; see heraldd.sh).
 # By hand, against a running server (raise the file limit first: ulimit -n $(ulimit -Hn)):
 #   herald_loadgen --resume_behind=1000 --connections=10000 --connect_concurrency=10000 \
 #     --grpc=127.0.0.1:18051 --topic=storm --sse_url='http://127.0.0.1:18080/v1/sse?topic=storm' \
@@ -34,12 +34,10 @@ bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
 heraldd="$bin/broker/heraldd/heraldd"
 heraldctl="$bin/admin/heraldctl"
 loadgen="$bin/tests/load/herald_loadgen"
-source tests/load/store_flags.sh
+source tests/load/heraldd.sh
 http_port=18080
 grpc_port=18051
 nchan_port=18090
-server_pid=""
-data_dir=""
 
 # Every subscriber is a socket on both sides of the loopback; the soft limit is often 1024.
 ulimit -n "$(ulimit -Hn)"
@@ -52,38 +50,14 @@ fi
 export NCHAN_BUFFER=$((behind + 1))
 
 start_herald() {
-  if curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1; then
-    echo "${0##*/}: a server already answers on port $http_port; stop it first" >&2
-    exit 1
-  fi
-  data_dir="$(mktemp -d "$out/data.XXXXXX")"
-  store_flags "${STORE:-memory}" "$data_dir"
-  taskset -c 0 "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" --shards=1 \
-    --max_connections=$((conns + 1000)) "${STORE_FLAGS[@]}" >"$out/heraldd.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 300); do
-    curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "run_reconnect_storm: heraldd did not start:" >&2
-    cat "$out/heraldd.log" >&2
-    exit 1
-  fi
+  launch_heraldd 0 "${STORE:-memory}" "$out/heraldd.log" --shards=1 \
+    --max_connections=$((conns + 1000)) || exit 1
   "$heraldctl" --server="127.0.0.1:$grpc_port" topics create storm \
     --max-events $((behind * 2 + 1)) >/dev/null
 }
 
-stop_herald() {
-  [[ -n "$server_pid" ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-  rm -rf "$data_dir"
-}
 # A failed step must not leave a server behind on the ports.
-trap 'stop_herald; tests/load/nchan.sh stop' EXIT
+trap 'stop_heraldd; tests/load/nchan.sh stop' EXIT
 
 # storm SERVER PID: one storm against the server started last, PID its measured process.
 storm() {
@@ -104,7 +78,7 @@ for rep in $(seq "$reps"); do
   tests/load/nchan.sh stop
   start_herald
   storm "herald-${STORE:-memory}" "$server_pid"
-  stop_herald
+  stop_heraldd
 done
 
 python3 - "$out" <<'PY'

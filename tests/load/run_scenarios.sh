@@ -7,7 +7,7 @@
 # C 10,000 idle SSE connections (server RSS per connection); A, B and C over WebSocket;
 # A with two shards on both CPUs (the load tool then shares a CPU).
 # Herald runs on the memory store, as nchan does (STORE=process or fsync: RocksDB, on a fresh
-# data dir per server; see store_flags.sh). STORES="memory process fsync": scenario A alone on
+# data dir per server; see heraldd.sh). STORES="memory process fsync": scenario A alone on
 # each store, in the same run. The reconnect storm: run_reconnect_storm.sh.
 set -euo pipefail
 
@@ -26,31 +26,15 @@ bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
 heraldd="$bin/broker/heraldd/heraldd"
 heraldctl="$bin/admin/heraldctl"
 loadgen="$bin/tests/load/herald_loadgen"
-source tests/load/store_flags.sh
+source tests/load/heraldd.sh
 http_port=18080
 grpc_port=18051
 nchan_port=18090
-server_pid=""
-data_dir=""
-
 start_herald() {
   local cpus="$1" shards="$2"
-  data_dir="$(mktemp -d "$out/data.XXXXXX")"
-  store_flags "${STORE:-memory}" "$data_dir"
-  taskset -c "$cpus" "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" \
-    --shards="$shards" --max_connections=20000 "${STORE_FLAGS[@]}" >"$out/heraldd.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 100); do
-    curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  launch_heraldd "$cpus" "${STORE:-memory}" "$out/heraldd.log" --shards="$shards" \
+    --max_connections=20000 || exit 1
   "$heraldctl" --server="127.0.0.1:$grpc_port" topics create load --max-events 1000000 >/dev/null
-}
-
-stop_herald() {
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  rm -rf "$data_dir"
 }
 
 # run NAME SERVER TRANSPORT CONNECTIONS RATE [extra loadgen flags...]
@@ -76,7 +60,7 @@ store_runs() {
   for store in $STORES; do
     STORE="$store" start_herald 0 1
     run "A-$store" herald sse 1000 0
-    stop_herald
+    stop_heraldd
   done
 }
 
@@ -88,17 +72,17 @@ all_runs() {
     tests/load/nchan.sh stop
     start_herald 0 1
     run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
-    stop_herald
+    stop_heraldd
   done
   for scenario in "A-ws ws 1000 0" "B-ws ws 10000 20" "C-ws ws 10000 0 --idle"; do
     read -r name transport conns rate extra <<<"$scenario"
     start_herald 0 1
     run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
-    stop_herald
+    stop_heraldd
   done
   start_herald 0,1 2
   LOADGEN_CPUS=0,1 run "A-2shards" herald sse 1000 0
-  stop_herald
+  stop_heraldd
 }
 
 for rep in $(seq "$reps"); do
