@@ -54,11 +54,7 @@ start_heraldd() {
   "$heraldd" --store=rocksdb --data_dir="$tmp/data" --durability="$1" --http_port="$http_port" \
     --grpc_port="$grpc_port" 2>>"$tmp/heraldd.log" &
   heraldd_pid=$!
-  for _ in $(seq 200); do
-    curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && return 0
-    kill -0 "$heraldd_pid" 2>/dev/null || break
-    sleep 0.05
-  done
+  answers_healthz "$http_port" "$heraldd_pid" && return 0
   echo "  heraldd did not come up; its log ends:"; tail -5 "$tmp/heraldd.log" | sed 's/^/  /'
   return 1
 }

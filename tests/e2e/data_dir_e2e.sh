@@ -28,11 +28,9 @@ cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
   wait 2>/dev/null
   [[ -n "$mounted" ]] && umount "$mounted" 2>/dev/null
-  [[ -n "${KEEP:-}" ]] || rm -rf "$tmp"
+  rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-
 
 # start_heraldd NAME DATA_DIR: starts heraldd on free ports; sets http_port, grpc_port, pid.
 start_heraldd() {
@@ -42,12 +40,7 @@ start_heraldd() {
     2>"$tmp/$1.log" &
   pid=$!
   pids+=("$pid")
-  for _ in $(seq 200); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$http_port/healthz" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
+  answers_healthz "$http_port" "$pid"
 }
 
 # refused NAME DATA_DIR WORDS: heraldd must exit non-zero at start, naming the directory

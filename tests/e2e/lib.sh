@@ -24,3 +24,14 @@ check() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# answers_healthz PORT PID: waits up to 10 s for heraldd (PID) to answer /healthz on PORT;
+# fails at once when PID exits first.
+answers_healthz() {
+  for _ in $(seq 200); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$1/healthz" 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}

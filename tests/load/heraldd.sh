@@ -1,14 +1,28 @@
-# Sourced by the load scripts: heraldd's lifecycle in a run, so every run says which store it
-# measures and none writes heraldd's default ./data in the workspace. Needs $heraldd, $out,
-# $http_port and $grpc_port.
+# Sourced by the load scripts: building heraldd and the tools with -c opt, and heraldd's
+# lifecycle in a run, so every run says which store it measures and none writes heraldd's
+# default ./data in the workspace. launch_heraldd needs $out.
 #   source tests/load/heraldd.sh
+#   build_opt //tests/load:herald_loadgen      # sets bin, heraldd, heraldctl
 #   launch_heraldd 0 fsync "$out/heraldd.log" --shards=1 || exit 1
 #   ... measure against $server_pid ...
 #   stop_heraldd
 # Stores: memory; process (rocksdb, an ack survives kill -9 of heraldd); fsync (rocksdb, an
 # ack survives a power loss: acknowledged after a WAL sync).
+http_port=18080
+grpc_port=18051
 server_pid=""
 data_dir=""
+
+# build_opt [TARGETS...]: builds heraldd, heraldctl and TARGETS with -c opt (showing Bazel's
+# output only when it fails); sets bin, heraldd and heraldctl.
+build_opt() {
+  local targets=(//broker/heraldd //admin:heraldctl "$@")
+  bazel build -c opt "${targets[@]}" >/dev/null 2>&1 || bazel build -c opt "${targets[@]}"
+  # Not the bazel-bin link: a build of another configuration in the workspace moves it.
+  bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+  heraldd="$bin/broker/heraldd/heraldd"
+  heraldctl="$bin/admin/heraldctl"
+}
 
 # store_flags STORE DATA_DIR: sets the array STORE_FLAGS; fails for an unknown store.
 store_flags() {

@@ -9,8 +9,6 @@
 # Environment: STREAMS="1 4 16 64", UNARY="1 16" (unary callers), TOPICS=1 (spread over K
 # topics), RETAIN=100000 (max events per topic), PAYLOAD=64, WARMUP=2, DURATION=10,
 # STORES="memory process fsync".
-# The RocksDB runs need heraldd's --store, --data_dir and --durability flags; a heraldd
-# without them is measured on its memory store only, and the table says so.
 # One measurement by hand, against a running heraldd:
 #   herald_publishbench --grpc=127.0.0.1:18051 --topic=bench --streams=16 --server_pid=PID
 set -euo pipefail
@@ -20,16 +18,9 @@ cd "$root"
 reps="${1:-1}"
 out="${OUT:-/tmp}/herald-publish-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
-targets=(//broker/heraldd //admin:heraldctl //tests/load:herald_publishbench)
-bazel build -c opt "${targets[@]}" >/dev/null 2>&1 || bazel build -c opt "${targets[@]}"
-# Not the bazel-bin link: a build of another configuration in the workspace moves it.
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
-heraldd="$bin/broker/heraldd/heraldd"
-heraldctl="$bin/admin/heraldctl"
-bench="$bin/tests/load/herald_publishbench"
 source tests/load/heraldd.sh
-http_port=18080
-grpc_port=18051
+build_opt //tests/load:herald_publishbench
+bench="$bin/tests/load/herald_publishbench"
 streams="${STREAMS:-1 4 16 64}"
 unary="${UNARY:-1 16}"
 ntopics="${TOPICS:-1}"

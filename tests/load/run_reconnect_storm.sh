@@ -27,16 +27,9 @@ behind="${BEHIND:-1000}"
 out="${OUT:-/tmp}/herald-storm-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 tools/setup.sh --load
-targets=(//broker/heraldd //admin:heraldctl //tests/load:herald_loadgen)
-bazel build -c opt "${targets[@]}" >/dev/null 2>&1 || bazel build -c opt "${targets[@]}"
-# Not the bazel-bin link: a build of another configuration in the workspace moves it.
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
-heraldd="$bin/broker/heraldd/heraldd"
-heraldctl="$bin/admin/heraldctl"
-loadgen="$bin/tests/load/herald_loadgen"
 source tests/load/heraldd.sh
-http_port=18080
-grpc_port=18051
+build_opt //tests/load:herald_loadgen
+loadgen="$bin/tests/load/herald_loadgen"
 nchan_port=18090
 
 # Every subscriber is a socket on both sides of the loopback; the soft limit is often 1024.

@@ -17,18 +17,10 @@ reps="${1:-3}"
 out="${OUT:-/tmp}/herald-load-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 tools/setup.sh --load
-bazel build -c opt //broker/heraldd //admin:heraldctl //tests/load:herald_loadgen >/dev/null 2>&1 ||
-  bazel build -c opt //broker/heraldd //admin:heraldctl //tests/load:herald_loadgen
-ulimit -n "$(ulimit -Hn)"
-
-# Not the bazel-bin link: a build of another configuration in the workspace moves it.
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
-heraldd="$bin/broker/heraldd/heraldd"
-heraldctl="$bin/admin/heraldctl"
-loadgen="$bin/tests/load/herald_loadgen"
 source tests/load/heraldd.sh
-http_port=18080
-grpc_port=18051
+build_opt //tests/load:herald_loadgen
+loadgen="$bin/tests/load/herald_loadgen"
+ulimit -n "$(ulimit -Hn)"
 nchan_port=18090
 start_herald() {
   local cpus="$1" shards="$2"
