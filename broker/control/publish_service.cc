@@ -13,7 +13,6 @@
 #include "broker/control/grpc_status.h"
 #include "broker/core/cursor.h"
 #include "broker/core/mutex.h"
-#include "broker/core/status_macros.h"
 
 namespace herald::control {
 namespace {

@@ -67,11 +67,11 @@ void TopicLog::Append(PublishRequest request, PublishCallback done) {
 }
 
 absl::StatusOr<EventPtr> TopicLog::FindDuplicate(const std::string& dedup_key) {
-  absl::StatusOr<std::optional<uint64_t>> offset = store_.FindDedup(config_.name, dedup_key);
+  absl::StatusOr<std::optional<uint64_t>> offset = store_.FindDedup(name_, dedup_key);
   if (!offset.ok()) return offset.status();
   if (!offset->has_value() || **offset < bounds_.first_offset) return nullptr;
   absl::StatusOr<std::vector<EventPtr>> events =
-      store_.Read(config_.name, **offset, bounds_.next_offset, 1);
+      store_.Read(name_, **offset, bounds_.next_offset, 1);
   if (!events.ok()) return events.status();
   return events->empty() ? nullptr : events->front();
 }
@@ -100,10 +100,9 @@ void TopicLog::Store(Batch batch) {
   };
   std::shared_ptr<TopicLog> self = shared_from_this();
   for (;;) {
-    AppendBatch append;
+    AppendBatch append{.topic = name_};
     {
       MutexLock lock(mu_);
-      append.topic = config_.name;
       append.retention = config_.retention;
     }
     append.now = clock_.Now();

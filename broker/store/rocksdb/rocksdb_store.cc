@@ -144,7 +144,7 @@ class RocksDbStore::Group {
       batch_.Put(store_.events_family_, EventKey(record->id, event.offset),
                  EncodeEventRecord(event.publish_time, record->total_bytes, event.type,
                                    event.data));
-      if (i < append.dedup_keys.size() && !append.dedup_keys[i].empty()) {
+      if (!append.dedup_keys[i].empty()) {
         batch_.Put(store_.dedup_family_, DedupKey(record->id, append.dedup_keys[i]),
                    EncodeFixed64(event.offset));
       }
