@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <future>
-#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +11,11 @@
 #include "broker/control/control_server.h"
 #include "broker/edge/edge_server.h"
 #include "broker/fanout/encoded_event.h"
+#include "broker/engine/local/local_engine.h"
+#include "broker/fanout/shard.h"
 #include "broker/fanout/subscription.h"
+#include "broker/session/session_registry.h"
+#include "broker/session/subscribe_request.h"
 #include "broker/store/open_store.h"
 
 namespace herald {
@@ -95,98 +98,111 @@ class CallbackSubscription final : public SubscriptionHandle, public fanout::Del
 
 }  // namespace
 
-Broker::Broker(BrokerOptions options) : options_(std::move(options)) {}
+struct Broker::Impl {
+  explicit Impl(BrokerOptions o) : options(std::move(o)) {}
+
+  BrokerOptions options;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<engine::LocalEngine> engine;
+  std::unique_ptr<fanout::ShardPool> shards;
+  // Every session of every transport, and the node's drain; lives on the shards.
+  std::unique_ptr<session::SessionRegistry> sessions;
+  // Declared after the registry: destroyed first, while it still drives their sessions.
+  std::unique_ptr<edge::EdgeServer> edge;
+  std::unique_ptr<control::ControlServer> control;
+};
+
+Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   if (options.clock == nullptr) return absl::InvalidArgumentError("BrokerOptions.clock is null");
-  std::unique_ptr<Broker> broker(new Broker(std::move(options)));
-  HERALD_ASSIGN_OR_RETURN(broker->store_, store::OpenStore(broker->options_.store));
-  broker->engine_ = std::make_unique<engine::LocalEngine>(*broker->store_, *broker->options_.clock,
-                                                          broker->options_.engine);
-  HERALD_RETURN_IF_ERROR(broker->engine_->Load());
-  broker->shards_ = std::make_unique<fanout::ShardPool>(broker->options_.shards);
-  broker->engine_->SetSink([shards = broker->shards_.get()](const EventPtr& event) {
+  if (options.edge.sweep_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("EdgeOptions.sweep_interval must be positive");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options));
+  Impl& b = *impl;
+  std::unique_ptr<Broker> broker(new Broker(std::move(impl)));
+  HERALD_ASSIGN_OR_RETURN(b.store, store::OpenStore(b.options.store));
+  b.engine = std::make_unique<engine::LocalEngine>(*b.store, *b.options.clock, b.options.engine);
+  HERALD_RETURN_IF_ERROR(b.engine->Load());
+  b.shards = std::make_unique<fanout::ShardPool>(b.options.shards);
+  b.engine->SetSink([shards = b.shards.get()](const EventPtr& event) {
     shards->Publish(fanout::EncodeEvent(event));
   });
-  if (broker->options_.serve_edge) {
-    HERALD_ASSIGN_OR_RETURN(broker->edge_,
-                            edge::EdgeServer::Start(broker->options_.edge, *broker->engine_,
-                                                    *broker->shards_, *broker->options_.clock));
+  b.sessions = std::make_unique<session::SessionRegistry>(
+      *b.shards, *b.options.clock,
+      session::RegistryOptions{.sweep_interval = b.options.edge.sweep_interval,
+                               .drain_timeout = b.options.edge.drain_timeout});
+  if (b.options.serve_edge) {
+    HERALD_ASSIGN_OR_RETURN(b.edge, edge::EdgeServer::Start(b.options.edge, *b.engine, *b.shards,
+                                                            *b.sessions, *b.options.clock));
   }
-  if (broker->options_.serve_control) {
-    if (broker->edge_ != nullptr && !broker->options_.control.other_connections) {
-      // The edge outlives the control plane (~Broker shuts the control plane down first).
-      broker->options_.control.other_connections = [edge = broker->edge_.get()] {
-        auto open = [](const std::atomic<int64_t>& gauge) {
-          return static_cast<uint64_t>(std::max<int64_t>(gauge.load(), 0));
-        };
-        return std::map<std::string, uint64_t>{{"sse", open(edge->metrics().sse_sessions_open)},
-                                               {"ws", open(edge->metrics().ws_sessions_open)}};
-      };
-    }
-    HERALD_ASSIGN_OR_RETURN(
-        broker->control_,
-        control::ControlServer::Start(broker->options_.control, *broker->engine_,
-                                      *broker->shards_, *broker->options_.clock));
+  if (b.options.serve_control) {
+    HERALD_ASSIGN_OR_RETURN(b.control,
+                            control::ControlServer::Start(b.options.control, *b.engine, *b.shards,
+                                                          *b.sessions, *b.options.clock));
   }
   return broker;
 }
 
 Broker::~Broker() {
-  // gRPC streams live on the shards too: finish them while the shards still run.
-  if (control_) {
-    control_->Shutdown();
-    control_.reset();
+  Impl& b = *impl_;
+  if (b.sessions) {
+    // Clients are told to go and get the drain timeout to leave, as on SIGTERM.
+    b.sessions->Drain();
+    b.sessions->WaitUntilNoSessions(b.options.edge.drain_timeout);
   }
-  // Sessions run on the shards: drain and end them while the shards still run.
-  if (edge_) {
-    edge_->Drain();
-    edge_.reset();
+  // gRPC calls live on the shards too: finish them while the shards still run.
+  if (b.control) {
+    b.control->Shutdown();
+    b.control.reset();
   }
+  // Closes what is left of the edge's connections and waits for their sessions to end.
+  b.edge.reset();
+  if (b.sessions) b.sessions->Stop();
   // Appends still at the store hand their events to the shards: let them finish first.
-  if (store_) store_->Flush();
-  if (shards_) shards_->Stop();
+  if (b.store) b.store->Flush();
+  if (b.shards) b.shards->Stop();
+  b.sessions.reset();
 }
 
-uint16_t Broker::edge_port() const { return edge_ ? edge_->port() : 0; }
+uint16_t Broker::edge_port() const { return impl_->edge ? impl_->edge->port() : 0; }
 
 uint16_t Broker::control_port() const {
-  return control_ ? static_cast<uint16_t>(control_->port()) : 0;
+  return impl_->control ? static_cast<uint16_t>(impl_->control->port()) : 0;
 }
 
-void Broker::DrainControl() {
-  if (control_) control_->Drain();
-}
+size_t Broker::Drain() { return impl_->sessions->Drain(); }
 
-void Broker::DrainEdge() {
-  if (edge_) edge_->Drain();
+bool Broker::WaitUntilDrained(absl::Duration timeout) const {
+  return impl_->sessions->WaitUntilNoSessions(timeout);
 }
 
 absl::StatusOr<TopicInfo> Broker::CreateTopic(const TopicConfig& config) {
-  return engine_->CreateTopic(config);
+  return impl_->engine->CreateTopic(config);
 }
 
 absl::StatusOr<TopicInfo> Broker::GetTopic(std::string_view name) const {
-  return engine_->GetTopic(name);
+  return impl_->engine->GetTopic(name);
 }
 
 std::vector<TopicInfo> Broker::ListTopics(std::string_view after, size_t limit) const {
-  return engine_->ListTopics(after, limit);
+  return impl_->engine->ListTopics(after, limit);
 }
 
 absl::StatusOr<TopicInfo> Broker::UpdateTopic(const TopicConfig& config) {
-  return engine_->UpdateTopic(config);
+  return impl_->engine->UpdateTopic(config);
 }
 
-absl::Status Broker::DeleteTopic(std::string_view name) { return engine_->DeleteTopic(name); }
+absl::Status Broker::DeleteTopic(std::string_view name) { return impl_->engine->DeleteTopic(name); }
 
 absl::StatusOr<PublishResult> Broker::Publish(PublishRequest request) {
-  HERALD_ASSIGN_OR_RETURN(EventPtr event, PublishAndWait(*engine_, std::move(request)));
+  HERALD_ASSIGN_OR_RETURN(EventPtr event, PublishAndWait(*impl_->engine, std::move(request)));
   return ResultOf(*event);
 }
 
 void Broker::PublishAsync(PublishRequest request, PublishResultCallback done) {
-  engine_->Publish(std::move(request),
+  impl_->engine->Publish(std::move(request),
                    [done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
                      if (event.ok()) {
                        std::move(done)(ResultOf(**event));
@@ -198,15 +214,12 @@ void Broker::PublishAsync(PublishRequest request, PublishResultCallback done) {
 
 absl::StatusOr<std::unique_ptr<SubscriptionHandle>> Broker::Subscribe(
     std::vector<std::string> topics, std::string_view from, SubscribeCallback callback) {
-  if (topics.empty()) return absl::InvalidArgumentError("subscribe to at least one topic");
   if (!callback) return absl::InvalidArgumentError("subscribe needs a callback");
-  Cursor cursor;
-  if (!from.empty()) {
-    HERALD_ASSIGN_OR_RETURN(cursor, Cursor::Parse(from));
-  }
-  auto subscription = std::make_unique<CallbackSubscription>(shards_->Next(), *engine_,
-                                                             std::move(callback));
-  HERALD_RETURN_IF_ERROR(subscription->Add(topics, cursor));
+  HERALD_ASSIGN_OR_RETURN(session::SubscribeRequest request,
+                          session::ParseSubscribeRequest(std::move(topics), from, {}));
+  auto subscription = std::make_unique<CallbackSubscription>(impl_->shards->Next(),
+                                                             *impl_->engine, std::move(callback));
+  HERALD_RETURN_IF_ERROR(subscription->Add(request.topics, request.from));
   return subscription;
 }
 

@@ -21,23 +21,13 @@
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
 #include "broker/core/event.h"
-#include "broker/core/store.h"
 #include "broker/control/options.h"
 #include "broker/core/topic.h"
 #include "broker/edge/edge_options.h"
-#include "broker/engine/local/local_engine.h"
-#include "broker/fanout/shard.h"
+#include "broker/engine/local/options.h"
 #include "broker/store/options.h"
 
 namespace herald {
-
-namespace edge {
-class EdgeServer;
-}  // namespace edge
-
-namespace control {
-class ControlServer;
-}  // namespace control
 
 struct BrokerOptions {
   // I/O shards (event loops, one thread each); 0 means one per hardware thread.
@@ -122,31 +112,27 @@ class Broker {
                                                                  std::string_view from,
                                                                  SubscribeCallback callback);
 
-  // The layers the transports are built on.
-  Engine& engine() { return *engine_; }
-  fanout::ShardPool& shards() { return *shards_; }
   // The browser edge's bound port (the one picked when edge.port was 0); 0 without an edge.
   uint16_t edge_port() const;
-  // Stops accepting browser connections, tells sessions to reconnect elsewhere and waits up
-  // to edge.drain_timeout for them to leave. No-op without an edge.
-  void DrainEdge();
   // The control plane's bound port (the one picked when control.port was 0); 0 without one.
   uint16_t control_port() const;
-  // Refuses new gRPC streams, reports NOT_SERVING on health and ends open streams with
-  // UNAVAILABLE. No-op without a control plane.
-  void DrainControl();
+
+  // Takes the node out of service, as SIGTERM and AdminService.Drain do: first /readyz
+  // answers 503 and gRPC health NOT_SERVING and nothing new is accepted, then every session
+  // is told to reconnect elsewhere and resume from its cursor (SSE `retry:` and close,
+  // WebSocket close 1012, gRPC UNAVAILABLE; publish streams once their acks are written).
+  // Sessions still open after edge.drain_timeout are closed. Returns at once with how many
+  // sessions were told; idempotent (0 after the first call). Publishing through this object
+  // still works.
+  size_t Drain();
+  // True once no session is left; false after `timeout`.
+  bool WaitUntilDrained(absl::Duration timeout) const;
 
  private:
-  explicit Broker(BrokerOptions options);
+  struct Impl;
+  explicit Broker(std::unique_ptr<Impl> impl);
 
-  BrokerOptions options_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<engine::LocalEngine> engine_;
-  std::unique_ptr<fanout::ShardPool> shards_;
-  // Declared after shards_: destroyed first, while its sessions' shards still run.
-  std::unique_ptr<edge::EdgeServer> edge_;
-  // Likewise: its streams live on the shards.
-  std::unique_ptr<control::ControlServer> control_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace herald

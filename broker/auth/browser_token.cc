@@ -62,6 +62,9 @@ absl::StatusOr<BrowserGrant> BrowserTokenVerifier::Verify(std::string_view token
   errno = 0;
   const int publish = jwt_get_grant_bool(jwt.get(), "publish");
   grant.publish = errno == 0 && publish == 1;
+  if (const char* subject = jwt_get_grant(jwt.get(), "sub"); subject != nullptr) {
+    grant.subject = subject;
+  }
   return grant;
 }
 

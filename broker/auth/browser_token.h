@@ -24,6 +24,8 @@ namespace herald::auth {
 struct BrowserGrant {
   std::vector<std::string> topics;
   bool publish = false;
+  // The token's `sub` claim (whom it was issued to); empty when it has none.
+  std::string subject;
 
   bool AllowsTopic(std::string_view topic) const;
 };

@@ -1,5 +1,6 @@
 #include "broker/control/admin_service.h"
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -22,6 +23,17 @@ void SetTimestamp(absl::Time time, google::protobuf::Timestamp& out) {
       static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
 }
 
+// The transport filter of ListConnections: empty for all.
+absl::StatusOr<std::optional<session::Transport>> TransportFilter(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  for (session::Transport t :
+       {session::Transport::kSse, session::Transport::kWs, session::Transport::kGrpc}) {
+    if (session::TransportName(t) == name) return t;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrFormat("transport '%s' is not one of sse, ws, grpc (or empty for all)", name));
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* context,
@@ -32,20 +44,14 @@ grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* co
     const absl::Time now = env_.clock.Now();
     response->set_topics(env_.engine.TopicCount());
     // Every transport appears, with 0 when idle, so scripts need not special-case it.
-    (*response->mutable_connections())["grpc"] = 0;
-    if (env_.options.other_connections) {
-      for (const auto& [transport, count] : env_.options.other_connections()) {
-        (*response->mutable_connections())[transport] = count;
-      }
-    }
-    for (const auto& [transport, count] : env_.connections.CountByTransport()) {
+    for (const auto& [transport, count] : env_.sessions.OpenByTransport()) {
       (*response->mutable_connections())[transport] = count;
     }
     response->set_events_published_total(env_.stats.published());
     response->set_publish_rate(env_.stats.PublishRate(now));
-    response->set_events_delivered_total(env_.stats.delivered());
+    response->set_events_delivered_total(env_.sessions.delivered_total());
     response->set_uptime_seconds(absl::ToDoubleSeconds(env_.stats.Uptime(now)));
-    response->set_draining(env_.draining.load());
+    response->set_draining(env_.sessions.draining());
     return absl::OkStatus();
   };
   return Answer(context, run());
@@ -54,41 +60,52 @@ grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* co
 grpc::ServerUnaryReactor* AdminService::ListConnections(grpc::CallbackServerContext* context,
                                                         const v1::ListConnectionsRequest* request,
                                                         v1::ListConnectionsResponse* response) {
-  auto run = [&]() -> absl::Status {
-    HERALD_RETURN_IF_ERROR(env_.Authorize(*context, auth::Action::kAdminister));
-    for (const ConnectionSnapshot& snapshot :
-         env_.connections.List(request->topic(), request->transport())) {
-      v1::Connection* connection = response->add_connections();
-      connection->set_id(snapshot.id);
-      connection->set_transport(snapshot.info.transport);
-      connection->set_kind(snapshot.info.kind);
-      connection->set_peer(snapshot.info.peer);
-      for (const std::string& topic : snapshot.info.topics) connection->add_topics(topic);
-      SetTimestamp(snapshot.info.connected_at, *connection->mutable_connected_at());
-      connection->set_events(snapshot.events);
-    }
-    return absl::OkStatus();
-  };
-  return Answer(context, run());
+  absl::Status allowed = env_.Authorize(*context, auth::Action::kAdminister);
+  if (!allowed.ok()) return Answer(context, allowed);
+  absl::StatusOr<std::optional<session::Transport>> transport =
+      TransportFilter(request->transport());
+  if (!transport.ok()) return Answer(context, transport.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Every shard describes its own sessions; the answer goes once the last one has.
+  env_.sessions.List(
+      request->topic(), *transport,
+      [reactor, response](std::vector<session::SessionSnapshot> snapshots) {
+        for (const session::SessionSnapshot& snapshot : snapshots) {
+          v1::Connection* connection = response->add_connections();
+          connection->set_id(snapshot.id);
+          connection->set_transport(std::string(session::TransportName(snapshot.transport)));
+          connection->set_kind(snapshot.kind);
+          connection->set_peer(snapshot.peer);
+          for (const std::string& topic : snapshot.topics) connection->add_topics(topic);
+          SetTimestamp(snapshot.opened_at, *connection->mutable_connected_at());
+          connection->set_events(snapshot.delivered);
+          connection->set_subject(snapshot.subject);
+          connection->set_queued_bytes(snapshot.queued_bytes);
+        }
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminService::DisconnectConnection(
     grpc::CallbackServerContext* context, const v1::DisconnectConnectionRequest* request,
     v1::DisconnectConnectionResponse* /*response*/) {
-  auto run = [&]() -> absl::Status {
-    HERALD_RETURN_IF_ERROR(env_.Authorize(*context, auth::Action::kAdminister));
-    if (request->id().empty()) {
-      return absl::InvalidArgumentError("id is required; see heraldctl connections list");
-    }
-    // Not an error code that makes clients retry blindly: they were told to go, and resume
-    // from their cursor where they reconnect.
-    const std::string reason =
-        request->reason().empty()
-            ? std::string("disconnected by an operator; reconnect and resume from your cursor")
-            : absl::StrFormat("disconnected by an operator: %s", request->reason());
-    return env_.connections.Disconnect(request->id(), absl::UnavailableError(reason));
-  };
-  return Answer(context, run());
+  absl::Status allowed = env_.Authorize(*context, auth::Action::kAdminister);
+  if (!allowed.ok()) return Answer(context, allowed);
+  if (request->id().empty()) {
+    return Answer(context,
+                  absl::InvalidArgumentError("id is required; see heraldctl connections list"));
+  }
+  // Not an error code that makes clients retry blindly: they were told to go, and resume
+  // from their cursor where they reconnect.
+  const std::string reason =
+      request->reason().empty()
+          ? std::string("disconnected by an operator; reconnect and resume from your cursor")
+          : absl::StrFormat("disconnected by an operator: %s", request->reason());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  env_.sessions.Disconnect(request->id(), absl::UnavailableError(reason),
+                           [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminService::Drain(grpc::CallbackServerContext* context,
@@ -96,10 +113,7 @@ grpc::ServerUnaryReactor* AdminService::Drain(grpc::CallbackServerContext* conte
                                               v1::DrainResponse* response) {
   auto run = [&]() -> absl::Status {
     HERALD_RETURN_IF_ERROR(env_.Authorize(*context, auth::Action::kAdminister));
-    env_.draining.store(true);
-    if (on_drain_) on_drain_();
-    response->set_closed_connections(env_.connections.DisconnectAll(absl::UnavailableError(
-        "this node is draining; connect to another node and resume from your last cursor")));
+    response->set_closed_connections(env_.sessions.Drain());
     return absl::OkStatus();
   };
   return Answer(context, run());

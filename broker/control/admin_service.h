@@ -1,12 +1,10 @@
 // herald.v1.AdminService on the gRPC callback API: stats, connections, drain. Every method
 // needs the admin role.
 //
-//   AdminService admin(env, [&] { server->GetHealthCheckService()->SetServingStatus(false); });
+//   AdminService admin(env);
 //   builder.RegisterService(&admin);
 #ifndef HERALD_BROKER_CONTROL_ADMIN_SERVICE_H_
 #define HERALD_BROKER_CONTROL_ADMIN_SERVICE_H_
-
-#include <functional>
 
 #include "api/herald/v1/admin.grpc.pb.h"
 #include "broker/control/service_environment.h"
@@ -16,10 +14,9 @@ namespace herald::control {
 // Thread-safe.
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  // `env` must outlive the service. `on_drain` runs on each Drain call, after the drain flag
-  // is set (it flips the health service to NOT_SERVING).
-  AdminService(ServiceEnvironment& env, std::function<void()> on_drain)
-      : env_(env), on_drain_(std::move(on_drain)) {}
+  // `env` must outlive the service. Connections are the node's sessions of every transport;
+  // Drain drains the node (env.sessions), not only the control plane.
+  explicit AdminService(ServiceEnvironment& env) : env_(env) {}
 
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
                                      const v1::GetStatsRequest* request,
@@ -36,7 +33,6 @@ class AdminService final : public v1::AdminService::CallbackService {
 
  private:
   ServiceEnvironment& env_;
-  std::function<void()> on_drain_;
 };
 
 }  // namespace herald::control

@@ -79,6 +79,7 @@ ControlServer::ControlServer() = default;
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptions options,
                                                                     Engine& engine,
                                                                     fanout::ShardPool& shards,
+                                                                    session::SessionRegistry& sessions,
                                                                     const Clock& clock) {
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -104,25 +105,18 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   server->options_ = std::move(options);
   server->shards_ = &shards;
   server->auth_ = std::make_unique<auth::ApiKeyAuthenticator>(server->options_.api_keys);
-  server->connections_ = std::make_unique<ConnectionRegistry>();
   server->stats_ = std::make_unique<ControlStats>(clock.Now());
   server->env_.reset(new ServiceEnvironment{.engine = engine,
                                             .shards = shards,
                                             .clock = clock,
                                             .options = server->options_,
                                             .auth = *server->auth_,
-                                            .connections = *server->connections_,
+                                            .sessions = sessions,
                                             .stats = *server->stats_});
   server->topic_service_ = std::make_unique<TopicService>(*server->env_);
   server->publish_service_ = std::make_unique<PublishService>(*server->env_);
   server->subscribe_service_ = std::make_unique<SubscribeService>(*server->env_);
-  ControlServer* self = server.get();
-  server->admin_service_ = std::make_unique<AdminService>(*server->env_, [self] {
-    // A Drain call can arrive before Start() has stored the health service.
-    if (grpc::HealthCheckServiceInterface* health = self->health_.load()) {
-      health->SetServingStatus(false);
-    }
-  });
+  server->admin_service_ = std::make_unique<AdminService>(*server->env_);
 
   // Both are process-wide switches read when a server is built.
   grpc::EnableDefaultHealthCheckService(true);
@@ -145,24 +139,25 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
         ListenAddress(server->options_)));
   }
   server->health_.store(server->server_->GetHealthCheckService());
-  server->health_.load()->SetServingStatus(!server->env_->draining.load());
+  server->health_.load()->SetServingStatus(true);
+  server->drain_hook_.emplace(sessions, [s = server.get()] { s->StopAccepting(); });
+  // The node may have begun draining before the hook was in place.
+  if (sessions.draining()) server->StopAccepting();
   return server;
 }
 
 ControlServer::~ControlServer() { Shutdown(); }
 
-void ControlServer::Drain() {
-  if (server_ == nullptr) return;
+void ControlServer::StopAccepting() {
   env_->draining.store(true);
   health_.load()->SetServingStatus(false);
-  connections_->DisconnectAll(absl::UnavailableError(
-      "this node is draining; connect to another node and resume from your last cursor"));
 }
 
 void ControlServer::Shutdown() {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
-  Drain();
+  drain_hook_.reset();
+  StopAccepting();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(options_.shutdown_grace));
   server_->Wait();

@@ -10,12 +10,14 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "broker/control/options.h"
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
 #include "broker/fanout/shard.h"
+#include "broker/session/session_registry.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 
@@ -25,20 +27,23 @@ class TopicService;
 class PublishService;
 class SubscribeService;
 class AdminService;
-class ConnectionRegistry;
 class ControlStats;
 struct ServiceEnvironment;
 
 // Thread-safe.
 class ControlServer {
  public:
-  // Listens and serves until Shutdown(). `engine`, `shards` and `clock` must outlive the
-  // server, and the shards must keep running until Shutdown() returns. InvalidArgument for
+  // Listens and serves until Shutdown(). `engine`, `shards`, `sessions` and `clock` must
+  // outlive the server, and the shards must keep running until Shutdown() returns. The server
+  // drains with the node (`sessions.Drain()`): health reports NOT_SERVING and new streams are
+  // refused first, then open streams end with UNAVAILABLE (publish streams once the acks of
+  // what they sent are written). InvalidArgument for
   // unreadable TLS files or half a TLS configuration; Unavailable when the port cannot be
   // bound.
   static absl::StatusOr<std::unique_ptr<ControlServer>> Start(ControlOptions options,
                                                               Engine& engine,
                                                               fanout::ShardPool& shards,
+                                                              session::SessionRegistry& sessions,
                                                               const Clock& clock);
   // Shuts down if still serving.
   ~ControlServer();
@@ -48,22 +53,21 @@ class ControlServer {
   // The bound port (the chosen one when options.port was 0).
   int port() const { return port_; }
 
-  // Refuses new streams and reports NOT_SERVING, and tells open streams to go elsewhere.
-  void Drain();
-  // Drains, then lets in-flight calls finish for options.shutdown_grace before cancelling
+  // Refuses new streams and reports NOT_SERVING, then lets in-flight calls finish for options.shutdown_grace before cancelling
   // them, and returns once every call is done and freed. Idempotent. Not from a shard's
   // thread (it waits for every shard).
   void Shutdown();
 
  private:
   ControlServer();
+  // The node drains: NOT_SERVING, refuse new streams. Any thread.
+  void StopAccepting();
 
   ControlOptions options_;
   fanout::ShardPool* shards_ = nullptr;
   int port_ = 0;
   bool shut_down_ = false;
   std::unique_ptr<auth::ApiKeyAuthenticator> auth_;
-  std::unique_ptr<ConnectionRegistry> connections_;
   std::unique_ptr<ControlStats> stats_;
   std::unique_ptr<ServiceEnvironment> env_;
   std::unique_ptr<TopicService> topic_service_;
@@ -73,6 +77,8 @@ class ControlServer {
   std::unique_ptr<grpc::Server> server_;
   // Set once the server is built; read by AdminService.Drain on gRPC's threads.
   std::atomic<grpc::HealthCheckServiceInterface*> health_{nullptr};
+  // Last: removed first, before anything it refers to.
+  std::optional<session::DrainHook> drain_hook_;
 };
 
 }  // namespace herald::control

@@ -15,7 +15,7 @@ namespace {
 class ControlServerTest : public ::testing::Test {
  protected:
   absl::StatusOr<std::unique_ptr<ControlServer>> Start(ControlOptions options) {
-    return ControlServer::Start(std::move(options), engine_, shards_, SystemClock());
+    return ControlServer::Start(std::move(options), engine_, shards_, sessions_, SystemClock());
   }
 
   std::string WriteFile(const std::string& name, const std::string& text) {
@@ -27,6 +27,7 @@ class ControlServerTest : public ::testing::Test {
   store::MemoryStore store_;
   engine::LocalEngine engine_{store_, SystemClock(), {}};
   fanout::ShardPool shards_{1};
+  session::SessionRegistry sessions_{shards_, SystemClock(), {}};
 };
 
 TEST_F(ControlServerTest, EphemeralPortIsReportedAndShutdownIsIdempotent) {

@@ -1,5 +1,5 @@
-// Counters the control plane keeps for AdminService.GetStats: events published and
-// delivered, and the publish rate over the last minute.
+// Counters the control plane keeps for AdminService.GetStats: events published, the publish
+// rate over the last minute, and uptime (deliveries are the session registry's).
 //
 //   stats.RecordPublish(clock.Now());
 //   double per_second = stats.PublishRate(clock.Now());
@@ -24,10 +24,8 @@ class ControlStats {
   explicit ControlStats(absl::Time start) : start_(start) {}
 
   void RecordPublish(absl::Time now);
-  void RecordDelivery() { delivered_.fetch_add(1, std::memory_order_relaxed); }
 
   uint64_t published() const { return published_.load(std::memory_order_relaxed); }
-  uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }
   // Events per second over the last kRateWindowSeconds (or since start, when sooner).
   double PublishRate(absl::Time now) const;
   absl::Duration Uptime(absl::Time now) const { return now - start_; }
@@ -40,7 +38,6 @@ class ControlStats {
 
   const absl::Time start_;
   std::atomic<uint64_t> published_{0};
-  std::atomic<uint64_t> delivered_{0};
   mutable Mutex mu_;
   // Indexed by unix second modulo the window; a bucket of an older second counts as empty.
   std::array<Bucket, kRateWindowSeconds> buckets_ ABSL_GUARDED_BY(mu_);

@@ -24,11 +24,8 @@ TEST(ControlStatsTest, YoungNodeAveragesOverItsUptime) {
   EXPECT_DOUBLE_EQ(stats.PublishRate(kStart + absl::Seconds(4)), 2.0);
 }
 
-TEST(ControlStatsTest, CountsDeliveries) {
+TEST(ControlStatsTest, CountsUptime) {
   ControlStats stats(kStart);
-  stats.RecordDelivery();
-  stats.RecordDelivery();
-  EXPECT_EQ(stats.delivered(), 2u);
   EXPECT_EQ(stats.Uptime(kStart + absl::Seconds(3)), absl::Seconds(3));
 }
 

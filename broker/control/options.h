@@ -39,10 +39,6 @@ struct ControlOptions {
   size_t subscriber_queue_events = 1024;
   // Requests a PublishStream reads ahead of the acks the client has taken.
   size_t publish_window = 64;
-  // Open connections of the other transports (e.g. {"sse": 3, "ws": 1} from the browser
-  // edge), added to GetStats; called on gRPC's threads, so it must be thread-safe and quick.
-  // Empty: gRPC streams only.
-  std::function<std::map<std::string, uint64_t>()> other_connections;
   // How long Shutdown() lets calls finish before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(5);
 };

@@ -57,10 +57,11 @@ void PublishOne(ServiceEnvironment& env, v1::PublishRequest& request, AckCallbac
 // finish) and starts it after unlocking, so no gRPC operation is started with the lock held
 // and at most one read and one write are ever in flight.
 class PublishStreamReactor final
-    : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
+    : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse>,
+      public session::Session {
  public:
   PublishStreamReactor(ServiceEnvironment& env, grpc::CallbackServerContext* context)
-      : env_(env), home_(env.shards.Next()), resume_(home_.context()) {
+      : env_(env), home_(env.shards.Next()), resume_(home_.context()), peer_(context->peer()) {
     absl::Status status = env_.Authorize(*context, auth::Action::kPublish);
     if (status.ok()) status = env_.CheckAcceptingStreams();
     if (!status.ok()) {
@@ -68,12 +69,10 @@ class PublishStreamReactor final
       failure_ = ToGrpcStatus(status);
       read_closed_ = true;
     } else {
-      id_ = env_.connections.Register(
-          {.transport = "grpc",
-           .kind = "publish_stream",
-           .peer = context->peer(),
-           .connected_at = env_.clock.Now()},
-          [this](const absl::Status& reason) { Disconnect(reason); }, &acked_);
+      // Listed, swept and drained on its home shard, where it is also deleted.
+      boost::asio::post(home_.context(), [this] {
+        env_.sessions.shard(home_.id()).Add(this, session::Transport::kGrpc);
+      });
     }
     Step();
   }
@@ -85,8 +84,9 @@ class PublishStreamReactor final
       if (!ok) {
         // The client half-closed (or went away): finish once every ack is written.
         read_closed_ = true;
-      } else if (!abandon_acks_) {
-        // (Abandoned meanwhile, cancelled or kicked: the stream is over, store nothing more.)
+      } else if (!abandon_acks_ && !draining_) {
+        // (Abandoned or drained meanwhile: the stream is over, store nothing more. A request
+        // read after a drain began is not acked, so its client sends it again elsewhere.)
         slot = &slots_.emplace_back();
         slot->request = ++requests_;
         ++at_store_;
@@ -134,10 +134,10 @@ class PublishStreamReactor final
   void OnCancel() override { StopWith(grpc::Status::CANCELLED); }
 
   void OnDone() override {
-    if (!id_.empty()) env_.connections.Unregister(id_);
-    // Disconnect() and PauseForFanOut() post to the home shard; deleting there too keeps
-    // those posts safe. A pending resume timer deletes instead, once it has fired.
+    // The session table and PauseForFanOut() live on the home shard; deleting there too
+    // keeps their posts safe. A pending resume timer deletes instead, once it has fired.
     boost::asio::post(home_.context(), [this] {
+      env_.sessions.shard(home_.id()).Remove(this);
       if (resume_pending_) {
         delete_on_resume_ = true;
       } else {
@@ -155,9 +155,28 @@ class PublishStreamReactor final
     v1::PublishResponse ack;
   };
 
-  // Called by the registry (under its lock): hand the work to the home shard.
-  void Disconnect(const absl::Status& reason) {
-    boost::asio::post(home_.context(), [this, status = ToGrpcStatus(reason)] { StopWith(status); });
+  // session::Session, on the home shard.
+
+  void Describe(session::SessionSnapshot& out) const override {
+    out.kind = "publish_stream";
+    out.peer = peer_;
+    out.delivered = acked_.load(std::memory_order_relaxed);
+  }
+
+  // In-flight publishes finish: what was read is stored and acked, nothing more is read, and
+  // the stream ends with UNAVAILABLE once the last ack is written.
+  void Drain() override {
+    {
+      MutexLock lock(mu_);
+      draining_ = true;
+    }
+    Step();
+  }
+
+  void Disconnect(const absl::Status& reason) override { StopWith(ToGrpcStatus(reason)); }
+
+  void Abort() override {
+    StopWith(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
   }
 
   // Ends the stream with `status` without waiting for the client or for unsent acks.
@@ -190,15 +209,20 @@ class PublishStreamReactor final
                                                   front.status.message()));
         }
       }
-      const bool ending = failure_.has_value() || read_closed_;
+      const bool ending = failure_.has_value() || read_closed_ || draining_;
       // Store answers call back into this reactor: it finishes only once none is pending.
       // An abandoned stream finishes even with a read or write in flight: its client may
-      // never complete them. Otherwise every ack is written first.
+      // never complete them. Otherwise every ack is written first; a drained stream does
+      // not wait for a read, which an idle client never completes.
       const bool settled = at_store_ == 0;
-      if (settled && (abandon_acks_ || (ending && !writing_ && !reading_ &&
+      if (settled && (abandon_acks_ || (ending && !writing_ && (!reading_ || draining_) &&
                                         (failure_.has_value() || slots_.empty())))) {
         finished_ = true;
-        finish = failure_.value_or(grpc::Status::OK);
+        finish = failure_.value_or(
+            draining_ ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                     "this node is draining: every request sent before this "
+                                     "status is acked; send the rest to another node")
+                      : grpc::Status::OK);
       } else if (!ending && !reading_ && !paused_ &&
                  slots_.size() < env_.options.publish_window) {
         // Overload: while the shards are behind on fan-out, reading more only grows their
@@ -242,7 +266,7 @@ class PublishStreamReactor final
   boost::asio::steady_timer resume_;
   bool resume_pending_ = false;
   bool delete_on_resume_ = false;
-  std::string id_;
+  const std::string peer_;
   std::atomic<uint64_t> acked_{0};
   // Only the reaction that completed a read touches it, before starting the next read.
   v1::PublishRequest request_;
@@ -258,6 +282,8 @@ class PublishStreamReactor final
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   // Reading stopped while the shards are overloaded; PauseForFanOut() resumes it.
   bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  // The node drains (see Drain()).
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
   bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
   // Set: the stream ends with this status once the acks before it are written.
   std::optional<grpc::Status> failure_ ABSL_GUARDED_BY(mu_);

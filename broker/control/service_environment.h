@@ -1,5 +1,5 @@
 // What every control-plane service works with: the engine, the shards, credentials checks,
-// the connection registry, counters and the drain flag. Owned by ControlServer, which
+// the session registry, counters and the drain flag. Owned by ControlServer, which
 // outlives every call.
 //
 //   if (absl::Status s = env.Authorize(*context, auth::Action::kPublish); !s.ok()) ...
@@ -10,12 +10,12 @@
 
 #include "absl/status/status.h"
 #include "broker/auth/api_keys.h"
-#include "broker/control/connection_registry.h"
 #include "broker/control/control_stats.h"
 #include "broker/control/options.h"
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
 #include "broker/fanout/shard.h"
+#include "broker/session/session_registry.h"
 #include "grpcpp/server_context.h"
 
 namespace herald::control {
@@ -27,9 +27,10 @@ struct ServiceEnvironment {
   const Clock& clock;
   const ControlOptions& options;
   const auth::ApiKeyAuthenticator& auth;
-  ConnectionRegistry& connections;
+  // Every stream of the node: gRPC streams join it on their home shard.
+  session::SessionRegistry& sessions;
   ControlStats& stats;
-  // Set by Drain and Shutdown: new streams are refused with UNAVAILABLE.
+  // Set when the node drains and by Shutdown: new streams are refused with UNAVAILABLE.
   std::atomic<bool> draining{false};
 
   // Checks the call's `authorization` metadata: OK, Unauthenticated or PermissionDenied.

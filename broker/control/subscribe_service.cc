@@ -3,18 +3,17 @@
 #include <deque>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_format.h"
 #include "boost/asio/post.hpp"
 #include "broker/control/grpc_status.h"
 #include "broker/core/cursor.h"
 #include "broker/core/mutex.h"
 #include "broker/core/status_macros.h"
 #include "broker/fanout/subscription.h"
+#include "broker/session/subscribe_request.h"
 
 namespace herald::control {
 namespace {
@@ -26,64 +25,45 @@ void SetTimestamp(absl::Time time, google::protobuf::Timestamp& out) {
       static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
 }
 
-// The request's topics and cursor, checked before any shard work.
-absl::Status Validate(const v1::SubscribeRequest& request, Cursor& from) {
-  if (request.topics_size() == 0) {
-    return absl::InvalidArgumentError("topics is empty; name at least one topic to follow");
-  }
-  if (static_cast<size_t>(request.topics_size()) > Cursor::kMaxEntries) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("topics names %d topics; one subscription follows at most %d",
-                        request.topics_size(), Cursor::kMaxEntries));
-  }
-  std::set<std::string> seen;
-  for (const std::string& topic : request.topics()) {
-    if (!seen.insert(topic).second) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("topics names '%s' twice; name each topic once", topic));
-    }
-  }
-  if (!request.from().empty()) {
-    absl::StatusOr<Cursor> cursor = Cursor::Parse(request.from());
-    if (!cursor.ok()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "from: %s; pass an Event.id unchanged, or leave it empty", cursor.status().message()));
-    }
-    from = *std::move(cursor);
-  }
-  return absl::OkStatus();
-}
+// The metadata key of the cursor a stream starts from: a client that drops before its first
+// event resumes from it with nothing lost.
+constexpr char kCursorMetadata[] = "herald-cursor";
 
 // One Subscribe call. Owns itself: after OnDone it is deleted on its shard, after every
 // earlier post to that shard. The Subscription is created, used and destroyed on the shard;
 // the queue is shared between the shard (producer) and gRPC's reactions (consumer) under mu_.
-class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, public fanout::Delivery {
+class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
+                               public fanout::Delivery,
+                               public session::Session {
  public:
   SubscribeReactor(ServiceEnvironment& env, grpc::CallbackServerContext* context,
                    const v1::SubscribeRequest& request)
-      : env_(env), shard_(env.shards.Next()), limit_(env.options.subscriber_queue_events) {
-    Cursor from;
-    absl::Status status = env_.Authorize(*context, auth::Action::kSubscribe);
-    if (status.ok()) status = env_.CheckAcceptingStreams();
-    if (status.ok()) status = Validate(request, from);
-    if (!status.ok()) {
+      : env_(env),
+        context_(context),
+        shard_(env.shards.Next()),
+        limit_(env.options.subscriber_queue_events),
+        peer_(context->peer()) {
+    absl::StatusOr<session::SubscribeRequest> parsed = Accept(*context, request);
+    if (!parsed.ok()) {
       {
         MutexLock lock(mu_);
-        failure_ = ToGrpcStatus(status);
+        failure_ = ToGrpcStatus(parsed.status());
       }
       Step();
       return;
     }
-    std::vector<std::string> topics(request.topics().begin(), request.topics().end());
-    id_ = env_.connections.Register(
-        {.transport = "grpc",
-         .kind = "subscribe",
-         .peer = context->peer(),
-         .topics = topics,
-         .connected_at = env_.clock.Now()},
-        [this](const absl::Status& reason) { Disconnect(reason); }, &sent_);
     boost::asio::post(shard_.context(),
-                      [this, topics = std::move(topics), from] { StartOnShard(topics, from); });
+                      [this, parsed = *std::move(parsed)] { StartOnShard(parsed); });
+  }
+
+  // The request, once the caller may subscribe and the node takes new streams.
+  absl::StatusOr<session::SubscribeRequest> Accept(const grpc::CallbackServerContext& context,
+                                                   const v1::SubscribeRequest& request) const {
+    HERALD_RETURN_IF_ERROR(env_.Authorize(context, auth::Action::kSubscribe));
+    HERALD_RETURN_IF_ERROR(env_.CheckAcceptingStreams());
+    return session::ParseSubscribeRequest(
+        std::vector<std::string>(request.topics().begin(), request.topics().end()),
+        request.from(), {.cursor_field = "from"});
   }
 
   void OnWriteDone(bool ok) override {
@@ -91,10 +71,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, publi
     {
       MutexLock lock(mu_);
       writing_ = false;
+      queued_bytes_ -= queue_.front().data().size();
       queue_.pop_front();
       if (ok) {
         sent_.fetch_add(1, std::memory_order_relaxed);
-        env_.stats.RecordDelivery();
+        env_.sessions.RecordDelivered(session::Transport::kGrpc, 1);
       } else if (!failure_) {
         failure_ = grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
       }
@@ -120,11 +101,35 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, publi
   void OnCancel() override { StopWith(grpc::Status::CANCELLED); }
 
   void OnDone() override {
-    if (!id_.empty()) env_.connections.Unregister(id_);
     boost::asio::post(shard_.context(), [this] {
+      env_.sessions.shard(shard_.id()).Remove(this);
       subscription_.reset();
       delete this;
     });
+  }
+
+  // session::Session, on the shard's thread.
+
+  void Describe(session::SessionSnapshot& out) const override {
+    out.kind = "subscribe";
+    out.peer = peer_;
+    if (subscription_ != nullptr) out.topics = subscription_->topic_names();
+    out.delivered = sent_.load(std::memory_order_relaxed);
+    MutexLock lock(mu_);
+    out.queued_bytes = queued_bytes_;
+  }
+
+  void Drain() override {
+    StopWith(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "this node is draining; connect to another node and resume from your "
+                          "last cursor"));
+  }
+
+  void Disconnect(const absl::Status& reason) override { StopWith(ToGrpcStatus(reason)); }
+
+  void Abort() override {
+    StopWith(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the server is stopping; resume from your last cursor elsewhere"));
   }
 
   // fanout::Delivery, on the shard's thread.
@@ -170,7 +175,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, publi
  private:
   size_t Limit() const { return limit_; }
 
-  void StartOnShard(const std::vector<std::string>& topics, const Cursor& from) {
+  void StartOnShard(const session::SubscribeRequest& request) {
     {
       // Cancelled or disconnected before the shard got to it: nothing to set up.
       MutexLock lock(mu_);
@@ -178,14 +183,18 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, publi
     }
     subscription_ = std::make_unique<fanout::Subscription>(shard_, env_.engine, *this,
                                                            fanout::CursorMode::kCombined);
-    for (const std::string& topic : topics) {
-      const CursorEntry* entry = from.empty() ? nullptr : from.Find(topic);
+    for (const std::string& topic : request.topics) {
+      const CursorEntry* entry = request.from.empty() ? nullptr : request.from.Find(topic);
       if (absl::Status status = subscription_->Add(topic, entry); !status.ok()) {
         StopWith(ToGrpcStatus(status));
         subscription_.reset();
         return;
       }
     }
+    // Listed, swept and drained from here; removed on this shard before it is deleted.
+    env_.sessions.shard(shard_.id()).Add(this, session::Transport::kGrpc);
+    // Before any write, which sends the initial metadata with it.
+    context_->AddInitialMetadata(kCursorMetadata, subscription_->cursor().Encode());
     subscription_->Pump();
     // Initial metadata tells the client it is subscribed, so events it publishes next are
     // delivered. A replay write already carried it; sending it twice is an error.
@@ -214,15 +223,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, publi
     {
       MutexLock lock(mu_);
       if (failure_ || finished_) return;
+      queued_bytes_ += event.data().size();
       queue_.push_back(std::move(event));
     }
     Step();
-  }
-
-  // From the registry (under its lock): hand the work to the shard.
-  void Disconnect(const absl::Status& reason) {
-    boost::asio::post(shard_.context(),
-                      [this, status = ToGrpcStatus(reason)] { StopWith(status); });
   }
 
   // Ends the stream with `status`, dropping events not yet written.
@@ -262,9 +266,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, publi
   }
 
   ServiceEnvironment& env_;
+  grpc::CallbackServerContext* const context_;
   fanout::Shard& shard_;
   const size_t limit_;
-  std::string id_;
+  const std::string peer_;
   std::atomic<uint64_t> sent_{0};
   // Shard thread only.
   std::unique_ptr<fanout::Subscription> subscription_;
@@ -272,6 +277,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>, publi
   mutable Mutex mu_;
   // Events not yet written; the front one is in flight while writing_.
   std::deque<v1::Event> queue_ ABSL_GUARDED_BY(mu_);
+  // Data bytes of queue_.
+  uint64_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   // Whether initial metadata went out (alone or with the first write).
   bool wrote_ ABSL_GUARDED_BY(mu_) = false;

@@ -3,6 +3,7 @@
 // std::string_view; this is the one bridge to abseil's.
 //
 //   map.find(AbslView(topic));
+//   std::string_view why = StdView(status.message());
 #ifndef HERALD_BROKER_CORE_STRING_VIEW_H_
 #define HERALD_BROKER_CORE_STRING_VIEW_H_
 
@@ -13,6 +14,7 @@
 namespace herald {
 
 inline absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view StdView(absl::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace herald
 

@@ -7,32 +7,15 @@
 #ifndef HERALD_BROKER_EDGE_CONNECTION_LEASE_H_
 #define HERALD_BROKER_EDGE_CONNECTION_LEASE_H_
 
-#include <atomic>
-#include <cstdint>
-
 #include "broker/edge/edge_metrics.h"
+#include "broker/session/task_count.h"
 
 namespace herald::edge {
-
-// Work a server has started and must see end before it is destroyed. Thread-safe.
-class TaskCount {
- public:
-  void Begin() { count_.fetch_add(1); }
-  void End() {
-    if (count_.fetch_sub(1) == 1) count_.notify_all();
-  }
-  void WaitForZero() {
-    for (int64_t n = count_.load(); n != 0; n = count_.load()) count_.wait(n);
-  }
-
- private:
-  std::atomic<int64_t> count_{0};
-};
 
 // Move-only. `metrics` and `tasks` must outlive the lease (the server waits for it).
 class ConnectionLease {
  public:
-  ConnectionLease(EdgeMetrics& metrics, TaskCount& tasks) : metrics_(&metrics), tasks_(&tasks) {
+  ConnectionLease(EdgeMetrics& metrics, session::TaskCount& tasks) : metrics_(&metrics), tasks_(&tasks) {
     metrics_->connections_open.fetch_add(1, std::memory_order_relaxed);
     tasks_->Begin();
   }
@@ -49,7 +32,7 @@ class ConnectionLease {
 
  private:
   EdgeMetrics* metrics_;
-  TaskCount* tasks_;
+  session::TaskCount* tasks_;
 };
 
 }  // namespace herald::edge

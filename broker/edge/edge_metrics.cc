@@ -37,7 +37,8 @@ void AppendRefused(std::string& out, const EdgeMetrics& m) {
 
 }  // namespace
 
-std::string EdgeMetrics::RenderPrometheus() const {
+std::string EdgeMetrics::RenderPrometheus(const session::SessionRegistry& sessions) const {
+  const std::map<std::string, uint64_t> open = sessions.OpenByTransport();
   std::string out;
   AppendMetric(out, "herald_edge_connections_total", "counter", "TCP connections accepted.",
                connections_accepted);
@@ -46,10 +47,8 @@ std::string EdgeMetrics::RenderPrometheus() const {
   absl::StrAppend(&out,
                   "# HELP herald_edge_sessions Streaming sessions open.\n"
                   "# TYPE herald_edge_sessions gauge\n",
-                  "herald_edge_sessions{transport=\"sse\"} ",
-                  sse_sessions_open.load(std::memory_order_relaxed), "\n",
-                  "herald_edge_sessions{transport=\"ws\"} ",
-                  ws_sessions_open.load(std::memory_order_relaxed), "\n");
+                  "herald_edge_sessions{transport=\"sse\"} ", open.at("sse"), "\n",
+                  "herald_edge_sessions{transport=\"ws\"} ", open.at("ws"), "\n");
   absl::StrAppend(&out,
                   "# HELP herald_edge_sessions_total Streaming sessions started.\n"
                   "# TYPE herald_edge_sessions_total counter\n",
@@ -58,8 +57,12 @@ std::string EdgeMetrics::RenderPrometheus() const {
                   "herald_edge_sessions_total{transport=\"ws\"} ",
                   ws_sessions_total.load(std::memory_order_relaxed), "\n");
   AppendRefused(out, *this);
-  AppendMetric(out, "herald_edge_events_sent_total", "counter",
-               "Events queued to browser sessions.", events_sent);
+  absl::StrAppend(&out,
+                  "# HELP herald_edge_events_sent_total Events written to browser sessions.\n"
+                  "# TYPE herald_edge_events_sent_total counter\nherald_edge_events_sent_total ",
+                  sessions.delivered(session::Transport::kSse) +
+                      sessions.delivered(session::Transport::kWs),
+                  "\n");
   AppendMetric(out, "herald_edge_sent_bytes_total", "counter", "Bytes written to browsers.",
                bytes_sent);
   AppendMetric(out, "herald_edge_ws_error_frames_total", "counter",

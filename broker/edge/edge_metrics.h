@@ -1,7 +1,7 @@
 // The browser edge's counters, rendered as Prometheus text on /metrics.
 //
 //   metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-//   std::string text = metrics.RenderPrometheus();
+//   std::string text = metrics.RenderPrometheus(registry);
 #ifndef HERALD_BROKER_EDGE_EDGE_METRICS_H_
 #define HERALD_BROKER_EDGE_EDGE_METRICS_H_
 
@@ -9,14 +9,14 @@
 #include <cstdint>
 #include <string>
 
+#include "broker/session/session_registry.h"
+
 namespace herald::edge {
 
 // Thread-safe: relaxed atomics written from every shard, read by /metrics.
 struct EdgeMetrics {
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<int64_t> connections_open{0};
-  std::atomic<int64_t> sse_sessions_open{0};
-  std::atomic<int64_t> ws_sessions_open{0};
   std::atomic<uint64_t> sse_sessions_total{0};
   std::atomic<uint64_t> ws_sessions_total{0};
   // Refusals, by reason.
@@ -31,13 +31,13 @@ struct EdgeMetrics {
   std::atomic<uint64_t> ping_timeouts{0};
   // Sessions closed because their outbound queue was full.
   std::atomic<uint64_t> slow_subscriber_closes{0};
-  std::atomic<uint64_t> events_sent{0};
   std::atomic<uint64_t> bytes_sent{0};
   std::atomic<uint64_t> ws_error_frames{0};
   // Socket errors that are not a normal end of a connection.
   std::atomic<uint64_t> io_errors{0};
 
-  std::string RenderPrometheus() const;
+  // With the session layer's gauges and delivery counts of the browser transports.
+  std::string RenderPrometheus(const session::SessionRegistry& sessions) const;
 };
 
 }  // namespace herald::edge

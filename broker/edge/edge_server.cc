@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <optional>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -51,10 +50,13 @@ constexpr size_t kMaxRequestBody = 8 << 10;
 // The HTTP phase of a connection: reading requests under the handshake and idle deadlines,
 // which the shard's sweep enforces by closing the socket.
 // Shared objects: unsafe; use only on the owning shard.
-class HttpConnection final : public SweptConnection {
+class HttpConnection final : public session::Session {
  public:
   HttpConnection(tcp::socket& socket, EdgeMetrics& metrics)
       : socket_(socket), metrics_(metrics) {}
+
+  // Not a stream yet: never listed.
+  void Describe(session::SessionSnapshot&) const override {}
 
   // A request head is awaited until `deadline`; `first` says whether it is the handshake
   // (first request) or a keep-alive wait.
@@ -81,6 +83,8 @@ class HttpConnection final : public SweptConnection {
     if (reading_) Abort();
   }
 
+  void Disconnect(const absl::Status&) override { Abort(); }
+
   void Abort() override {
     boost::system::error_code ignored;
     socket_.close(ignored);
@@ -105,16 +109,18 @@ void CloseGracefully(tcp::socket& socket) {
 }  // namespace
 
 EdgeServer::EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
-                       const Clock& clock)
-    : options_(std::move(options)), engine_(engine), shards_(shards), clock_(clock) {}
+                       session::SessionRegistry& sessions, const Clock& clock)
+    : options_(std::move(options)),
+      engine_(engine),
+      shards_(shards),
+      sessions_(sessions),
+      clock_(clock) {}
 
 absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions options,
                                                               Engine& engine,
                                                               fanout::ShardPool& shards,
+                                                              session::SessionRegistry& sessions,
                                                               const Clock& clock) {
-  if (options.sweep_interval <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("EdgeOptions.sweep_interval must be positive");
-  }
   if (options.outbound_queue_bytes == 0 || options.max_ws_message_bytes == 0 ||
       options.max_header_bytes == 0) {
     return absl::InvalidArgumentError(
@@ -128,11 +134,7 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
         "edge address '", options.address, "' is not an IP address (", ec.message(), ")"));
   }
   std::unique_ptr<EdgeServer> server(
-      new EdgeServer(std::move(options), engine, shards, clock));
-  for (size_t i = 0; i < shards.size(); ++i) {
-    server->sweeps_.push_back(std::make_unique<ConnectionSweep>(
-        shards.shard(i), clock, server->options_.sweep_interval));
-  }
+      new EdgeServer(std::move(options), engine, shards, sessions, clock));
   // Bound here, on the caller's thread, so a port in use is an error of Start(); the
   // acceptor is used only on shard 0 once Accept() runs.
   auto acceptor = std::make_unique<tcp::acceptor>(shards.shard(0).context());
@@ -148,8 +150,10 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
   }
   server->port_ = acceptor->local_endpoint().port();
   server->acceptor_ = std::move(acceptor);
-  for (auto& sweep : server->sweeps_) server->Spawn(sweep->shard().context(), sweep->Run());
   server->Spawn(shards.shard(0).context(), server->Accept());
+  server->drain_hook_.emplace(sessions, [s = server.get()] { s->StopAccepting(); });
+  // The node may have begun draining before the hook was in place.
+  if (sessions.draining()) server->StopAccepting();
   return server;
 }
 
@@ -181,22 +185,22 @@ asio::awaitable<void> EdgeServer::Accept() {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-    Spawn(shard.context(),
-          Serve(*sweeps_[shard.id()], std::move(socket), ConnectionLease(metrics_, tasks_)));
+    Spawn(shard.context(), Serve(sessions_.shard(shard.id()), std::move(socket),
+                                 ConnectionLease(metrics_, tasks_)));
   }
 }
 
-asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket socket,
+asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, tcp::socket socket,
                                         ConnectionLease lease) {
-  std::optional<StreamRequest> stream = co_await ServeHttp(sweep, socket);
+  std::optional<StreamRequest> stream = co_await ServeHttp(sessions, socket);
   if (!stream) {
     CloseGracefully(socket);
     co_return;
   }
   SessionContext context{.options = options_,
                          .engine = engine_,
-                         .shard = sweep.shard(),
-                         .sweep = sweep,
+                         .shard = sessions.shard(),
+                         .sessions = sessions,
                          .metrics = metrics_,
                          .grant = stream->grant ? &*stream->grant : nullptr};
   switch (stream->kind) {
@@ -211,7 +215,7 @@ asio::awaitable<void> EdgeServer::Serve(ConnectionSweep& sweep, tcp::socket sock
 }
 
 asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
-    ConnectionSweep& sweep, tcp::socket& socket) {
+    session::ShardSessions& sessions, tcp::socket& socket) {
   if (static_cast<size_t>(metrics_.connections_open.load()) > options_.max_connections) {
     metrics_.refused_connection_limit.fetch_add(1, std::memory_order_relaxed);
     Response response = TextResponse(
@@ -224,7 +228,13 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
   }
   beast::flat_buffer buffer;
   HttpConnection connection(socket, metrics_);
-  SweepRegistration registration(sweep, &connection);
+  sessions.Add(&connection, session::Transport::kHttp);
+  // Whichever way the phase ends, the connection leaves the table before it dies.
+  struct Leave {
+    session::ShardSessions& sessions;
+    HttpConnection& connection;
+    ~Leave() { sessions.Remove(&connection); }
+  } leave{sessions, connection};
   bool first = true;
   while (!connection.draining() && !stopped_.load(std::memory_order_relaxed)) {
     const absl::Time now = clock_.Now();
@@ -308,7 +318,7 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
   if (path == "/metrics") {
     Response response = TextResponse(
         version, keep_alive, http::status::ok,
-        absl::StrCat(metrics_.RenderPrometheus(),
+        absl::StrCat(metrics_.RenderPrometheus(sessions_),
                      "# HELP herald_topics Topics known to this node.\n"
                      "# TYPE herald_topics gauge\nherald_topics ",
                      engine_.TopicCount()));
@@ -317,9 +327,12 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
   }
   if (path == "/v1/sse") {
     if (request.method() == http::verb::options) {
-      if (!IsOriginAllowed(options_.allowed_origins, request[http::field::origin])) {
+      if (absl::Status allowed =
+              CheckOrigin(options_.allowed_origins, request[http::field::origin]);
+          !allowed.ok()) {
         metrics_.refused_origin.fetch_add(1, std::memory_order_relaxed);
-        return TextResponse(version, keep_alive, http::status::forbidden, "origin not allowed");
+        return TextResponse(version, keep_alive, http::status::forbidden,
+                            std::string(allowed.message()));
       }
       return PreflightResponse(request);
     }
@@ -346,32 +359,27 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
                       absl::StrCat("no route for ", path));
 }
 
-void EdgeServer::Drain() {
-  if (draining_.exchange(true)) return;
+void EdgeServer::CloseAcceptor() {
+  // Counted, so that Stop() does not return before the close has run.
+  tasks_.Begin();
   asio::post(acceptor_->get_executor(), [this] {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
+    tasks_.End();
   });
-  for (auto& sweep : sweeps_) {
-    asio::post(sweep->shard().context(), [s = sweep.get()] { s->DrainAll(); });
-  }
-  // Shutdown path only: a short poll is simpler than a notification per connection end.
-  const auto deadline =
-      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(options_.drain_timeout);
-  while (metrics_.connections_open.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+}
+
+void EdgeServer::StopAccepting() {
+  if (draining_.exchange(true)) return;
+  CloseAcceptor();
 }
 
 void EdgeServer::Stop() {
   if (stopped_.exchange(true)) return;
-  asio::post(acceptor_->get_executor(), [this] {
-    boost::system::error_code ignored;
-    acceptor_->close(ignored);
-  });
-  for (auto& sweep : sweeps_) {
-    asio::post(sweep->shard().context(), [s = sweep.get()] { s->Stop(); });
-  }
+  drain_hook_.reset();
+  CloseAcceptor();
+  sessions_.Abort(session::TransportSet::Of(
+      {session::Transport::kHttp, session::Transport::kSse, session::Transport::kWs}));
   tasks_.WaitForZero();
 }
 

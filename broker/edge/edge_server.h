@@ -3,9 +3,9 @@
 // handed to the shard `ShardPool::Next()` picks, where they live until they close.
 //
 //   absl::StatusOr<std::unique_ptr<EdgeServer>> edge =
-//       EdgeServer::Start({.port = 0}, engine, shards, SystemClock());
+//       EdgeServer::Start({.port = 0}, engine, shards, sessions, SystemClock());
 //   uint16_t port = (*edge)->port();
-//   (*edge)->Drain();   // on SIGTERM: clients are told to reconnect elsewhere
+//   sessions.Drain();   // the node drains: /readyz 503, the acceptor closes, clients are told
 //   edge->reset();      // closes what is left and waits for every session to end
 #ifndef HERALD_BROKER_EDGE_EDGE_SERVER_H_
 #define HERALD_BROKER_EDGE_EDGE_SERVER_H_
@@ -23,22 +23,27 @@
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
 #include "broker/edge/connection_lease.h"
-#include "broker/edge/connection_sweep.h"
 #include "broker/edge/edge_metrics.h"
 #include "broker/edge/edge_options.h"
 #include "broker/edge/http_response.h"
 #include "broker/fanout/shard.h"
+#include "broker/session/session_registry.h"
+#include "broker/session/task_count.h"
 
 namespace herald::edge {
 
-// Thread-safe. `engine`, `shards` and `clock` must outlive the server, and the shards must
-// keep running until the server is destroyed (its sessions run on them).
+// Thread-safe. `engine`, `shards`, `sessions` and `clock` must outlive the server, and the
+// shards must keep running until the server is destroyed (its sessions run on them). The
+// server drains with the node (`sessions.Drain()`): it stops accepting and answers /readyz
+// with 503 first, then SSE sessions get a `retry:` and close, WebSocket sessions close with
+// 1012.
 class EdgeServer {
  public:
   // Binds and starts accepting. InvalidArgument for a bad address or options; Unavailable
   // when the address cannot be bound (port in use, permission).
   static absl::StatusOr<std::unique_ptr<EdgeServer>> Start(EdgeOptions options, Engine& engine,
                                                            fanout::ShardPool& shards,
+                                                           session::SessionRegistry& sessions,
                                                            const Clock& clock);
   // Stop().
   ~EdgeServer();
@@ -51,22 +56,22 @@ class EdgeServer {
   const EdgeMetrics& metrics() const { return metrics_; }
   bool draining() const { return draining_.load(); }
 
-  // Stops accepting, answers /readyz with 503, tells every session to reconnect elsewhere
-  // (SSE: a retry then close; WS: close 1012) and waits up to options.drain_timeout for the
-  // connections to end. Idempotent.
-  void Drain();
   // Closes every connection and waits for every session to end. Idempotent.
   void Stop();
 
  private:
   EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
-             const Clock& clock);
+             session::SessionRegistry& sessions, const Clock& clock);
+  // The node drains: stop accepting, report not ready. Any thread.
+  void StopAccepting();
+  // On shard 0, where the acceptor lives.
+  void CloseAcceptor();
 
   // Spawns `task` on `context`, counted until it ends so that Stop() can wait for it.
   void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
   boost::asio::awaitable<void> Accept();
-  boost::asio::awaitable<void> Serve(ConnectionSweep& sweep, boost::asio::ip::tcp::socket socket,
-                                     ConnectionLease lease);
+  boost::asio::awaitable<void> Serve(session::ShardSessions& sessions,
+                                     boost::asio::ip::tcp::socket socket, ConnectionLease lease);
   // A request the HTTP phase hands on to a session.
   struct StreamRequest {
     enum class Kind { kSse, kWs };
@@ -80,24 +85,25 @@ class EdgeServer {
   // of its own so that its parser and read buffer end with it instead of living in the
   // frame of every idle stream.
   boost::asio::awaitable<std::optional<StreamRequest>> ServeHttp(
-      ConnectionSweep& sweep, boost::asio::ip::tcp::socket& socket);
+      session::ShardSessions& sessions, boost::asio::ip::tcp::socket& socket);
   // The answer to a request that is not a stream: health, metrics, static files, errors.
   Response Respond(const Request& request, const std::string& path);
 
   const EdgeOptions options_;
   Engine& engine_;
   fanout::ShardPool& shards_;
+  session::SessionRegistry& sessions_;
   const Clock& clock_;
   EdgeMetrics metrics_;
-  // One per shard, used only on that shard.
-  std::vector<std::unique_ptr<ConnectionSweep>> sweeps_;
   // Lives on shard 0; used only there after Start().
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   uint16_t port_ = 0;
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};
   // Coroutines spawned and connections accepted, not yet ended.
-  TaskCount tasks_;
+  session::TaskCount tasks_;
+  // Last: removed first, before anything it refers to.
+  std::optional<session::DrainHook> drain_hook_;
 };
 
 }  // namespace herald::edge

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_format.h"
 #include "boost/asio/error.hpp"
 #include "boost/asio/ssl/error.hpp"
 #include "boost/beast/core/error.hpp"
@@ -85,6 +86,22 @@ bool IsOriginAllowed(const std::vector<std::string>& allowed, std::string_view o
   if (allowed.empty()) return true;
   return std::any_of(allowed.begin(), allowed.end(),
                      [origin](const std::string& a) { return a == "*" || a == origin; });
+}
+
+boost::asio::ip::tcp::endpoint PeerOf(const boost::asio::ip::tcp::socket& socket) {
+  boost::system::error_code ignored;
+  return socket.remote_endpoint(ignored);
+}
+
+std::string FormatPeer(const boost::asio::ip::tcp::endpoint& peer) {
+  return absl::StrFormat("ipv%d:%s:%d", peer.address().is_v4() ? 4 : 6, peer.address().to_string(),
+                         peer.port());
+}
+
+absl::Status CheckOrigin(const std::vector<std::string>& allowed, std::string_view origin) {
+  if (IsOriginAllowed(allowed, origin)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrFormat(
+      "origin '%s' is not allowed on this server; add it to the allowed origins", origin));
 }
 
 bool IsValidWebSocketKey(std::string_view key) {

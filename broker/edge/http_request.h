@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "boost/asio/ip/tcp.hpp"
 #include "boost/system/error_code.hpp"
 
 namespace herald::edge {
@@ -39,6 +41,14 @@ std::string PercentDecode(std::string_view text, bool plus_is_space);
 // True when `origin` may use the edge: `allowed` is empty (no allow-list), holds "*", or
 // holds `origin` exactly (scheme, host and port, as browsers send it).
 bool IsOriginAllowed(const std::vector<std::string>& allowed, std::string_view origin);
+// The connected peer's address (unspecified when the socket has none).
+boost::asio::ip::tcp::endpoint PeerOf(const boost::asio::ip::tcp::socket& socket);
+// "ipv4:127.0.0.1:5000", as gRPC names its peers, so listings read alike.
+std::string FormatPeer(const boost::asio::ip::tcp::endpoint& peer);
+
+// PermissionDenied, saying what to do, unless IsOriginAllowed(). Requests that may come
+// without an Origin (not from a browser page) check only a non-empty one.
+absl::Status CheckOrigin(const std::vector<std::string>& allowed, std::string_view origin);
 
 // RFC 6455 4.2.1: Sec-WebSocket-Key must be base64 of 16 bytes (24 characters, "==" at the
 // end). Beast checks only that it is present and short.

@@ -4,10 +4,10 @@
 
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
-#include "broker/edge/connection_sweep.h"
 #include "broker/edge/edge_metrics.h"
 #include "broker/edge/edge_options.h"
 #include "broker/fanout/shard.h"
+#include "broker/session/session_registry.h"
 
 namespace herald::edge {
 
@@ -16,7 +16,8 @@ struct SessionContext {
   const EdgeOptions& options;
   Engine& engine;
   fanout::Shard& shard;
-  ConnectionSweep& sweep;
+  // The session layer's table of this shard: sessions join it for their life.
+  session::ShardSessions& sessions;
   EdgeMetrics& metrics;
   // What the request's access token grants; null when the edge checks no tokens.
   const auth::BrowserGrant* grant = nullptr;

@@ -117,6 +117,13 @@ Cursor Subscription::cursor() const {
   return cursor;
 }
 
+std::vector<std::string> Subscription::topic_names() const {
+  std::vector<std::string> names;
+  names.reserve(topics_.size());
+  for (const TopicState& state : topics_) names.push_back(state.name);
+  return names;
+}
+
 bool Subscription::replaying() const {
   return std::any_of(topics_.begin(), topics_.end(),
                      [](const TopicState& s) { return !s.live; });

@@ -107,6 +107,8 @@ class Subscription {
   // Where the subscriber stands: every followed topic's epoch and last delivered offset.
   Cursor cursor() const;
   size_t topics() const { return topics_.size(); }
+  // The followed topics, in the order they were added.
+  std::vector<std::string> topic_names() const;
 
  private:
   struct TopicState {

@@ -99,7 +99,7 @@ else
   echo "FAIL tail-from:"; echo "$out"; failures=$((failures + 1))
 fi
 expect tail-json 0 '"data":"ZnJvbSBhIGZpbGU="' -- tail orders --from "$cursor" --count 1 --output json
-expect tail-bad-cursor 1 '^error: INVALID_ARGUMENT: from' -- tail orders --from garbage
+expect tail-bad-cursor 1 '^error: INVALID_ARGUMENT: bad cursor in from' -- tail orders --from garbage
 
 # A live tail shows up in connections and stats, and can be kicked.
 "$heraldctl" tail orders >"$tmp/tail.out" 2>"$tmp/tail.err" &

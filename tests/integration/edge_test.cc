@@ -391,14 +391,14 @@ TEST_F(EdgeTest, SseDrainSendsRetryThenCloses) {
   std::unique_ptr<SseClient> sse = Sse("/v1/sse?topic=d");
   ASSERT_NE(sse, nullptr);
   sse->Next(absl::Milliseconds(50));
-  std::thread drain([&] { broker_->DrainEdge(); });
+  EXPECT_EQ(broker_->Drain(), 1u);
   EXPECT_TRUE(WaitFor(
       [&] {
         sse->Next(absl::Milliseconds(10));
         return sse->closed();
       },
       kWait));
-  drain.join();
+  EXPECT_TRUE(broker_->WaitUntilDrained(kWait));
   EXPECT_TRUE(sse->retry().has_value());
 }
 
@@ -525,9 +525,8 @@ TEST_F(EdgeTest, WsDrainClosesWith1012) {
   Start();
   std::unique_ptr<WsClient> ws = Ws();
   ASSERT_NE(ws, nullptr);
-  std::thread drain([&] { broker_->DrainEdge(); });
+  EXPECT_EQ(broker_->Drain(), 1u);
   WsMessage closed = ws->Read(kWait);
-  drain.join();
   EXPECT_EQ(closed.kind, WsMessage::Kind::kClosed) << closed.text;
   EXPECT_EQ(closed.close_code, 1012);
 }

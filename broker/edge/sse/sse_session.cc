@@ -14,12 +14,15 @@
 #include "boost/beast/core/buffers_suffix.hpp"
 #include "boost/beast/http/write.hpp"
 #include "broker/core/status_macros.h"
+#include "broker/core/string_view.h"
 #include "broker/core/topic.h"
 #include "broker/edge/http_request.h"
 #include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription.h"
 #include "broker/wire/json.h"
 #include "broker/wire/sse.h"
+#include "broker/session/access.h"
+#include "broker/session/subscribe_request.h"
 
 namespace herald::edge::sse {
 
@@ -32,12 +35,15 @@ namespace {
 
 int Milliseconds(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
+// The event an operator's kick ends a stream with: data {"message": why}.
+constexpr std::string_view kDisconnectEvent = "herald.disconnect";
+
 // One SSE stream, driven by completion callbacks alone: an idle stream costs its session
 // object and one pending read, and no coroutine frames. Owned by the handlers of its pending
 // operations (shared_from_this); ends when the last of them completes. Lives on one shard.
 // Shared objects: unsafe; use only on the owning shard.
 class SseSession final : public fanout::Delivery,
-                         public SweptConnection,
+                         public session::Session,
                          public std::enable_shared_from_this<SseSession> {
  public:
   SseSession(const SessionContext& context, tcp::socket socket, ConnectionLease lease)
@@ -45,20 +51,22 @@ class SseSession final : public fanout::Delivery,
         context_(context),
         socket_(std::move(socket)),
         queue_(context.options.outbound_queue_bytes, &context.shard.queue_gauge()),
-        last_write_(context.sweep.clock().Now()),
-        registration_(context.sweep, this) {
+        last_write_(context.sessions.clock().Now()),
+        peer_(PeerOf(socket_)) {
     // Only Start() may use the grant: it points into the caller's state.
     context_.grant = nullptr;
     // Write() tries each write at once; it must never block the shard.
     boost::system::error_code ignored;
     socket_.non_blocking(true, ignored);
+    // Until it streams, a connection answering a refusal: swept and stopped, not listed.
+    context_.sessions.Add(this, session::Transport::kHttp);
   }
 
   ~SseSession() override {
     // Before the socket closes: no delivery may reach a half-destroyed session.
     subscription_.reset();
     CountEvents();
-    if (streaming_) context_.metrics.sse_sessions_open.fetch_sub(1, std::memory_order_relaxed);
+    context_.sessions.Remove(this);
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
   }
@@ -66,7 +74,7 @@ class SseSession final : public fanout::Delivery,
   // Answers a request that cannot be served (400/403/404 and close), or subscribes and
   // starts streaming. `grant` is the request's access grant (null when none is checked).
   void Start(const Request& request, const auth::BrowserGrant* grant) {
-    // Registered with the sweep since construction: it may have stopped or drained the node.
+    // In the shard's table since construction: the node may have stopped or drained.
     if (closed_) return;
     if (finishing_) {
       Refuse(absl::UnavailableError("the server is draining; reconnect"));
@@ -84,6 +92,7 @@ class SseSession final : public fanout::Delivery,
       return;
     }
     single_topic_ = parsed->topics.size() == 1;
+    if (grant != nullptr) subject_ = grant->subject;
     subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine,
                                                            *this, fanout::CursorMode::kCombined);
     for (const std::string& topic : parsed->topics) {
@@ -101,9 +110,16 @@ class SseSession final : public fanout::Delivery,
         CorsHeaderLines(parsed->origin), "\r\n",
         // Sent at once so a client knows it is connected before the first event; the retry
         // comes with it, ahead of every event.
-        ": herald\n", wire::EncodeSseRetry(Milliseconds(context_.options.sse_retry)), "\n"));
+        ": herald\n", wire::EncodeSseRetry(Milliseconds(context_.options.sse_retry)), "\n",
+        // A stream opened without a cursor starts with an id-only block: it sets the
+        // EventSource's last event id to where every topic stands, without firing an event,
+        // so a client that drops before its first event resumes with nothing lost.
+        parsed->from.empty() ? absl::StrCat(wire::EncodeSseId(subscription_->cursor().Encode()),
+                                            "\n")
+                             : std::string()));
     streaming_ = true;
-    context_.metrics.sse_sessions_open.fetch_add(1, std::memory_order_relaxed);
+    context_.sessions.Remove(this);
+    context_.sessions.Add(this, session::Transport::kSse);
     context_.metrics.sse_sessions_total.fetch_add(1, std::memory_order_relaxed);
     // Every topic has joined: notices and replayed events carry all their positions.
     subscription_->Pump();
@@ -138,7 +154,16 @@ class SseSession final : public fanout::Delivery,
     Close();
   }
 
-  // SweptConnection
+  // session::Session
+
+  void Describe(session::SessionSnapshot& out) const override {
+    out.kind = "subscribe";
+    out.peer = FormatPeer(peer_);
+    out.subject = subject_;
+    if (subscription_) out.topics = subscription_->topic_names();
+    out.delivered = delivered_ + uncounted_events_;
+    out.queued_bytes = queue_.pending_bytes() + queue_.in_flight_bytes();
+  }
 
   void OnSweep(absl::Time now) override {
     if (streaming_ && !queue_.has_pending() && !write_in_flight_ &&
@@ -162,6 +187,18 @@ class SseSession final : public fanout::Delivery,
     ScheduleWrite();
   }
 
+  void Disconnect(const absl::Status& reason) override {
+    if (finishing_) return;
+    finishing_ = true;
+    subscription_.reset();
+    // An event without an id: the client sees why, and its last event id stays where it was.
+    std::string data = R"({"message":)";
+    wire::AppendJsonString(data, StdView(reason.message()));
+    data.push_back('}');
+    queue_.PushOwned(wire::EncodeSseFields(kDisconnectEvent, data));
+    ScheduleWrite();
+  }
+
   void Abort() override {
     closed_ = true;
     boost::system::error_code ignored;
@@ -174,10 +211,7 @@ class SseSession final : public fanout::Delivery,
   absl::Status FindTopics(const std::vector<std::string>& topics,
                           const auth::BrowserGrant* grant) const {
     for (const std::string& topic : topics) {
-      if (grant != nullptr && !grant->AllowsTopic(topic)) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("the access token does not grant topic '", topic, "'"));
-      }
+      HERALD_RETURN_IF_ERROR(session::CheckAccess(grant, topic, session::Access::kSubscribe));
       if (absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(topic); !info.ok()) {
         return info.status();
       }
@@ -278,7 +312,7 @@ class SseSession final : public fanout::Delivery,
       return;
     }
     context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
-    last_write_ = context_.sweep.clock().Now();
+    last_write_ = context_.sessions.clock().Now();
     if (subscription_ && subscription_->replaying()) subscription_->Pump();
     // What was queued meanwhile (a replay batch) goes out on a later turn, so that one fast
     // reader cannot hold the shard. Nothing queued: nothing to schedule.
@@ -288,7 +322,8 @@ class SseSession final : public fanout::Delivery,
   // Adds the events queued since the last call to the shared counter, once per write rather
   // than once per event: an atomic add per delivery took 8 % of a shard's time in scenario A.
   void CountEvents() {
-    context_.metrics.events_sent.fetch_add(uncounted_events_, std::memory_order_relaxed);
+    context_.sessions.registry().RecordDelivered(session::Transport::kSse, uncounted_events_);
+    delivered_ += uncounted_events_;
     uncounted_events_ = 0;
   }
 
@@ -306,8 +341,11 @@ class SseSession final : public fanout::Delivery,
   fanout::OutboundQueue queue_;
   std::unique_ptr<fanout::Subscription> subscription_;
   absl::Time last_write_;
-  SweepRegistration registration_;
-  // Events queued and not yet added to EdgeMetrics::events_sent (see CountEvents()).
+  const tcp::endpoint peer_;
+  // The access token's subject; empty when the edge checks no tokens.
+  std::string subject_;
+  // Events written, and events queued since (see CountEvents()).
+  uint64_t delivered_ = 0;
   uint64_t uncounted_events_ = 0;
   char read_byte_ = 0;
   bool single_topic_ = true;
@@ -323,44 +361,21 @@ class SseSession final : public fanout::Delivery,
 }  // namespace
 
 absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Request& request) {
-  SseRequest result;
-  result.origin = std::string(request[http::field::origin]);
-  if (!result.origin.empty() && !IsOriginAllowed(options.allowed_origins, result.origin)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("origin '", result.origin, "' is not allowed; add it to the allowed origins"));
-  }
+  std::string origin(request[http::field::origin]);
+  if (!origin.empty()) HERALD_RETURN_IF_ERROR(CheckOrigin(options.allowed_origins, origin));
   const RequestTarget target = ParseTarget(request.target());
-  result.topics = target.All("topic");
-  if (result.topics.empty()) {
-    return absl::InvalidArgumentError(
-        "name at least one topic: /v1/sse?topic=A[&topic=B...]");
-  }
-  if (result.topics.size() > options.max_topics_per_subscription) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a stream takes at most ", options.max_topics_per_subscription,
-                     " topics (got ", result.topics.size(), "); open another stream"));
-  }
-  std::vector<std::string> sorted = result.topics;
-  std::sort(sorted.begin(), sorted.end());
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    HERALD_RETURN_IF_ERROR(ValidateTopicName(sorted[i]));
-    if (i > 0 && sorted[i] == sorted[i - 1]) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("topic '", sorted[i], "' is named twice; name each topic once"));
-    }
-  }
+  // EventSource sends the header on reconnect, with the newest id: it wins.
   std::string from(request["Last-Event-ID"]);
   if (from.empty()) from = target.First("last_event_id").value_or("");
-  if (!from.empty()) {
-    absl::StatusOr<Cursor> cursor = Cursor::Parse(from);
-    if (!cursor.ok()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "bad Last-Event-ID / last_event_id: %s; reconnect without it to start from new events",
-          cursor.status().message()));
-    }
-    result.from = *std::move(cursor);
-  }
-  return result;
+  HERALD_ASSIGN_OR_RETURN(
+      session::SubscribeRequest subscribe,
+      session::ParseSubscribeRequest(
+          target.All("topic"), from,
+          {.cursor_field = "Last-Event-ID / last_event_id",
+           .max_topics = options.max_topics_per_subscription}));
+  return SseRequest{.topics = std::move(subscribe.topics),
+                    .from = std::move(subscribe.from),
+                    .origin = std::move(origin)};
 }
 
 void StartSseSession(const SessionContext& context, tcp::socket socket, const Request& request,

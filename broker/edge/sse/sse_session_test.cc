@@ -50,7 +50,7 @@ TEST(ParseSseRequestTest, MalformedCursorIsABadRequestThatSaysWhatToDo) {
   request.set("Last-Event-ID", "garbage");
   absl::StatusOr<SseRequest> parsed = ParseSseRequest({}, request);
   ASSERT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(parsed.status().message().find("reconnect without it"), absl::string_view::npos);
+  EXPECT_NE(parsed.status().message().find("leave it out"), absl::string_view::npos);
 }
 
 TEST(ParseSseRequestTest, OriginOffTheAllowListIsRefused) {

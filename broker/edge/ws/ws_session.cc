@@ -26,6 +26,8 @@
 #include "broker/edge/ws/ws_ops.h"
 #include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription.h"
+#include "broker/session/access.h"
+#include "broker/session/subscribe_request.h"
 #include "broker/wire/ws_frames.h"
 
 namespace herald::edge::ws {
@@ -84,14 +86,16 @@ size_t LeadingSmallFrames(std::span<const asio::const_buffer> frames) {
 
 // One WebSocket connection. Owned by RunWsSession's coroutine frame; lives on one shard.
 // Shared objects: unsafe; use only on the owning shard.
-class WsSession final : public fanout::Delivery, public SweptConnection {
+class WsSession final : public fanout::Delivery, public session::Session {
  public:
   WsSession(SessionContext& context, tcp::socket socket)
       : context_(context),
+        peer_(PeerOf(socket)),
+        subject_(context.grant != nullptr ? context.grant->subject : std::string()),
         ws_(std::move(socket)),
         queue_(context.options.outbound_queue_bytes, &context.shard.queue_gauge()),
         wake_(ws_.get_executor(), asio::steady_timer::time_point::max()),
-        last_ping_(context.sweep.clock().Now()),
+        last_ping_(context.sessions.clock().Now()),
         rate_window_start_(last_ping_),
         subscription_(std::make_unique<fanout::Subscription>(
             context.shard, context.engine, *this, fanout::CursorMode::kPerTopic)) {
@@ -137,7 +141,6 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   asio::awaitable<void> Run() {
     ws_.text(true);
     if (draining_) CloseForDrain();
-    context_.metrics.ws_sessions_open.fetch_add(1, std::memory_order_relaxed);
     context_.metrics.ws_sessions_total.fetch_add(1, std::memory_order_relaxed);
     // The first of the reader and the writer to end stops the other.
     reading_ = true;
@@ -148,7 +151,6 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     // The reader refers to this session: wait for it to end.
     while (reading_) co_await Sleep();
     CountEvents();
-    context_.metrics.ws_sessions_open.fetch_sub(1, std::memory_order_relaxed);
     subscription_.reset();
   }
 
@@ -173,7 +175,16 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     Close(websocket::close_code::policy_error, "slow consumer; resume from your last ids");
   }
 
-  // SweptConnection
+  // session::Session
+
+  void Describe(session::SessionSnapshot& out) const override {
+    out.kind = "subscribe";
+    out.peer = FormatPeer(peer_);
+    out.subject = subject_;
+    out.topics = topics_;
+    out.delivered = delivered_ + uncounted_events_;
+    out.queued_bytes = queue_.pending_bytes() + queue_.in_flight_bytes();
+  }
 
   void OnSweep(absl::Time now) override {
     if (!handshake_done_) return;
@@ -205,6 +216,12 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
     if (handshake_done_) CloseForDrain();
   }
 
+  void Disconnect(const absl::Status& reason) override {
+    subscription_.reset();
+    // A close reason is at most 123 bytes (RFC 6455 5.5); the code says why in any case.
+    Close(websocket::close_code::policy_error, MessageOf(reason).substr(0, 123));
+  }
+
   void Abort() override {
     aborted_ = true;
     boost::system::error_code ignored;
@@ -232,7 +249,7 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   void Close(websocket::close_code code, std::string_view reason) {
     if (close_reason_) return;
     close_reason_.emplace(code, reason);
-    close_started_ = context_.sweep.clock().Now();
+    close_started_ = context_.sessions.clock().Now();
     Wake();
   }
 
@@ -275,19 +292,24 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   }
 
   void Subscribe(const ClientOp& op) {
-    if (absl::Status valid = ValidateTopicName(op.topic); !valid.ok()) {
-      SendError(valid, op.topic);
-      return;
-    }
-    if (context_.grant != nullptr && !context_.grant->AllowsTopic(op.topic)) {
-      SendError("permission_denied",
-                absl::StrCat("the access token does not grant topic '", op.topic, "'"),
-                op.topic);
-      return;
-    }
     if (std::find(topics_.begin(), topics_.end(), op.topic) != topics_.end()) {
       SendError("already_subscribed",
                 absl::StrCat("already subscribed to topic '", op.topic, "'"), op.topic);
+      return;
+    }
+    // The topics the connection would follow, checked by the rules every transport applies.
+    std::vector<std::string> topics = topics_;
+    topics.push_back(op.topic);
+    if (absl::StatusOr<session::SubscribeRequest> valid = session::ParseSubscribeRequest(
+            std::move(topics), "", {.max_topics = context_.options.max_topics_per_subscription});
+        !valid.ok()) {
+      SendError(valid.status(), op.topic);
+      return;
+    }
+    if (absl::Status allowed =
+            session::CheckAccess(context_.grant, op.topic, session::Access::kSubscribe);
+        !allowed.ok()) {
+      SendError(allowed, op.topic);
       return;
     }
     absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(op.topic);
@@ -295,20 +317,14 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       SendError(info.status(), op.topic);
       return;
     }
-    Cursor from;
+    absl::StatusOr<Cursor> from = session::ParseSubscribeCursor(op.from, "\"from\"");
+    if (!from.ok()) {
+      SendError("bad_cursor", MessageOf(from.status()), op.topic);
+      return;
+    }
     const CursorEntry* entry = nullptr;
-    if (!op.from.empty()) {
-      absl::StatusOr<Cursor> parsed = Cursor::Parse(op.from);
-      if (!parsed.ok()) {
-        SendError("bad_cursor",
-                  absl::StrFormat("bad cursor in \"from\": %s; subscribe without it to start "
-                                  "from new events",
-                                  parsed.status().message()),
-                  op.topic);
-        return;
-      }
-      from = *std::move(parsed);
-      entry = from.Find(op.topic);
+    if (!from->empty()) {
+      entry = from->Find(op.topic);
       if (entry == nullptr) {
         SendError("bad_cursor",
                   absl::StrCat("cursor in \"from\" is not a position in topic '", op.topic,
@@ -336,12 +352,10 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
       SendError(info.status(), op.topic);
       return;
     }
-    if (context_.grant != nullptr &&
-        (!context_.grant->publish || !context_.grant->AllowsTopic(op.topic))) {
-      SendError("permission_denied",
-                absl::StrCat("the access token does not allow publishing to topic '", op.topic,
-                             "'"),
-                op.topic);
+    if (absl::Status allowed =
+            session::CheckAccess(context_.grant, op.topic, session::Access::kPublish);
+        !allowed.ok()) {
+      SendError(allowed, op.topic);
       return;
     }
     if (!info->config.allow_browser_publish) {
@@ -486,7 +500,8 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   // Adds the events queued since the last call to the shared counter, once per write rather
   // than once per event: an atomic add per delivery took 8 % of a shard's time in scenario A.
   void CountEvents() {
-    context_.metrics.events_sent.fetch_add(uncounted_events_, std::memory_order_relaxed);
+    context_.sessions.registry().RecordDelivered(session::Transport::kWs, uncounted_events_);
+    delivered_ += uncounted_events_;
     uncounted_events_ = 0;
   }
 
@@ -495,6 +510,9 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   }
 
   SessionContext& context_;
+  const boost::asio::ip::tcp::endpoint peer_;
+  // The access token's subject; empty when the edge checks no tokens.
+  const std::string subject_;
   websocket::stream<SerializedSocket> ws_;
   fanout::OutboundQueue queue_;
   // Never expires: cancelled to wake the writer.
@@ -516,7 +534,8 @@ class WsSession final : public fanout::Delivery, public SweptConnection {
   int missed_pongs_ = 0;
   bool ping_due_ = false;
   bool sleeping_ = false;
-  // Events queued and not yet added to EdgeMetrics::events_sent (see CountEvents()).
+  // Events written, and events queued since (see CountEvents()).
+  uint64_t delivered_ = 0;
   uint64_t uncounted_events_ = 0;
   // The client offered permessage-deflate (see WriteQueued()).
   bool compress_ = false;
@@ -555,11 +574,13 @@ asio::awaitable<bool> CheckUpgrade(SessionContext& context, tcp::socket& socket,
     refusal = TextResponse(request.version(), false, http::status::bad_request,
                            "Sec-WebSocket-Key must be the base64 of 16 random bytes");
     context.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
-  } else if (const std::string_view origin = request[http::field::origin];
-             !origin.empty() && !IsOriginAllowed(context.options.allowed_origins, origin)) {
-    refusal = TextResponse(request.version(), false, http::status::forbidden,
-                           absl::StrFormat("origin '%s' is not allowed on this server", origin));
-    context.metrics.refused_origin.fetch_add(1, std::memory_order_relaxed);
+  } else if (const std::string_view origin = request[http::field::origin]; !origin.empty()) {
+    if (absl::Status allowed = CheckOrigin(context.options.allowed_origins, origin);
+        !allowed.ok()) {
+      refusal = TextResponse(request.version(), false, http::status::forbidden,
+                             std::string(MessageOf(allowed)));
+      context.metrics.refused_origin.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   if (refusal) {
     co_await http::async_write(socket, *refusal, kAwait);
@@ -575,8 +596,14 @@ asio::awaitable<bool> CheckUpgrade(SessionContext& context, tcp::socket& socket,
 asio::awaitable<void> RunWsSession(SessionContext& context, tcp::socket& socket, Request& request) {
   if (!co_await CheckUpgrade(context, socket, request)) co_return;
   WsSession session(context, std::move(socket));
-  SweepRegistration registration(context.sweep, &session);
-  if (co_await session.Accept(std::move(request))) co_await session.Run();
+  // Listed once the handshake is done; swept and stopped from the start.
+  context.sessions.Add(&session, session::Transport::kHttp);
+  if (co_await session.Accept(std::move(request))) {
+    context.sessions.Remove(&session);
+    context.sessions.Add(&session, session::Transport::kWs);
+    co_await session.Run();
+  }
+  context.sessions.Remove(&session);
 }
 
 }  // namespace herald::edge::ws

@@ -15,16 +15,9 @@
 #include "broker/core/mutex.h"
 #include "broker/core/store.h"
 #include "broker/core/topic_log.h"
+#include "broker/engine/local/options.h"
 
 namespace herald::engine {
-
-struct LocalEngineOptions {
-  // Publishing to a missing topic creates it with default_retention instead of NotFound.
-  bool auto_create_topics = false;
-  RetentionPolicy default_retention;
-  // The largest event (type + data) accepted; larger ones get ResourceExhausted.
-  size_t max_event_bytes = 1 << 20;
-};
 
 // Thread-safe. Publishes to different topics proceed in parallel; the registry lock is held
 // only to find a topic.

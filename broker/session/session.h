@@ -1,0 +1,81 @@
+// A streaming connection of the node, whatever its transport, as the session layer drives it:
+// listed and kicked by operators, swept for its timers, drained with the node. The edge's
+// connections in their HTTP phase are swept and drained too, but are not sessions yet: they
+// are never listed or counted.
+//
+//   class SseSession final : public session::Session { ... };
+//   registry.shard(shard_id).Add(this, session::Transport::kSse);   // on the shard
+//   registry.shard(shard_id).Remove(this);                         // before it dies
+#ifndef HERALD_BROKER_SESSION_SESSION_H_
+#define HERALD_BROKER_SESSION_SESSION_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace herald::session {
+
+enum class Transport : uint8_t {
+  // An edge connection before its first stream request: swept and drained, never listed.
+  kHttp,
+  kSse,
+  kWs,
+  kGrpc,
+};
+inline constexpr size_t kTransports = 4;
+
+// "http", "sse", "ws", "grpc": the names of AdminService's connections and GetStats.
+std::string_view TransportName(Transport transport);
+
+// What ListConnections shows of one session.
+struct SessionSnapshot {
+  std::string id;
+  Transport transport = Transport::kHttp;
+  // "subscribe" or "publish_stream".
+  std::string kind;
+  // The client's address as the transport reports it.
+  std::string peer;
+  // Whom the credentials name (a token's `sub`); empty when none are checked.
+  std::string subject;
+  std::vector<std::string> topics;
+  absl::Time opened_at;
+  // Events sent (subscribers) or acknowledged (publishers).
+  uint64_t delivered = 0;
+  // Bytes waiting in the session's outbound queue.
+  uint64_t queued_bytes = 0;
+};
+
+// Every call comes on the shard thread the session was added on, never from inside a
+// fanout::Delivery call, so implementations may tear down their subscription there.
+class Session {
+ public:
+  virtual ~Session() = default;
+
+  // Fills what only the session knows: kind, peer, subject, topics and counts.
+  virtual void Describe(SessionSnapshot& out) const = 0;
+  // About every sweep interval, with the clock's time: heartbeats, pings, deadlines.
+  virtual void OnSweep(absl::Time /*now*/) {}
+  // The node drains: tell the client to reconnect elsewhere, flush, then close.
+  virtual void Drain() = 0;
+  // An operator ends the session: the client is shown `reason`, then the session closes.
+  virtual void Disconnect(const absl::Status& reason) = 0;
+  // Close now; pending operations complete with operation_aborted.
+  virtual void Abort() = 0;
+
+ private:
+  friend class ShardSessions;
+  size_t slot_ = std::numeric_limits<size_t>::max();
+  uint64_t id_ = 0;
+  absl::Time opened_at_;
+  Transport transport_ = Transport::kHttp;
+};
+
+}  // namespace herald::session
+
+#endif  // HERALD_BROKER_SESSION_SESSION_H_

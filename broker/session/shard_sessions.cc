@@ -1,0 +1,133 @@
+#include "broker/session/shard_sessions.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "broker/session/session_registry.h"
+
+namespace herald::session {
+
+namespace asio = boost::asio;
+
+std::string_view TransportName(Transport transport) {
+  switch (transport) {
+    case Transport::kHttp:
+      return "http";
+    case Transport::kSse:
+      return "sse";
+    case Transport::kWs:
+      return "ws";
+    case Transport::kGrpc:
+      return "grpc";
+  }
+  return "unknown";
+}
+
+TransportSet TransportSet::Of(std::initializer_list<Transport> transports) {
+  TransportSet set;
+  for (Transport t : transports) set.bits |= static_cast<uint8_t>(1u << static_cast<int>(t));
+  return set;
+}
+
+ShardSessions::ShardSessions(SessionRegistry& registry, fanout::Shard& shard, const Clock& clock,
+                             absl::Duration sweep_interval, absl::Duration drain_timeout)
+    : registry_(registry),
+      shard_(shard),
+      clock_(clock),
+      interval_(sweep_interval),
+      drain_timeout_(drain_timeout),
+      timer_(shard.context()) {}
+
+asio::awaitable<void> ShardSessions::Run() {
+  while (!stopped_) {
+    timer_.expires_after(absl::ToChronoNanoseconds(interval_));
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (stopped_) break;
+    const absl::Time now = clock_.Now();
+    const bool past_drain = drain_deadline_ && now >= *drain_deadline_;
+    // By index: sweeps and aborts only close sockets and wake writers, whose completions run
+    // later, so no session leaves the table during this walk.
+    for (size_t i = 0; i < sessions_.size(); ++i) {
+      if (past_drain) {
+        sessions_[i]->Abort();
+      } else {
+        sessions_[i]->OnSweep(now);
+      }
+    }
+  }
+}
+
+void ShardSessions::Add(Session* session, Transport transport) {
+  session->slot_ = sessions_.size();
+  session->transport_ = transport;
+  session->opened_at_ = clock_.Now();
+  session->id_ = registry_.Opened(transport);
+  sessions_.push_back(session);
+  if (stopped_ || aborted_.Has(transport)) {
+    session->Abort();
+  } else if (drain_deadline_) {
+    session->Drain();
+  }
+}
+
+void ShardSessions::Remove(Session* session) {
+  const size_t slot = session->slot_;
+  if (slot >= sessions_.size() || sessions_[slot] != session) return;
+  // Swap-remove: O(1), order does not matter to a sweep.
+  sessions_[slot] = sessions_.back();
+  sessions_[slot]->slot_ = slot;
+  sessions_.pop_back();
+  session->slot_ = std::numeric_limits<size_t>::max();
+  registry_.Closed(session->transport_);
+}
+
+void ShardSessions::Drain() {
+  if (drain_deadline_) return;
+  drain_deadline_ = clock_.Now() + drain_timeout_;
+  for (size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->Drain();
+}
+
+void ShardSessions::Abort(TransportSet transports) {
+  aborted_.bits |= transports.bits;
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    if (transports.Has(sessions_[i]->transport_)) sessions_[i]->Abort();
+  }
+}
+
+void ShardSessions::Stop() {
+  stopped_ = true;
+  timer_.cancel();
+  for (size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->Abort();
+}
+
+void ShardSessions::AppendSnapshots(std::string_view topic, std::optional<Transport> transport,
+                                    std::vector<SessionSnapshot>& out) const {
+  for (const Session* session : sessions_) {
+    if (session->transport_ == Transport::kHttp) continue;
+    if (transport && session->transport_ != *transport) continue;
+    SessionSnapshot snapshot;
+    session->Describe(snapshot);
+    if (!topic.empty() &&
+        std::find(snapshot.topics.begin(), snapshot.topics.end(), topic) == snapshot.topics.end()) {
+      continue;
+    }
+    snapshot.id = absl::StrFormat("c%08d", session->id_);
+    snapshot.transport = session->transport_;
+    snapshot.opened_at = session->opened_at_;
+    out.push_back(std::move(snapshot));
+  }
+}
+
+bool ShardSessions::Disconnect(uint64_t id, const absl::Status& reason) {
+  for (Session* session : sessions_) {
+    if (session->id_ == id && session->transport_ != Transport::kHttp) {
+      session->Disconnect(reason);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace herald::session
