@@ -592,13 +592,23 @@ std::optional<Failure> Tail(Session& session) {
   // Initial metadata arrives once the server subscribed: from here on nothing published is
   // missed. Say so on stderr, where it does not mix with the events.
   reader->WaitForInitialMetadata();
-  std::cerr << "tailing " << absl::StrJoin(request.topics(), ", ") << "\n";
+  // Where the stream starts: a tail that ends before its first event resumes from it with
+  // `--from` and misses nothing.
+  const auto& metadata = context->GetServerInitialMetadata();
+  const auto start = metadata.find("herald-cursor");
+  std::cerr << "tailing " << absl::StrJoin(request.topics(), ", ");
+  if (start != metadata.end()) {
+    std::cerr << " from " << std::string_view(start->second.data(), start->second.size());
+  }
+  std::cerr << std::endl;
   v1::Event event;
   uint64_t seen = 0;
   while ((count == 0 || seen < count) && reader->Read(&event)) {
     ++seen;
     if (session.json()) {
+      // Each event as it comes: a reader of the pipe must not wait for the tail to end.
       session.Print(event);
+      std::cout << std::flush;
     } else {
       std::cout << absl::StrFormat("%s\t%d\t%s\t%s\t%s\n", event.topic(), event.offset(),
                                    event.event().empty() ? "message" : event.event(), event.id(),

@@ -36,7 +36,7 @@ run_bazel() {
 
 run_bazel unit-integration //...
 core_targets=(//broker/core/... //broker/wire/... //broker/store/... //broker/engine/...
-  //broker/fanout/... //broker/edge/ws:serialized_socket_test //broker:broker_test
+  //broker/fanout/... //broker/session/... //broker/edge:serialized_socket_test //broker:broker_test
   //broker:broker_property_test)
 # The edge's sessions own themselves through their pending operations: ASan checks their
 # lifetimes against real sockets too.

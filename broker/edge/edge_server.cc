@@ -79,8 +79,10 @@ class HttpConnection final : public session::Session {
 
   void Drain() override {
     draining_ = true;
-    // Between requests nothing is lost by closing; mid-response the loop closes after it.
-    if (reading_) Abort();
+    // Between keep-alive requests nothing is lost by closing; mid-response the loop closes
+    // after it. A connection awaiting its first request is still answered: probes of
+    // /readyz must see the 503.
+    if (reading_ && !first_) Abort();
   }
 
   void Disconnect(const absl::Status&) override { Abort(); }
@@ -203,13 +205,14 @@ asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, tcp::s
                          .sessions = sessions,
                          .metrics = metrics_,
                          .grant = stream->grant ? &*stream->grant : nullptr};
+  // Either stream runs on its own from here: this coroutine's frame is not kept for it.
   switch (stream->kind) {
     case StreamRequest::Kind::kSse:
-      // The stream runs on its own from here: this coroutine's frame is not kept for it.
       sse::StartSseSession(context, std::move(socket), stream->request, std::move(lease));
       break;
     case StreamRequest::Kind::kWs:
-      co_await ws::RunWsSession(context, socket, stream->request);
+      ws::StartWsSession(context, std::move(socket), std::move(stream->request),
+                         std::move(lease));
       break;
   }
 }
@@ -236,7 +239,7 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     ~Leave() { sessions.Remove(&connection); }
   } leave{sessions, connection};
   bool first = true;
-  while (!connection.draining() && !stopped_.load(std::memory_order_relaxed)) {
+  while (!(connection.draining() && !first) && !stopped_.load(std::memory_order_relaxed)) {
     const absl::Time now = clock_.Now();
     connection.AwaitRequest(now + (first ? options_.handshake_timeout : options_.idle_timeout),
                             first);
@@ -277,6 +280,14 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     } else if (target.path == "/v1/sse" && request.method() == http::verb::get) {
       stream = StreamRequest::Kind::kSse;
     }
+    if (stream && draining_.load()) {
+      Response refusal = TextResponse(
+          request.version(), false, http::status::service_unavailable,
+          "this node is draining; connect to another node and resume from your last id");
+      refusal.set(http::field::retry_after, "1");
+      co_await http::async_write(socket, refusal, kAwait);
+      break;
+    }
     if (stream) {
       std::optional<auth::BrowserGrant> grant;
       if (options_.access_tokens) {
@@ -291,6 +302,12 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
           break;
         }
         grant = *std::move(verified);
+      }
+      if (*stream == StreamRequest::Kind::kWs) {
+        if (std::optional<Response> refusal = ws::RefuseUpgrade(options_, metrics_, request)) {
+          co_await http::async_write(socket, *refusal, kAwait);
+          break;
+        }
       }
       co_return StreamRequest{*stream, std::move(request), std::move(grant)};
     }
@@ -370,8 +387,9 @@ void EdgeServer::CloseAcceptor() {
 }
 
 void EdgeServer::StopAccepting() {
-  if (draining_.exchange(true)) return;
-  CloseAcceptor();
+  // The acceptor stays open until Stop(): load balancers and probes must still reach /readyz
+  // to see the 503; new streams are refused in the HTTP phase.
+  draining_.store(true);
 }
 
 void EdgeServer::Stop() {

@@ -5,7 +5,7 @@
 //   absl::StatusOr<std::unique_ptr<EdgeServer>> edge =
 //       EdgeServer::Start({.port = 0}, engine, shards, sessions, SystemClock());
 //   uint16_t port = (*edge)->port();
-//   sessions.Drain();   // the node drains: /readyz 503, the acceptor closes, clients are told
+//   sessions.Drain();   // the node drains: /readyz 503, new streams 503, clients are told
 //   edge->reset();      // closes what is left and waits for every session to end
 #ifndef HERALD_BROKER_EDGE_EDGE_SERVER_H_
 #define HERALD_BROKER_EDGE_EDGE_SERVER_H_
@@ -34,7 +34,7 @@ namespace herald::edge {
 
 // Thread-safe. `engine`, `shards`, `sessions` and `clock` must outlive the server, and the
 // shards must keep running until the server is destroyed (its sessions run on them). The
-// server drains with the node (`sessions.Drain()`): it stops accepting and answers /readyz
+// server drains with the node (`sessions.Drain()`): it refuses new streams and answers /readyz
 // with 503 first, then SSE sessions get a `retry:` and close, WebSocket sessions close with
 // 1012.
 class EdgeServer {
@@ -62,7 +62,7 @@ class EdgeServer {
  private:
   EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
              session::SessionRegistry& sessions, const Clock& clock);
-  // The node drains: stop accepting, report not ready. Any thread.
+  // The node drains: report not ready, refuse new streams. Any thread.
   void StopAccepting();
   // On shard 0, where the acceptor lives.
   void CloseAcceptor();

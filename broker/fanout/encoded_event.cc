@@ -16,9 +16,17 @@ std::shared_ptr<const EncodedEvent> EncodeEvent(EventPtr event) {
   encoded->sse_frame = absl::StrCat(wire::EncodeSseId(encoded->cursor), encoded->sse_fields);
   encoded->ws_frame = wire::FrameWsText(
       wire::EncodeWsEvent(event->topic, encoded->cursor, event->type, event->data));
-  encoded->ws_header_size = wire::WsFrameHeaderSize(encoded->ws_frame);
   encoded->event = std::move(event);
   return encoded;
+}
+
+const std::string& EncodedEvent::ws_deflated_frame() const {
+  const std::string_view text = std::string_view(ws_frame).substr(wire::WsFrameHeaderSize(ws_frame));
+  if (text.size() < kWsDeflateMinBytes) return ws_frame;
+  std::call_once(deflated_once_, [&] {
+    deflated_ = wire::FrameWsDeflatedText(text).value_or(std::string());
+  });
+  return deflated_.empty() ? ws_frame : deflated_;
 }
 
 }  // namespace herald::fanout

@@ -2,12 +2,13 @@
 //
 //   std::shared_ptr<const EncodedEvent> e = EncodeEvent(event);
 //   // SSE one-topic stream: write e->sse_frame; several topics: own id line + e->sse_fields.
-//   // WebSocket: write e->ws_frame.
+//   // WebSocket: write e->ws_frame, or e->ws_deflated_frame() where deflate was negotiated.
 #ifndef HERALD_BROKER_FANOUT_ENCODED_EVENT_H_
 #define HERALD_BROKER_FANOUT_ENCODED_EVENT_H_
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -15,7 +16,8 @@
 
 namespace herald::fanout {
 
-// Immutable after EncodeEvent(); safe to share across threads.
+// Immutable after EncodeEvent() but for the compressed frame, made once on first use; safe to
+// share across threads.
 struct EncodedEvent {
   EventPtr event;
   // The cursor of a one-topic subscription positioned at this event.
@@ -27,13 +29,19 @@ struct EncodedEvent {
   // The herald.v1.json "event" op with `cursor` as its id, framed as one WebSocket text
   // message (see wire::FrameWsText).
   std::string ws_frame;
-  size_t ws_header_size = 0;
 
-  // The op alone, for writers that frame it themselves (permessage-deflate).
-  std::string_view ws_text() const {
-    return std::string_view(ws_frame).substr(ws_header_size);
-  }
+  // The same message compressed for connections that negotiated permessage-deflate (see
+  // wire::FrameWsDeflatedText): compressed once, by the first shard that asks, and shared by
+  // every such subscriber. ws_frame itself for a text shorter than kWsDeflateMinBytes.
+  const std::string& ws_deflated_frame() const;
+
+ private:
+  mutable std::once_flag deflated_once_;
+  mutable std::string deflated_;
 };
+
+// Shorter texts gain little from compression and go out as they are.
+inline constexpr size_t kWsDeflateMinBytes = 256;
 
 std::shared_ptr<const EncodedEvent> EncodeEvent(EventPtr event);
 

@@ -1,6 +1,9 @@
 #include "broker/wire/ws_frames.h"
 
 #include <cstdint>
+#include <optional>
+
+#include <zlib.h>
 
 #include "absl/strings/escaping.h"
 #include "broker/core/string_view.h"
@@ -59,18 +62,20 @@ std::string EncodeWsError(std::string_view code, std::string_view message,
 
 namespace {
 
-// RFC 6455 5.2: FIN set, opcode 1 (text); lengths over 125 take 2 or 8 more bytes.
+// RFC 6455 5.2: the first byte is FIN with the opcode (RSV1 also marks a compressed message,
+// RFC 7692 6); lengths over 125 take 2 or 8 more bytes.
 constexpr char kFinText = '\x81';
+constexpr char kFinCompressedText = '\xc1';
+constexpr char kFinPing = '\x89';
 constexpr uint8_t kLength16 = 126;
 constexpr uint8_t kLength64 = 127;
 
-}  // namespace
-
-std::string FrameWsText(std::string_view text) {
-  const uint64_t size = text.size();
+// One unfragmented, unmasked frame (the server's side) of `payload`.
+std::string Frame(char first_byte, std::string_view payload) {
+  const uint64_t size = payload.size();
   std::string frame;
-  frame.reserve(10 + text.size());
-  frame.push_back(kFinText);
+  frame.reserve(10 + payload.size());
+  frame.push_back(first_byte);
   int length_bytes = 0;
   if (size <= 125) {
     frame.push_back(static_cast<char>(size));
@@ -84,9 +89,55 @@ std::string FrameWsText(std::string_view text) {
   for (int i = length_bytes - 1; i >= 0; --i) {
     frame.push_back(static_cast<char>((size >> (8 * i)) & 0xff));
   }
-  frame.append(text);
+  frame.append(payload);
   return frame;
 }
+
+// A raw deflate stream per thread, reset for every message: its state (about 260 KiB at the
+// default memLevel) is made once per thread, not once per message or per connection.
+class Deflater {
+ public:
+  explicit Deflater(int window_bits) {
+    stream_ = {};
+    ok_ = deflateInit2(&stream_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -window_bits, 8,
+                       Z_DEFAULT_STRATEGY) == Z_OK;
+  }
+  ~Deflater() {
+    if (ok_) deflateEnd(&stream_);
+  }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+
+  std::optional<std::string> Compress(std::string_view text) {
+    if (!ok_ || deflateReset(&stream_) != Z_OK) return std::nullopt;
+    // Room for incompressible input plus the block headers and the sync marker.
+    std::string out(deflateBound(&stream_, text.size()) + 16, '\0');
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    stream_.avail_in = static_cast<uInt>(text.size());
+    stream_.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream_.avail_out = static_cast<uInt>(out.size());
+    if (deflate(&stream_, Z_SYNC_FLUSH) != Z_OK || stream_.avail_in != 0 ||
+        stream_.avail_out == 0) {
+      return std::nullopt;
+    }
+    out.resize(out.size() - stream_.avail_out);
+    // The sync flush ends with an empty stored block, 00 00 ff ff, which the receiver
+    // appends itself (RFC 7692 7.2.1).
+    if (out.size() < 4 || out.compare(out.size() - 4, 4, std::string_view("\0\0\xff\xff", 4)) != 0) {
+      return std::nullopt;
+    }
+    out.resize(out.size() - 4);
+    return out;
+  }
+
+ private:
+  z_stream stream_;
+  bool ok_ = false;
+};
+
+}  // namespace
+
+std::string FrameWsText(std::string_view text) { return Frame(kFinText, text); }
 
 size_t WsFrameHeaderSize(std::string_view frame) {
   switch (static_cast<uint8_t>(frame.at(1))) {
@@ -97,6 +148,18 @@ size_t WsFrameHeaderSize(std::string_view frame) {
     default:
       return 2;
   }
+}
+
+std::optional<std::string> FrameWsDeflatedText(std::string_view text) {
+  thread_local Deflater deflater(kWsDeflateWindowBits);
+  std::optional<std::string> payload = deflater.Compress(text);
+  if (!payload) return std::nullopt;
+  return Frame(kFinCompressedText, *payload);
+}
+
+const std::string& WsPingFrame() {
+  static const std::string* const frame = new std::string(Frame(kFinPing, ""));
+  return *frame;
 }
 
 }  // namespace herald::wire

@@ -7,6 +7,7 @@
 #define HERALD_BROKER_WIRE_WS_FRAMES_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,22 @@ std::string EncodeWsError(std::string_view code, std::string_view message,
 // per event, a frame goes to every subscriber as is, and a subscriber's pending frames go out
 // in one gathered write.
 std::string FrameWsText(std::string_view text);
-// The length of the header of a frame made by FrameWsText(); the text follows it.
+// The length of the header of a frame made here; the payload follows it.
 size_t WsFrameHeaderSize(std::string_view frame);
+
+// The window compressed frames are made with: a connection may be sent them when it
+// negotiated permessage-deflate with server_no_context_takeover and a server window of at
+// least this many bits.
+inline constexpr int kWsDeflateWindowBits = 10;
+
+// `text` compressed on its own, as permessage-deflate with server_no_context_takeover
+// promises (RFC 7692: raw deflate, sync-flushed, without the trailing 00 00 ff ff), framed as
+// one compressed text message (RSV1 set). Built once per event and shared by every
+// subscriber that negotiated it, as the plain frame is. nullopt if zlib fails.
+std::optional<std::string> FrameWsDeflatedText(std::string_view text);
+
+// A ping with no payload.
+const std::string& WsPingFrame();
 
 }  // namespace herald::wire
 

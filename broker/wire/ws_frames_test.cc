@@ -1,5 +1,7 @@
 #include "broker/wire/ws_frames.h"
 
+#include <zlib.h>
+
 #include "gtest/gtest.h"
 
 namespace herald::wire {
@@ -59,6 +61,41 @@ TEST(FrameWsTextTest, LengthsPastTheSevenAndSixteenBitLimits) {
     EXPECT_EQ(frame.substr(c.header.size()), text) << c.size;
   }
 }
+
+// What a browser does with a compressed message: append 00 00 ff ff, raw-inflate with the
+// negotiated window, alone (server_no_context_takeover).
+std::string Inflate(std::string_view payload) {
+  std::string input(payload);
+  input.append("\0\0\xff\xff", 4);
+  z_stream stream{};
+  EXPECT_EQ(inflateInit2(&stream, -kWsDeflateWindowBits), Z_OK);
+  std::string out(64 << 10, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(input.data());
+  stream.avail_in = static_cast<uInt>(input.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&stream, Z_SYNC_FLUSH), Z_OK);
+  out.resize(out.size() - stream.avail_out);
+  inflateEnd(&stream);
+  return out;
+}
+
+TEST(FrameWsDeflatedTextTest, EachMessageInflatesOnItsOwnAndIsSmallerThanItsText) {
+  std::string json = R"({"op":"event","topic":"orders","id":"x","data":")";
+  for (int i = 0; i < 40; ++i) json += R"({\"price\":42,\"qty\":7},)";
+  json += R"("})";
+  // Twice: the second message must not depend on the first (no context taken over).
+  for (int round = 0; round < 2; ++round) {
+    std::optional<std::string> frame = FrameWsDeflatedText(json);
+    ASSERT_TRUE(frame.has_value());
+    EXPECT_EQ(static_cast<uint8_t>((*frame)[0]), 0xc1) << "FIN, RSV1, text";
+    const std::string_view payload = std::string_view(*frame).substr(WsFrameHeaderSize(*frame));
+    EXPECT_LT(payload.size(), json.size() / 3);
+    EXPECT_EQ(Inflate(payload), json);
+  }
+}
+
+TEST(WsPingFrameTest, IsAnEmptyPing) { EXPECT_EQ(WsPingFrame(), std::string("\x89\x00", 2)); }
 
 }  // namespace
 }  // namespace herald::wire

@@ -80,6 +80,48 @@ function sameList(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+// Chromium offers permessage-deflate on every WebSocket: with ordinary JSON payloads, which
+// the server compresses once per event and shares among such subscribers, a page must read
+// every event intact and in order.
+async function expectDeflatedEvents(page, httpPort, heraldd, topic) {
+  heraldd.ctl('topics', 'create', topic);
+  await page.evaluate(({url, topic}) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'herald.v1.json');
+    window.deflate = {extensions: '', events: []};
+    ws.onopen = () => {
+      window.deflate.extensions = ws.extensions;
+      ws.send(JSON.stringify({op: 'subscribe', topic}));
+    };
+    ws.onmessage = (m) => {
+      const op = JSON.parse(m.data);
+      if (op.op === 'subscribed') resolve();
+      if (op.op === 'event') window.deflate.events.push(op.data);
+    };
+    ws.onerror = () => reject(new Error('WebSocket error'));
+  }), {url: `ws://127.0.0.1:${httpPort}/v1/ws`, topic});
+  const want = [];
+  for (let i = 0; i < 20; i++) {
+    const items = Array.from({length: 12}, (_, k) => ({sku: `sku-${k}`, qty: k + i, price: 9.5}));
+    want.push(JSON.stringify({seq: i, status: 'confirmed', items}));
+  }
+  // One PublishStream for all of them: a process per event would take most of the test's time.
+  execFileSync(heraldctlBin, [`--server=127.0.0.1:${heraldd.grpcPort}`, 'publish', topic,
+                              '--stream'], {input: want.join('\n') + '\n'});
+  const got = () => page.evaluate(() => window.deflate);
+  try {
+    await waitFor(async () => (await got()).events.length >= want.length, 'the JSON events');
+  } catch (e) {
+    // The comparison below reports what arrived.
+  }
+  const result = await got();
+  check('Chromium negotiates permessage-deflate with server_no_context_takeover',
+        /permessage-deflate/.test(result.extensions) &&
+            /server_no_context_takeover/.test(result.extensions),
+        result.extensions);
+  check('512-byte JSON events arrive intact and in order over permessage-deflate',
+        sameList(result.events, want), `${result.events.length} of ${want.length}`);
+}
+
 async function main() {
   const [httpPort, grpcPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const heraldd = new Heraldd(httpPort, grpcPort);
@@ -145,6 +187,8 @@ async function main() {
           !notices.sse.includes('herald.reset'), JSON.stringify(notices.sse));
     check('a restart of the durable store announces no reset (WebSocket)',
           !notices.ws.includes('herald.reset'), JSON.stringify(notices.ws));
+
+    await expectDeflatedEvents(page, httpPort, heraldd, `${topic}.json`);
   } catch (e) {
     check('browser end-to-end run', false, e.stack || String(e));
   } finally {

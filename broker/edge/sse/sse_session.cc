@@ -17,6 +17,8 @@
 #include "broker/core/string_view.h"
 #include "broker/core/topic.h"
 #include "broker/edge/http_request.h"
+#include "broker/edge/queued_writer.h"
+#include "broker/edge/serialized_socket.h"
 #include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription.h"
 #include "broker/wire/json.h"
@@ -49,15 +51,11 @@ class SseSession final : public fanout::Delivery,
   SseSession(const SessionContext& context, tcp::socket socket, ConnectionLease lease)
       : lease_(std::move(lease)),
         context_(context),
+        peer_(PeerOf(socket)),
         socket_(std::move(socket)),
-        queue_(context.options.outbound_queue_bytes, &context.shard.queue_gauge()),
-        last_write_(context.sessions.clock().Now()),
-        peer_(PeerOf(socket_)) {
+        writer_(socket_, context_, session::Transport::kSse) {
     // Only Start() may use the grant: it points into the caller's state.
     context_.grant = nullptr;
-    // Write() tries each write at once; it must never block the shard.
-    boost::system::error_code ignored;
-    socket_.non_blocking(true, ignored);
     // Until it streams, a connection answering a refusal: swept and stopped, not listed.
     context_.sessions.Add(this, session::Transport::kHttp);
   }
@@ -65,10 +63,9 @@ class SseSession final : public fanout::Delivery,
   ~SseSession() override {
     // Before the socket closes: no delivery may reach a half-destroyed session.
     subscription_.reset();
-    CountEvents();
     context_.sessions.Remove(this);
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
   // Answers a request that cannot be served (400/403/404 and close), or subscribes and
@@ -104,7 +101,7 @@ class SseSession final : public fanout::Delivery,
         return;
       }
     }
-    queue_.PushOwned(absl::StrCat(
+    writer_.queue().PushOwned(absl::StrCat(
         "HTTP/1.1 200 OK\r\nServer: herald\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n",
         CorsHeaderLines(parsed->origin), "\r\n",
@@ -129,19 +126,19 @@ class SseSession final : public fanout::Delivery,
 
   // fanout::Delivery
 
-  bool HasRoom() const override { return queue_.has_room(); }
+  bool HasRoom() const override { return writer_.queue().has_room(); }
 
   void Deliver(const std::shared_ptr<const fanout::EncodedEvent>& event,
                const std::string& id) override {
     // Fast path: a one-topic stream's id is the event's own cursor, so the frame encoded
     // once for every subscriber goes out as is. Several topics: only the id line is ours.
     if (single_topic_) {
-      queue_.PushShared(event, event->sse_frame);
+      writer_.queue().PushShared(event, event->sse_frame);
     } else {
-      queue_.PushOwned(wire::EncodeSseId(id));
-      queue_.PushShared(event, event->sse_fields);
+      writer_.queue().PushOwned(wire::EncodeSseId(id));
+      writer_.queue().PushShared(event, event->sse_fields);
     }
-    ++uncounted_events_;
+    writer_.CountEvent();
     ScheduleWrite();
   }
 
@@ -161,16 +158,16 @@ class SseSession final : public fanout::Delivery,
     out.peer = FormatPeer(peer_);
     out.subject = subject_;
     if (subscription_) out.topics = subscription_->topic_names();
-    out.delivered = delivered_ + uncounted_events_;
-    out.queued_bytes = queue_.pending_bytes() + queue_.in_flight_bytes();
+    out.delivered = writer_.delivered();
+    out.queued_bytes = writer_.queued_bytes();
   }
 
   void OnSweep(absl::Time now) override {
-    if (streaming_ && !queue_.has_pending() && !write_in_flight_ &&
-        now - last_write_ >= context_.options.heartbeat_interval) {
-      queue_.PushOwned(wire::EncodeSseComment("hb"));
+    if (streaming_ && !writer_.queue().has_pending() && !writer_.in_flight() &&
+        now - writer_.last_write() >= context_.options.heartbeat_interval) {
+      writer_.queue().PushOwned(wire::EncodeSseComment("hb"));
       // Counted as written now so that a stalled client gets one heartbeat per interval.
-      last_write_ = now;
+      writer_.set_last_write(now);
       ScheduleWrite();
     }
   }
@@ -182,7 +179,7 @@ class SseSession final : public fanout::Delivery,
     if (!streaming_) return;
     // No more events: the client reconnects elsewhere and resumes from its last id.
     subscription_.reset();
-    queue_.PushOwned(absl::StrCat(
+    writer_.queue().PushOwned(absl::StrCat(
         wire::EncodeSseRetry(Milliseconds(context_.options.sse_retry)), "\n"));
     ScheduleWrite();
   }
@@ -195,14 +192,14 @@ class SseSession final : public fanout::Delivery,
     std::string data = R"({"message":)";
     wire::AppendJsonString(data, StdView(reason.message()));
     data.push_back('}');
-    queue_.PushOwned(wire::EncodeSseFields(kDisconnectEvent, data));
+    writer_.queue().PushOwned(wire::EncodeSseFields(kDisconnectEvent, data));
     ScheduleWrite();
   }
 
   void Abort() override {
     closed_ = true;
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    socket_.next_layer().close(ignored);
   }
 
  private:
@@ -223,7 +220,7 @@ class SseSession final : public fanout::Delivery,
   void Refuse(const absl::Status& status) {
     std::ostringstream response;
     response << TextResponse(11, false, HttpStatusOf(status), std::string(status.message()));
-    queue_.PushOwned(std::move(response).str());
+    writer_.queue().PushOwned(std::move(response).str());
     finishing_ = true;
     Write();
   }
@@ -234,7 +231,7 @@ class SseSession final : public fanout::Delivery,
     data += R"(,"message":)";
     wire::AppendJsonString(data, notice.message);
     data.push_back('}');
-    queue_.PushOwned(absl::StrCat(wire::EncodeSseId(id),
+    writer_.queue().PushOwned(absl::StrCat(wire::EncodeSseId(id),
                                   wire::EncodeSseFields(fanout::NoticeName(notice.kind), data)));
     ScheduleWrite();
   }
@@ -245,7 +242,7 @@ class SseSession final : public fanout::Delivery,
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ignored;
-    socket_.cancel(ignored);
+    socket_.next_layer().cancel(ignored);
   }
 
   // SSE clients send nothing after the request: what they send is ignored, and EOF or an
@@ -266,7 +263,7 @@ class SseSession final : public fanout::Delivery,
   // Deliveries come in bursts (a shard hands over a batch of events at a time): the write
   // starts once the burst is queued, so that it goes out in one gathered write.
   void ScheduleWrite() {
-    if (write_scheduled_ || write_in_flight_ || closed_) return;
+    if (write_scheduled_ || writer_.in_flight() || closed_) return;
     write_scheduled_ = true;
     context_.shard.AfterDispatch([self = shared_from_this()] {
       self->write_scheduled_ = false;
@@ -274,85 +271,47 @@ class SseSession final : public fanout::Delivery,
     });
   }
 
-  // One gathered write of everything queued. Most writes fit in the socket's send buffer:
-  // the write is tried at once on the non-blocking socket, and only what does not fit waits
-  // for the socket in an asynchronous write (one in flight). That spares the common case an
-  // operation and a completion, which at 1,000 subscribers of an event is most of the
-  // user-space time of its fan-out.
+  // Everything queued, in one gathered write (see QueuedWriter).
   void Write() {
-    if (write_in_flight_ || closed_) return;
-    if (!queue_.has_pending()) {
-      if (finishing_) Finish();
-      return;
-    }
-    CountEvents();
-    const std::vector<asio::const_buffer>& buffers = queue_.Prepare();
-    boost::system::error_code ec;
-    const size_t written = socket_.write_some(buffers, ec);
-    if (ec == asio::error::would_block || (!ec && written < queue_.in_flight_bytes())) {
-      write_in_flight_ = true;
-      beast::buffers_suffix<std::span<const asio::const_buffer>> rest(buffers);
-      rest.consume(written);
-      asio::async_write(
-          socket_, rest,
-          [self = shared_from_this(), written](boost::system::error_code ec, size_t more) {
-            self->write_in_flight_ = false;
-            self->Written(ec, written + more);
-          });
-      return;
-    }
-    Written(ec, written);
+    if (closed_) return;
+    const bool started = writer_.Write([self = shared_from_this()](boost::system::error_code ec) {
+      self->Written(ec);
+    });
+    if (!started && !writer_.in_flight() && finishing_) Finish();
   }
 
-  void Written(boost::system::error_code ec, size_t written) {
-    queue_.Consume();
+  void Written(boost::system::error_code ec) {
     if (ec) {
-      if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
       Close();
       return;
     }
-    context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
-    last_write_ = context_.sessions.clock().Now();
     if (subscription_ && subscription_->replaying()) subscription_->Pump();
     // What was queued meanwhile (a replay batch) goes out on a later turn, so that one fast
     // reader cannot hold the shard. Nothing queued: nothing to schedule.
-    if (queue_.has_pending() || finishing_) ScheduleWrite();
-  }
-
-  // Adds the events queued since the last call to the shared counter, once per write rather
-  // than once per event: an atomic add per delivery took 8 % of a shard's time in scenario A.
-  void CountEvents() {
-    context_.sessions.registry().RecordDelivered(session::Transport::kSse, uncounted_events_);
-    delivered_ += uncounted_events_;
-    uncounted_events_ = 0;
+    if (writer_.queue().has_pending() || finishing_) ScheduleWrite();
   }
 
   // All is written after a refusal or a drain: the client sees the end of the response.
   void Finish() {
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.next_layer().shutdown(tcp::socket::shutdown_send, ignored);
     Close();
   }
 
   // First, so released last: once it is, the server may be gone.
   ConnectionLease lease_;
   SessionContext context_;
-  tcp::socket socket_;
-  fanout::OutboundQueue queue_;
-  std::unique_ptr<fanout::Subscription> subscription_;
-  absl::Time last_write_;
   const tcp::endpoint peer_;
+  SerializedSocket socket_;
+  QueuedWriter writer_;
+  std::unique_ptr<fanout::Subscription> subscription_;
   // The access token's subject; empty when the edge checks no tokens.
   std::string subject_;
-  // Events written, and events queued since (see CountEvents()).
-  uint64_t delivered_ = 0;
-  uint64_t uncounted_events_ = 0;
   char read_byte_ = 0;
   bool single_topic_ = true;
   // The 200 head is queued: events, heartbeats and drains may follow.
   bool streaming_ = false;
   bool write_scheduled_ = false;
-  bool write_in_flight_ = false;
   // Close once everything queued is written (after a refusal or a drain).
   bool finishing_ = false;
   bool closed_ = false;

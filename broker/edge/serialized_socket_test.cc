@@ -1,4 +1,4 @@
-#include "broker/edge/ws/serialized_socket.h"
+#include "broker/edge/serialized_socket.h"
 
 #include <string>
 #include <string_view>
@@ -9,7 +9,7 @@
 #include "boost/asio/read.hpp"
 #include "gtest/gtest.h"
 
-namespace herald::edge::ws {
+namespace herald::edge {
 namespace {
 
 namespace asio = boost::asio;
@@ -94,4 +94,4 @@ TEST(SerializedSocketTest, ReadsPassThrough) {
 }
 
 }  // namespace
-}  // namespace herald::edge::ws
+}  // namespace herald::edge

@@ -10,8 +10,8 @@
 // Each async_write_some writes all of its bytes before it completes, and starts only after
 // the write before it has completed, so frames from both parties reach the wire whole.
 // Shared objects: unsafe; use only on the socket's executor.
-#ifndef HERALD_BROKER_EDGE_WS_SERIALIZED_SOCKET_H_
-#define HERALD_BROKER_EDGE_WS_SERIALIZED_SOCKET_H_
+#ifndef HERALD_BROKER_EDGE_SERIALIZED_SOCKET_H_
+#define HERALD_BROKER_EDGE_SERIALIZED_SOCKET_H_
 
 #include <cstddef>
 #include <memory>
@@ -23,7 +23,7 @@
 #include "boost/asio/write.hpp"
 #include "boost/beast/websocket/teardown.hpp"
 
-namespace herald::edge::ws {
+namespace herald::edge {
 
 class SerializedSocket {
  public:
@@ -116,6 +116,6 @@ void async_teardown(boost::beast::role_type role, SerializedSocket& socket,
                                           std::forward<TeardownHandler>(handler));
 }
 
-}  // namespace herald::edge::ws
+}  // namespace herald::edge
 
-#endif  // HERALD_BROKER_EDGE_WS_SERIALIZED_SOCKET_H_
+#endif  // HERALD_BROKER_EDGE_SERIALIZED_SOCKET_H_

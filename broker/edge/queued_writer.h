@@ -1,0 +1,117 @@
+// The one writer of both browser sessions: it drains a session's bounded OutboundQueue to its
+// socket with one gathered write in flight, counts what went out, and tells the session when
+// the write ended.
+//
+//   QueuedWriter writer(socket, context, session::Transport::kSse);
+//   writer.queue().PushShared(event, event->sse_frame);
+//   writer.CountEvent();
+//   writer.Write([self = shared_from_this()](boost::system::error_code ec) { ... });
+#ifndef HERALD_BROKER_EDGE_QUEUED_WRITER_H_
+#define HERALD_BROKER_EDGE_QUEUED_WRITER_H_
+
+#include <cstdint>
+#include <span>
+#include <utility>
+
+#include "absl/time/time.h"
+#include "boost/asio/error.hpp"
+#include "boost/beast/core/buffers_suffix.hpp"
+#include "broker/edge/http_request.h"
+#include "broker/edge/serialized_socket.h"
+#include "broker/edge/session_context.h"
+#include "broker/fanout/outbound_queue.h"
+#include "broker/session/session.h"
+
+namespace herald::edge {
+
+// Shared objects: unsafe; use only on the session's shard. `socket` and `context` must outlive
+// the writer.
+class QueuedWriter {
+ public:
+  QueuedWriter(SerializedSocket& socket, const SessionContext& context,
+               session::Transport transport)
+      : socket_(socket),
+        context_(context),
+        transport_(transport),
+        queue_(context.options.outbound_queue_bytes, &context.shard.queue_gauge()),
+        last_write_(context.sessions.clock().Now()) {
+    // Writes are tried at once; they must never block the shard.
+    boost::system::error_code ignored;
+    socket_.next_layer().non_blocking(true, ignored);
+  }
+  ~QueuedWriter() { CountEvents(); }
+  QueuedWriter(const QueuedWriter&) = delete;
+  QueuedWriter& operator=(const QueuedWriter&) = delete;
+
+  fanout::OutboundQueue& queue() { return queue_; }
+  const fanout::OutboundQueue& queue() const { return queue_; }
+  bool in_flight() const { return in_flight_; }
+  // When the last write ended (or the writer was made): heartbeats are timed from it.
+  absl::Time last_write() const { return last_write_; }
+  void set_last_write(absl::Time time) { last_write_ = time; }
+
+  // One more event queued: counted with the next write rather than one atomic add per
+  // delivery, which took 8 % of a shard's time in scenario A.
+  void CountEvent() { ++uncounted_events_; }
+  uint64_t delivered() const { return delivered_ + uncounted_events_; }
+  uint64_t queued_bytes() const { return queue_.pending_bytes() + queue_.in_flight_bytes(); }
+
+  // Writes everything queued in one gathered write and then calls `done(ec)`: at once when it
+  // all fit in the socket's send buffer (most writes do, and skipping the asynchronous
+  // operation and its completion is most of a delivery's user-space cost), or from the
+  // completion of an asynchronous write of the rest. False, and `done` is not called, while a
+  // write is in flight or nothing is queued. `done` keeps the session alive (it captures it).
+  template <typename Done>
+  bool Write(Done done) {
+    if (in_flight_ || !queue_.has_pending()) return false;
+    CountEvents();
+    const std::vector<boost::asio::const_buffer>& buffers = queue_.Prepare();
+    boost::system::error_code ec;
+    const size_t written = socket_.WriteNow(buffers, ec);
+    if (ec == boost::asio::error::would_block || (!ec && written < queue_.in_flight_bytes())) {
+      in_flight_ = true;
+      boost::beast::buffers_suffix<std::span<const boost::asio::const_buffer>> rest(buffers);
+      rest.consume(written);
+      socket_.async_write_some(rest, [this, written, done = std::move(done)](
+                                         boost::system::error_code ec, size_t more) mutable {
+        in_flight_ = false;
+        Written(ec, written + more);
+        done(ec);
+      });
+      return true;
+    }
+    Written(ec, written);
+    done(ec);
+    return true;
+  }
+
+ private:
+  void Written(boost::system::error_code ec, size_t written) {
+    queue_.Consume();
+    if (ec) {
+      if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
+      return;
+    }
+    context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
+    last_write_ = context_.sessions.clock().Now();
+  }
+
+  void CountEvents() {
+    context_.sessions.registry().RecordDelivered(transport_, uncounted_events_);
+    delivered_ += uncounted_events_;
+    uncounted_events_ = 0;
+  }
+
+  SerializedSocket& socket_;
+  const SessionContext& context_;
+  const session::Transport transport_;
+  fanout::OutboundQueue queue_;
+  absl::Time last_write_;
+  uint64_t delivered_ = 0;
+  uint64_t uncounted_events_ = 0;
+  bool in_flight_ = false;
+};
+
+}  // namespace herald::edge
+
+#endif  // HERALD_BROKER_EDGE_QUEUED_WRITER_H_
