@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the fan-out scenarios against heraldd and nchan in the same run, the server pinned to
 # CPU 0 and the load tool to CPU 1, and prints the median of each scenario's repetitions.
+# Scenarios A, B and B1k also run against herald_rawserver (raw_server.cc: one thread, one
+# write per event per subscriber, no history), the baseline the p99/raw column divides by.
 #   tests/load/run_scenarios.sh [REPETITIONS]      (default 3; results in $OUT, default /tmp)
 # Scenarios (64-byte payloads): A 1,000 SSE subscribers, publisher as fast as acked;
 # B 10,000 SSE subscribers at 20 events/s; B1k 1,000 subscribers at 20 events/s;
@@ -18,10 +20,11 @@ out="${OUT:-/tmp}/herald-load-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 tools/setup.sh --load
 source tests/load/heraldd.sh
-build_opt //tests/load:herald_loadgen
+build_opt //tests/load:herald_loadgen //tests/load:herald_rawserver
 loadgen="$bin/tests/load/herald_loadgen"
 ulimit -n "$(ulimit -Hn)"
 nchan_port=18090
+raw_port=18095
 start_herald() {
   local cpus="$1" shards="$2"
   launch_heraldd "$cpus" "${STORE:-memory}" "$out/heraldd.log" --shards="$shards" \
@@ -39,6 +42,9 @@ run() {
   if [[ "$server" == nchan ]]; then
     flags+=(--publish_url="http://127.0.0.1:$nchan_port/pub?id=load"
       --sse_url="http://127.0.0.1:$nchan_port/sub/load")
+  elif [[ "$server" == raw ]]; then
+    flags+=(--publish_url="http://127.0.0.1:$raw_port/pub"
+      --sse_url="http://127.0.0.1:$raw_port/v1/sse?topic=load")
   else
     flags+=(--grpc="127.0.0.1:$grpc_port" --sse_url="http://127.0.0.1:$http_port/v1/sse?topic=load"
       --ws_url="ws://127.0.0.1:$http_port/v1/ws")
@@ -62,6 +68,12 @@ all_runs() {
     server_pid=$(tests/load/nchan.sh start "$nchan_port" 0)
     run "$name" nchan "$transport" "$conns" "$rate" ${extra:-}
     tests/load/nchan.sh stop
+    # The baseline measures delivery; an idle connection costs it next to nothing (C).
+    if [[ -z "${extra:-}" ]]; then
+      server_pid=$(tests/load/rawserver.sh start "$raw_port" 0)
+      run "$name" raw "$transport" "$conns" "$rate"
+      tests/load/rawserver.sh stop
+    fi
     start_herald 0 1
     run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
     stop_heraldd
@@ -81,19 +93,23 @@ for rep in $(seq "$reps"); do
   if [[ -n "${STORES:-}" ]]; then store_runs; else all_runs; fi
 done
 
-# Median per scenario and server of the figures that matter.
+# Median per scenario and server of the figures that matter; p99/raw: p99 over the baseline's
+# p99 in the same scenario.
 python3 - "$out" <<'PY'
 import json, pathlib, statistics, sys, collections
 runs = collections.defaultdict(list)
 for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     r = json.loads(path.read_text())
     runs[r["label"]].append(r)
+median = lambda rs, k: statistics.median(r[k] for r in rs)
 print(f"{'run':<18}{'n':>3}{'deliv/s':>12}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
-      f"{'lost':>7}{'dup':>6}{'cpu %':>7}{'rss/conn B':>12}")
+      f"{'p99/raw':>9}{'lost':>7}{'dup':>6}{'cpu %':>7}{'rss/conn B':>12}")
 for label, rs in sorted(runs.items()):
-    med = lambda k: statistics.median(r[k] for r in rs)
+    med = lambda k: median(rs, k)
+    raw = runs.get(label.rsplit("-", 1)[0] + "-raw")
+    vs_raw = f"{med('p99_us') / median(raw, 'p99_us'):>9.1f}" if raw else f"{'':>9}"
     print(f"{label:<18}{len(rs):>3}{med('delivered_per_s'):>12.0f}{med('p50_us'):>10.0f}"
-          f"{med('p99_us'):>10.0f}{med('p999_us'):>10.0f}{sum(r['lost'] for r in rs):>7}"
+          f"{med('p99_us'):>10.0f}{med('p999_us'):>10.0f}{vs_raw}{sum(r['lost'] for r in rs):>7}"
           f"{sum(r['duplicates'] for r in rs):>6}{med('server_cpu_pct'):>7.0f}"
           f"{med('rss_per_conn_bytes'):>12.0f}")
 PY
