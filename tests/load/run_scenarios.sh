@@ -7,6 +7,8 @@
 # Scenarios (64-byte payloads): A 1,000 SSE subscribers, publisher as fast as acked;
 # B 10,000 SSE subscribers at 20 events/s; B1k 1,000 subscribers at 20 events/s;
 # C 10,000 idle SSE connections (server RSS per connection); A, B and C over WebSocket;
+# A and B over WebSocket with 512-byte JSON payloads, without and with permessage-deflate
+# (A-ws-512, A-ws-deflate-512, ...: the deflate/plain table divides one by the other);
 # A with two shards on both CPUs (the load tool then shares a CPU).
 # Herald runs on the memory store, as nchan does (STORE=process or fsync: RocksDB, on a fresh
 # data dir per server; see heraldd.sh). STORES="memory process fsync": scenario A alone on
@@ -25,6 +27,9 @@ loadgen="$bin/tests/load/herald_loadgen"
 ulimit -n "$(ulimit -Hn)"
 nchan_port=18090
 raw_port=18095
+# Event-like payloads for the permessage-deflate scenarios: random or padded bytes say
+# nothing about how events compress.
+json512="--payload=512 --payload_json"
 start_herald() {
   local cpus="$1" shards="$2"
   launch_heraldd "$cpus" "${STORE:-memory}" "$out/heraldd.log" --shards="$shards" \
@@ -78,7 +83,9 @@ all_runs() {
     run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
     stop_heraldd
   done
-  for scenario in "A-ws ws 1000 0" "B-ws ws 10000 20" "C-ws ws 10000 0 --idle"; do
+  for scenario in "A-ws ws 1000 0" "B-ws ws 10000 20" "C-ws ws 10000 0 --idle" \
+    "A-ws-512 ws 1000 0 $json512" "A-ws-deflate-512 ws 1000 0 $json512 --ws_deflate" \
+    "B-ws-512 ws 10000 20 $json512" "B-ws-deflate-512 ws 10000 20 $json512 --ws_deflate"; do
     read -r name transport conns rate extra <<<"$scenario"
     start_herald 0 1
     run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
@@ -94,7 +101,7 @@ for rep in $(seq "$reps"); do
 done
 
 # Median per scenario and server of the figures that matter; p99/raw: p99 over the baseline's
-# p99 in the same scenario.
+# p99 in the same scenario; compr %: WebSocket events that arrived compressed.
 python3 - "$out" <<'PY'
 import json, pathlib, statistics, sys, collections
 runs = collections.defaultdict(list)
@@ -102,15 +109,25 @@ for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     r = json.loads(path.read_text())
     runs[r["label"]].append(r)
 median = lambda rs, k: statistics.median(r[k] for r in rs)
-print(f"{'run':<18}{'n':>3}{'deliv/s':>12}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
-      f"{'p99/raw':>9}{'lost':>7}{'dup':>6}{'cpu %':>7}{'rss/conn B':>12}")
+print(f"{'run':<25}{'n':>3}{'deliv/s':>12}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
+      f"{'p99/raw':>9}{'lost':>7}{'dup':>6}{'cpu %':>7}{'rss/conn B':>12}{'compr %':>9}")
 for label, rs in sorted(runs.items()):
     med = lambda k: median(rs, k)
     raw = runs.get(label.rsplit("-", 1)[0] + "-raw")
     vs_raw = f"{med('p99_us') / median(raw, 'p99_us'):>9.1f}" if raw else f"{'':>9}"
-    print(f"{label:<18}{len(rs):>3}{med('delivered_per_s'):>12.0f}{med('p50_us'):>10.0f}"
+    ws = sum(r.get("ws_compressed", 0) + r.get("ws_uncompressed", 0) for r in rs)
+    compressed = f"{100 * sum(r['ws_compressed'] for r in rs) / ws:>9.0f}" if ws else ""
+    print(f"{label:<25}{len(rs):>3}{med('delivered_per_s'):>12.0f}{med('p50_us'):>10.0f}"
           f"{med('p99_us'):>10.0f}{med('p999_us'):>10.0f}{vs_raw}{sum(r['lost'] for r in rs):>7}"
           f"{sum(r['duplicates'] for r in rs):>6}{med('server_cpu_pct'):>7.0f}"
-          f"{med('rss_per_conn_bytes'):>12.0f}")
+          f"{med('rss_per_conn_bytes'):>12.0f}{compressed}")
+pairs = [(l, l.replace("-deflate", "")) for l in sorted(runs) if "-deflate-" in l]
+pairs = [(d, p) for d, p in pairs if p in runs]
+if pairs:
+    print(f"\n{'deflate/plain':<25}{'deliv/s':>9}{'p50':>7}{'p99':>7}{'cpu':>7}")
+    for d, p in pairs:
+        ratio = lambda k: median(runs[d], k) / median(runs[p], k)
+        print(f"{d:<25}{ratio('delivered_per_s'):>9.2f}{ratio('p50_us'):>7.2f}"
+              f"{ratio('p99_us'):>7.2f}{ratio('server_cpu_pct'):>7.2f}")
 PY
 echo "raw results: $out"
