@@ -6,11 +6,14 @@
 //
 //   herald_rawserver PORT            listens on 127.0.0.1:PORT until SIGTERM or SIGINT
 //   GET  /v1/sse?...                 200 text/event-stream; the connection is a subscriber
-//   POST <any path>                  the body is an event's data; 200 once it was fanned out
+//   POST <any path>                  the body is an event's data; 200, then the fan-out
 //   GET  /healthz                    200
 //
 // Events go out as "id: <n>\ndata: <body>\n\n" with n = 1, 2, ...; a Last-Event-ID is ignored.
 // Publishes may be pipelined on a keep-alive connection, as herald_loadgen --publish_url does.
+// Each is acknowledged before its fan-out, as a broker acknowledges an append: the publisher
+// keeps its pace, so a fan-out slower than the publish rate shows as latency, not as fewer
+// events published.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -187,29 +190,31 @@ class RawServer {
   }
 
   void HandleRequests(int fd, Connection& connection) {
-    std::string replies;
     size_t used = 0;
+    bool ok = true;
     while (std::optional<Request> request =
                TakeRequest(std::string_view(connection.in).substr(used))) {
       used += request->size;
       if (request->method == "POST") {
+        ok = WriteAll(fd, kOk);
+        if (!ok) break;
         Publish(request->body);
-        replies += kOk;
       } else if (request->method == "GET" && request->target.starts_with("/v1/sse")) {
         connection.subscriber = true;
         connection.subscriber_index = subscribers_.size();
         subscribers_.push_back(fd);
-        replies += kSseHead;
+        ok = WriteAll(fd, kSseHead);
         break;
-      } else if (request->method == "GET" && request->target == "/healthz") {
-        replies += kOk;
       } else {
-        replies += kNotFound;
+        ok = WriteAll(fd,
+                      request->method == "GET" && request->target == "/healthz" ? kOk : kNotFound);
+        if (!ok) break;
       }
     }
     connection.in.erase(0, used);
     if (connection.subscriber) connection.in = std::string();
-    if (connection.in.size() > kMaxRequestBytes || !WriteAll(fd, replies)) Close(fd);
+    // A client that cannot take a short reply at once is treated as a full subscriber is.
+    if (!ok || connection.in.size() > kMaxRequestBytes) Close(fd);
   }
 
   // Fast path: the event's bytes are built once and each subscriber costs one send().
