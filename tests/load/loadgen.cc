@@ -394,7 +394,7 @@ class Subscribers {
         bool closed = false;
         while (!closed && TakeFrame(std::string_view(in).substr(used), frame, used)) {
           if (frame.opcode == 0x1) {
-            closed = !Message(a, frame, inflater, inflated);
+            closed = !HandleMessage(a, frame, inflater, inflated);
           } else if (frame.opcode == 0x9) {
             const std::string pong = MaskedFrame(0xA, frame.payload);
             co_await asio::async_write(socket, asio::buffer(pong), kUseTuple);
@@ -412,8 +412,8 @@ class Subscribers {
   }
 
   // Handles one text message of subscriber `a`; false when the connection must close.
-  bool Message(Accounting& a, const Frame& frame, std::optional<MessageInflater>& inflater,
-               std::string& inflated) {
+  bool HandleMessage(Accounting& a, const Frame& frame, std::optional<MessageInflater>& inflater,
+                     std::string& inflated) {
     std::string_view text = frame.payload;
     if (!frame.fin) return StreamError("a fragmented message (the load tool reads whole ones)");
     if (frame.compressed) {
