@@ -421,9 +421,11 @@ class Subscribers {
       if (!inflater->Inflate(text, inflated)) return StreamError("a message that did not inflate");
       text = inflated;
     }
-    if (text.find(R"("op":"subscribed")") != std::string_view::npos) {
+    // "op" leads Herald's messages: one short search, not a scan of each event's data.
+    const std::string_view op = JsonField(text, "op");
+    if (op == "subscribed") {
       HandshakeDone(a, true, "");
-    } else if (text.find(R"("op":"error")") != std::string_view::npos) {
+    } else if (op == "error") {
       HandshakeDone(a, false, std::string(text));
     } else {
       ++(frame.compressed ? totals_.compressed_events : totals_.uncompressed_events);
