@@ -15,9 +15,16 @@
 // A failed handshake is retried then, as EventSource does; reconnects counts the retries.
 //
 //   herald_loadgen --resume_behind=1000 --connections=10000 --connect_concurrency=10000 ...
+//
+// With --ws_deflate the WebSocket subscriber offers permessage-deflate as Chromium does and
+// inflates what the server compressed; --payload_json makes payloads that compress as event
+// payloads do. The summary counts the events that arrived compressed and uncompressed.
+//
+//   herald_loadgen --transport=ws --ws_deflate --payload_json --payload=512 ...
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -50,6 +57,7 @@
 #include "tests/load/latency_histogram.h"
 #include "tests/load/measure.h"
 #include "tests/load/payload.h"
+#include "tests/load/permessage_deflate.h"
 #include "tests/load/sse_stream_parser.h"
 #include "tests/load/url.h"
 
@@ -67,6 +75,12 @@ ABSL_FLAG(int, connect_concurrency, 256, "handshakes in flight at once");
 ABSL_FLAG(double, rate, 0, "events per second; 0 publishes as fast as acks allow");
 ABSL_FLAG(int, window, 64, "unacknowledged publishes in flight");
 ABSL_FLAG(int, payload, 64, "bytes per event");
+ABSL_FLAG(bool, payload_json, false,
+          "payloads are JSON objects with repeated keys, as event payloads are (padding "
+          "otherwise): what --ws_deflate compresses realistically");
+ABSL_FLAG(bool, ws_deflate, false,
+          "the WebSocket subscriber offers permessage-deflate as Chromium does and inflates "
+          "compressed messages");
 ABSL_FLAG(double, warmup, 2, "seconds of publishing before measuring");
 ABSL_FLAG(double, duration, 10, "seconds measured");
 ABSL_FLAG(double, drain, 3, "seconds to wait for deliveries after publishing stops");
@@ -99,6 +113,30 @@ std::string_view JsonField(std::string_view json, std::string_view name) {
                                        : json.substr(start + 1, end - start - 1);
 }
 
+// The value of a JSON string field, unescaped into `scratch` when it holds escapes (Herald's
+// WebSocket events carry a JSON payload as an escaped string). An escape stands for the
+// character after the backslash: right for \" \\ and \/, the only ones in the load tool's
+// payloads. Empty when absent.
+std::string_view JsonStringField(std::string_view json, std::string_view name,
+                                 std::string& scratch) {
+  const std::string key = "\"" + std::string(name) + "\":";
+  const size_t at = json.find(key);
+  if (at == std::string_view::npos) return {};
+  size_t i = json.find_first_not_of(' ', at + key.size());
+  if (i == std::string_view::npos || json[i] != '"') return {};
+  const size_t start = i + 1;
+  const size_t end = json.find_first_of("\"\\", start);
+  if (end == std::string_view::npos) return {};
+  // Fast path: no escapes, no copy.
+  if (json[end] == '"') return json.substr(start, end - start);
+  scratch.assign(json.substr(start, end - start));
+  for (i = end; i < json.size() && json[i] != '"'; ++i) {
+    if (json[i] == '\\' && ++i == json.size()) break;
+    scratch.push_back(json[i]);
+  }
+  return i < json.size() ? std::string_view(scratch) : std::string_view();
+}
+
 // Per-connection sequence accounting (single-threaded: the subscribers' io_context).
 struct Accounting {
   uint64_t last_seq = 0;
@@ -120,6 +158,11 @@ struct Totals {
   int failed_connects = 0;
   int caught_up = 0;
   std::string first_error;
+  // WebSocket events by whether their message was compressed (RSV1).
+  uint64_t compressed_events = 0;
+  uint64_t uncompressed_events = 0;
+  // The first protocol error after a handshake; the subscriber reconnected after it.
+  std::string stream_error;
 };
 
 class Subscribers {
@@ -268,6 +311,14 @@ class Subscribers {
     GiveUp(a);
   }
 
+  // A server frame; `payload` points into the bytes it was parsed from.
+  struct Frame {
+    uint8_t opcode = 0;
+    bool fin = false;
+    bool compressed = false;  // RSV1: permessage-deflate's "this message is compressed"
+    std::string_view payload;
+  };
+
   // One WebSocket subscriber (herald.v1.json); resubscribes from its last id after a close.
   // Frames are read straight off the socket rather than through Beast so that the client,
   // sharing a core budget with thousands of others, costs far less than the server it
@@ -281,6 +332,7 @@ class Subscribers {
       co_return;
     }
     const std::string topic = absl::GetFlag(FLAGS_topic);
+    const bool offer_deflate = absl::GetFlag(FLAGS_ws_deflate);
     for (int attempt = 0; attempt < 100; ++attempt) {
       std::optional<tcp::socket> connected = co_await Connect(a, *url);
       if (!connected) {
@@ -296,11 +348,19 @@ class Subscribers {
                             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: herald.v1.json"
-                            "\r\n\r\n";
+                            "\r\n";
+      // Chromium's offer, byte for byte: the server picks both windows.
+      if (offer_deflate) {
+        request += "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+      }
+      request += "\r\n";
       auto [werr, wn] = co_await asio::async_write(socket, asio::buffer(request), kUseTuple);
       if (werr) continue;
       std::string in;
       bool upgraded = false;
+      // Made at the upgrade when the server accepted permessage-deflate.
+      std::optional<MessageInflater> inflater;
+      std::string inflated;
       std::vector<char> buffer(16 * 1024);
       while (true) {
         auto [err, n] = co_await socket.async_read_some(asio::buffer(buffer), kUseTuple);
@@ -317,6 +377,11 @@ class Subscribers {
             HandshakeDone(a, false, in.substr(0, in.find('\r')));
             break;
           }
+          const DeflateResponse deflate = ParseDeflateResponse(
+              HeaderValue(std::string_view(in).substr(0, end + 2), "sec-websocket-extensions"));
+          if (deflate.accepted) {
+            inflater.emplace(deflate.server_max_window_bits, deflate.server_no_context_takeover);
+          }
           upgraded = true;
           in.erase(0, end + 4);
           // RFC 6455 4.1: no data frame before the server's handshake response.
@@ -325,24 +390,16 @@ class Subscribers {
           if (serr) break;
         }
         size_t used = 0;
-        std::string_view payload;
-        uint8_t opcode = 0;
+        Frame frame;
         bool closed = false;
-        while (TakeFrame(std::string_view(in).substr(used), opcode, payload, used)) {
-          if (opcode == 0x1) {
-            if (payload.find(R"("op":"subscribed")") != std::string_view::npos) {
-              HandshakeDone(a, true, "");
-            } else if (payload.find(R"("op":"error")") != std::string_view::npos) {
-              HandshakeDone(a, false, std::string(payload));
-            } else {
-              Deliver(a, JsonField(payload, "data"), JsonField(payload, "id"));
-            }
-          } else if (opcode == 0x9) {
-            const std::string pong = MaskedFrame(0xA, payload);
+        while (!closed && TakeFrame(std::string_view(in).substr(used), frame, used)) {
+          if (frame.opcode == 0x1) {
+            closed = !HandleMessage(a, frame, inflater, inflated);
+          } else if (frame.opcode == 0x9) {
+            const std::string pong = MaskedFrame(0xA, frame.payload);
             co_await asio::async_write(socket, asio::buffer(pong), kUseTuple);
-          } else if (opcode == 0x8) {
+          } else if (frame.opcode == 0x8) {
             closed = true;
-            break;
           }
         }
         in.erase(0, used);
@@ -354,9 +411,56 @@ class Subscribers {
     GiveUp(a);
   }
 
+  // Handles one text message of subscriber `a`; false when the connection must close.
+  bool HandleMessage(Accounting& a, const Frame& frame, std::optional<MessageInflater>& inflater,
+                     std::string& inflated) {
+    std::string_view text = frame.payload;
+    if (!frame.fin) return StreamError("a fragmented message (the load tool reads whole ones)");
+    if (frame.compressed) {
+      if (!inflater) return StreamError("RSV1 set without permessage-deflate");
+      if (!inflater->Inflate(text, inflated)) return StreamError("a message that did not inflate");
+      text = inflated;
+    }
+    // "op" leads Herald's messages: one short search, not a scan of each event's data.
+    const std::string_view op = JsonField(text, "op");
+    if (op == "subscribed") {
+      HandshakeDone(a, true, "");
+    } else if (op == "error") {
+      HandshakeDone(a, false, std::string(text));
+    } else {
+      ++(frame.compressed ? totals_.compressed_events : totals_.uncompressed_events);
+      Deliver(a, JsonStringField(text, "data", unescaped_), JsonField(text, "id"));
+    }
+    return true;
+  }
+
+  // Keeps the first error a subscriber met after its handshake; false, to close it.
+  bool StreamError(std::string_view what) {
+    if (totals_.stream_error.empty()) totals_.stream_error = what;
+    return false;
+  }
+
+  // The value of header `lower_name` in an HTTP response head; empty when absent.
+  static std::string_view HeaderValue(std::string_view head, std::string_view lower_name) {
+    for (size_t eol = head.find("\r\n"); eol != std::string_view::npos;) {
+      head.remove_prefix(eol + 2);
+      eol = head.find("\r\n");
+      const std::string_view line = head.substr(0, eol);
+      if (line.size() <= lower_name.size() || line[lower_name.size()] != ':') continue;
+      bool match = true;
+      for (size_t i = 0; i < lower_name.size() && match; ++i) {
+        match = std::tolower(static_cast<unsigned char>(line[i])) == lower_name[i];
+      }
+      if (!match) continue;
+      std::string_view value = line.substr(lower_name.size() + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      return value;
+    }
+    return {};
+  }
+
   // Parses one complete unmasked frame at the front of `bytes`; advances `used` past it.
-  static bool TakeFrame(std::string_view bytes, uint8_t& opcode, std::string_view& payload,
-                        size_t& used) {
+  static bool TakeFrame(std::string_view bytes, Frame& frame, size_t& used) {
     if (bytes.size() < 2) return false;
     const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
     uint64_t length = p[1] & 0x7f;
@@ -372,8 +476,10 @@ class Subscribers {
       header = 10;
     }
     if (bytes.size() < header + length) return false;
-    opcode = p[0] & 0x0f;
-    payload = bytes.substr(header, length);
+    frame.opcode = p[0] & 0x0f;
+    frame.fin = (p[0] & 0x80) != 0;
+    frame.compressed = (p[0] & 0x40) != 0;
+    frame.payload = bytes.substr(header, length);
     used += header + length;
     return true;
   }
@@ -405,7 +511,15 @@ class Subscribers {
   bool retry_handshakes_ = false;
   uint64_t catch_up_seq_ = 0;
   Totals totals_;
+  // Event data unescaped from a WebSocket message (see JsonStringField), reused.
+  std::string unescaped_;
 };
+
+// Event `seq`'s data: --payload bytes, JSON when --payload_json says so.
+std::string EventData(uint64_t seq) {
+  const auto size = static_cast<size_t>(absl::GetFlag(FLAGS_payload));
+  return absl::GetFlag(FLAGS_payload_json) ? MakeJsonPayload(seq, size) : MakePayload(seq, size);
+}
 
 // Publishes seq 1, 2, ... at --rate (or as fast as acks allow) within --window unacked.
 class Publisher {
@@ -457,7 +571,6 @@ class GrpcPublisher final : public Publisher {
     if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
     auto stream = stub->PublishStream(&context);
     const int window = absl::GetFlag(FLAGS_window);
-    const size_t payload = static_cast<size_t>(absl::GetFlag(FLAGS_payload));
     std::mutex mu;
     std::condition_variable cv;
     uint64_t acked = 0;
@@ -484,7 +597,7 @@ class GrpcPublisher final : public Publisher {
         if (reader_done) break;
       }
       Pace(sent + 1, start);
-      request.set_data(MakePayload(sent + 1, payload));
+      request.set_data(EventData(sent + 1));
       if (!stream->Write(request)) break;
       ++sent;
     }
@@ -510,8 +623,8 @@ class HttpPublisher final : public Publisher {
       error_ = "bad --publish_url";
       return 0;
     }
-    const size_t payload = static_cast<size_t>(absl::GetFlag(FLAGS_payload));
     const uint64_t window = static_cast<uint64_t>(absl::GetFlag(FLAGS_window));
+    const bool paced = absl::GetFlag(FLAGS_rate) > 0;
     asio::io_context io;
     tcp::socket socket(io);
     boost::system::error_code ec;
@@ -529,14 +642,20 @@ class HttpPublisher final : public Publisher {
       std::string requests;
       while (!Done(stop, sent) && sent - acked < window && requests.size() < 64 * 1024) {
         Pace(sent + 1, start);
-        const std::string body = MakePayload(++sent, payload);
+        const std::string body = EventData(++sent);
         requests += "POST " + url->target + " HTTP/1.1\r\nHost: " + url->host +
                     "\r\nContent-Length: " + std::to_string(body.size()) +
                     "\r\nAccept: text/json\r\n\r\n" + body;
-        if (absl::GetFlag(FLAGS_rate) > 0) break;
+        if (paced) break;
       }
       if (!requests.empty()) asio::write(socket, asio::buffer(requests), ec);
       if (ec || acked == sent) continue;
+      // Paced, it takes only the acks that have arrived and waits for one only with a full
+      // window: a server that acks after its fan-out must not slow the events' pace.
+      if (paced && !Done(stop, sent) && sent - acked < window && response.size() == 0 &&
+          socket.available(ec) == 0) {
+        continue;
+      }
       const size_t head = asio::read_until(socket, response, "\r\n\r\n", ec);
       if (ec) break;
       const std::string headers(asio::buffers_begin(response.data()),
@@ -661,15 +780,17 @@ int RunFanout() {
                 "loadgen %s transport=%s conns=%d published=%llu delivered=%llu "
                 "delivered_per_s=%.0f lost=%llu dup=%llu reconnects=%llu p50_us=%.1f "
                 "p99_us=%.1f p999_us=%.1f max_us=%.1f server_cpu_pct=%.1f server_rss_mib=%.1f "
-                "rss_per_conn_bytes=%.0f%s%s",
+                "rss_per_conn_bytes=%.0f ws_compressed=%llu ws_uncompressed=%llu%s%s%s%s",
                 absl::GetFlag(FLAGS_label).c_str(), absl::GetFlag(FLAGS_transport).c_str(),
                 totals.connected, static_cast<unsigned long long>(published),
                 static_cast<unsigned long long>(delivered), rate,
                 static_cast<unsigned long long>(lost), static_cast<unsigned long long>(duplicates),
                 static_cast<unsigned long long>(reconnects), h.Percentile(0.5) / 1e3,
                 h.Percentile(0.99) / 1e3, h.Percentile(0.999) / 1e3, h.max() / 1e3, cpu, rss_mib,
-                rss_per_conn, publish_error.empty() ? "" : " publish_error=",
-                publish_error.c_str());
+                rss_per_conn, static_cast<unsigned long long>(totals.compressed_events),
+                static_cast<unsigned long long>(totals.uncompressed_events),
+                publish_error.empty() ? "" : " publish_error=", publish_error.c_str(),
+                totals.stream_error.empty() ? "" : " stream_error=", totals.stream_error.c_str());
   std::printf("%s\n", line);
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
     std::ofstream out(path);
@@ -681,7 +802,9 @@ int RunFanout() {
         << ",\"p50_us\":" << h.Percentile(0.5) / 1e3 << ",\"p99_us\":" << h.Percentile(0.99) / 1e3
         << ",\"p999_us\":" << h.Percentile(0.999) / 1e3 << ",\"max_us\":" << h.max() / 1e3
         << ",\"server_cpu_pct\":" << cpu << ",\"server_rss_mib\":" << rss_mib
-        << ",\"rss_per_conn_bytes\":" << rss_per_conn << "}\n";
+        << ",\"rss_per_conn_bytes\":" << rss_per_conn
+        << ",\"ws_compressed\":" << totals.compressed_events
+        << ",\"ws_uncompressed\":" << totals.uncompressed_events << "}\n";
   }
   io.stop();
   std::fflush(stdout);

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs the fan-out scenarios against heraldd and nchan in the same run, the server pinned to
 # CPU 0 and the load tool to CPU 1, and prints the median of each scenario's repetitions.
+# Scenarios A, B and B1k also run against herald_rawserver (raw_server.cc: one thread, one
+# write per event per subscriber, no history), the baseline the p99/raw column divides by.
 #   tests/load/run_scenarios.sh [REPETITIONS]      (default 3; results in $OUT, default /tmp)
 # Scenarios (64-byte payloads): A 1,000 SSE subscribers, publisher as fast as acked;
 # B 10,000 SSE subscribers at 20 events/s; B1k 1,000 subscribers at 20 events/s;
 # C 10,000 idle SSE connections (server RSS per connection); A, B and C over WebSocket;
+# A and B over WebSocket with 512-byte JSON payloads, without and with permessage-deflate
+# (A-ws-512, A-ws-deflate-512, ...: the deflate/plain table divides one by the other);
 # A with two shards on both CPUs (the load tool then shares a CPU).
 # Herald runs on the memory store, as nchan does (STORE=process or fsync: RocksDB, on a fresh
 # data dir per server; see heraldd.sh). STORES="memory process fsync": scenario A alone on
@@ -18,10 +22,16 @@ out="${OUT:-/tmp}/herald-load-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 tools/setup.sh --load
 source tests/load/heraldd.sh
-build_opt //tests/load:herald_loadgen
+build_opt //tests/load:herald_loadgen //tests/load:herald_rawserver
 loadgen="$bin/tests/load/herald_loadgen"
 ulimit -n "$(ulimit -Hn)"
 nchan_port=18090
+raw_port=18095
+# Event-like payloads for the permessage-deflate scenarios: random or padded bytes say
+# nothing about how events compress. In A, 512-byte events fill loopback's socket buffers
+# faster than the load tool reads them: a longer drain (it ends once all have arrived) reads
+# that backlog rather than count it lost.
+json512="--payload=512 --payload_json --drain=60"
 start_herald() {
   local cpus="$1" shards="$2"
   launch_heraldd "$cpus" "${STORE:-memory}" "$out/heraldd.log" --shards="$shards" \
@@ -39,6 +49,9 @@ run() {
   if [[ "$server" == nchan ]]; then
     flags+=(--publish_url="http://127.0.0.1:$nchan_port/pub?id=load"
       --sse_url="http://127.0.0.1:$nchan_port/sub/load")
+  elif [[ "$server" == raw ]]; then
+    flags+=(--publish_url="http://127.0.0.1:$raw_port/pub"
+      --sse_url="http://127.0.0.1:$raw_port/v1/sse?topic=load")
   else
     flags+=(--grpc="127.0.0.1:$grpc_port" --sse_url="http://127.0.0.1:$http_port/v1/sse?topic=load"
       --ws_url="ws://127.0.0.1:$http_port/v1/ws")
@@ -62,11 +75,19 @@ all_runs() {
     server_pid=$(tests/load/nchan.sh start "$nchan_port" 0)
     run "$name" nchan "$transport" "$conns" "$rate" ${extra:-}
     tests/load/nchan.sh stop
+    # The baseline measures delivery; an idle connection costs it next to nothing (C).
+    if [[ -z "${extra:-}" ]]; then
+      server_pid=$(tests/load/rawserver.sh start "$raw_port" 0)
+      run "$name" raw "$transport" "$conns" "$rate"
+      tests/load/rawserver.sh stop
+    fi
     start_herald 0 1
     run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
     stop_heraldd
   done
-  for scenario in "A-ws ws 1000 0" "B-ws ws 10000 20" "C-ws ws 10000 0 --idle"; do
+  for scenario in "A-ws ws 1000 0" "B-ws ws 10000 20" "C-ws ws 10000 0 --idle" \
+    "A-ws-512 ws 1000 0 $json512" "A-ws-deflate-512 ws 1000 0 $json512 --ws_deflate" \
+    "B-ws-512 ws 10000 20 $json512" "B-ws-deflate-512 ws 10000 20 $json512 --ws_deflate"; do
     read -r name transport conns rate extra <<<"$scenario"
     start_herald 0 1
     run "$name" herald "$transport" "$conns" "$rate" ${extra:-}
@@ -81,20 +102,34 @@ for rep in $(seq "$reps"); do
   if [[ -n "${STORES:-}" ]]; then store_runs; else all_runs; fi
 done
 
-# Median per scenario and server of the figures that matter.
+# Median per scenario and server of the figures that matter; p99/raw: p99 over the baseline's
+# p99 in the same scenario; compr %: WebSocket events that arrived compressed.
 python3 - "$out" <<'PY'
 import json, pathlib, statistics, sys, collections
 runs = collections.defaultdict(list)
 for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     r = json.loads(path.read_text())
     runs[r["label"]].append(r)
-print(f"{'run':<18}{'n':>3}{'deliv/s':>12}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
-      f"{'lost':>7}{'dup':>6}{'cpu %':>7}{'rss/conn B':>12}")
+median = lambda rs, k: statistics.median(r[k] for r in rs)
+print(f"{'run':<25}{'n':>3}{'deliv/s':>12}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
+      f"{'p99/raw':>9}{'lost':>7}{'dup':>6}{'cpu %':>7}{'rss/conn B':>12}{'compr %':>9}")
 for label, rs in sorted(runs.items()):
-    med = lambda k: statistics.median(r[k] for r in rs)
-    print(f"{label:<18}{len(rs):>3}{med('delivered_per_s'):>12.0f}{med('p50_us'):>10.0f}"
-          f"{med('p99_us'):>10.0f}{med('p999_us'):>10.0f}{sum(r['lost'] for r in rs):>7}"
+    med = lambda k: median(rs, k)
+    raw = runs.get(label.rsplit("-", 1)[0] + "-raw")
+    vs_raw = f"{med('p99_us') / median(raw, 'p99_us'):>9.1f}" if raw else f"{'':>9}"
+    ws = sum(r.get("ws_compressed", 0) + r.get("ws_uncompressed", 0) for r in rs)
+    compressed = f"{100 * sum(r['ws_compressed'] for r in rs) / ws:>9.0f}" if ws else ""
+    print(f"{label:<25}{len(rs):>3}{med('delivered_per_s'):>12.0f}{med('p50_us'):>10.0f}"
+          f"{med('p99_us'):>10.0f}{med('p999_us'):>10.0f}{vs_raw}{sum(r['lost'] for r in rs):>7}"
           f"{sum(r['duplicates'] for r in rs):>6}{med('server_cpu_pct'):>7.0f}"
-          f"{med('rss_per_conn_bytes'):>12.0f}")
+          f"{med('rss_per_conn_bytes'):>12.0f}{compressed}")
+pairs = [(l, l.replace("-deflate", "")) for l in sorted(runs) if "-deflate-" in l]
+pairs = [(d, p) for d, p in pairs if p in runs]
+if pairs:
+    print(f"\n{'deflate/plain':<25}{'deliv/s':>9}{'p50':>7}{'p99':>7}{'cpu':>7}")
+    for d, p in pairs:
+        ratio = lambda k: median(runs[d], k) / median(runs[p], k)
+        print(f"{d:<25}{ratio('delivered_per_s'):>9.2f}{ratio('p50_us'):>7.2f}"
+              f"{ratio('p99_us'):>7.2f}{ratio('server_cpu_pct'):>7.2f}")
 PY
 echo "raw results: $out"
