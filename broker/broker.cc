@@ -6,12 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/post.hpp"
+#include "broker/control/control_server.h"
 #include "broker/core/cursor.h"
 #include "broker/core/status_macros.h"
-#include "broker/control/control_server.h"
 #include "broker/edge/edge_server.h"
-#include "broker/fanout/encoded_event.h"
 #include "broker/engine/local/local_engine.h"
+#include "broker/fanout/encoded_event.h"
 #include "broker/fanout/shard.h"
 #include "broker/fanout/subscription.h"
 #include "broker/session/session_registry.h"
@@ -42,7 +42,7 @@ class CallbackSubscription final : public SubscriptionHandle, public fanout::Del
       : shard_(shard),
         callback_(std::move(callback)),
         subscription_(std::make_unique<fanout::Subscription>(shard, engine, *this,
-                                                              fanout::CursorMode::kCombined)) {}
+                                                             fanout::CursorMode::kCombined)) {}
 
   ~CallbackSubscription() override { Cancel(); }
 
@@ -61,8 +61,8 @@ class CallbackSubscription final : public SubscriptionHandle, public fanout::Del
     if (cancelled_.exchange(true)) return;
     if (shard_.running_in_this_thread()) {
       // Inside a delivery: the subscription is on the stack above us; free it afterwards.
-      boost::asio::post(shard_.context(), [s = std::shared_ptr<fanout::Subscription>(
-                                               std::move(subscription_))] {});
+      boost::asio::post(shard_.context(),
+                        [s = std::shared_ptr<fanout::Subscription>(std::move(subscription_))] {});
       return;
     }
     RunOnShard(shard_, [this] { subscription_.reset(); });
@@ -74,8 +74,10 @@ class CallbackSubscription final : public SubscriptionHandle, public fanout::Del
   void Deliver(const std::shared_ptr<const fanout::EncodedEvent>& event,
                const std::string& id) override {
     if (cancelled_) return;
-    callback_({.kind = SubscriberEvent::Kind::kEvent, .event = event->event,
-               .topic = event->event->topic, .cursor = id});
+    callback_({.kind = SubscriberEvent::Kind::kEvent,
+               .event = event->event,
+               .topic = event->event->topic,
+               .cursor = id});
   }
 
   void DeliverNotice(const fanout::Notice& notice, const std::string& id) override {
@@ -203,13 +205,13 @@ absl::StatusOr<PublishResult> Broker::Publish(PublishRequest request) {
 
 void Broker::PublishAsync(PublishRequest request, PublishResultCallback done) {
   impl_->engine->Publish(std::move(request),
-                   [done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
-                     if (event.ok()) {
-                       std::move(done)(ResultOf(**event));
-                     } else {
-                       std::move(done)(event.status());
-                     }
-                   });
+                         [done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
+                           if (event.ok()) {
+                             std::move(done)(ResultOf(**event));
+                           } else {
+                             std::move(done)(event.status());
+                           }
+                         });
 }
 
 absl::StatusOr<std::unique_ptr<SubscriptionHandle>> Broker::Subscribe(
@@ -217,8 +219,8 @@ absl::StatusOr<std::unique_ptr<SubscriptionHandle>> Broker::Subscribe(
   if (!callback) return absl::InvalidArgumentError("subscribe needs a callback");
   HERALD_ASSIGN_OR_RETURN(session::SubscribeRequest request,
                           session::ParseSubscribeRequest(std::move(topics), from, {}));
-  auto subscription = std::make_unique<CallbackSubscription>(impl_->shards->Next(),
-                                                             *impl_->engine, std::move(callback));
+  auto subscription = std::make_unique<CallbackSubscription>(impl_->shards->Next(), *impl_->engine,
+                                                             std::move(callback));
   HERALD_RETURN_IF_ERROR(subscription->Add(request.topics, request.from));
   return subscription;
 }

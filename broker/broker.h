@@ -18,10 +18,10 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "broker/control/options.h"
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
 #include "broker/core/event.h"
-#include "broker/control/options.h"
 #include "broker/core/topic.h"
 #include "broker/edge/edge_options.h"
 #include "broker/engine/local/options.h"
@@ -109,8 +109,8 @@ class Broker {
   // InvalidArgument for a bad cursor or topic list; NotFound for an unknown topic.
   // Must not be called from inside a subscription callback.
   absl::StatusOr<std::unique_ptr<SubscriptionHandle>> Subscribe(std::vector<std::string> topics,
-                                                                 std::string_view from,
-                                                                 SubscribeCallback callback);
+                                                                std::string_view from,
+                                                                SubscribeCallback callback);
 
   // The browser edge's bound port (the one picked when edge.port was 0); 0 without an edge.
   uint16_t edge_port() const;

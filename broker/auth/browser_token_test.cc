@@ -21,8 +21,8 @@ std::string MakeToken(const std::string& secret, const char* topics, long exp, b
   if (topics) jwt_add_grant(jwt, "topics", topics);
   if (exp) jwt_add_grant_int(jwt, "exp", exp);
   if (publish) jwt_add_grant_bool(jwt, "publish", 1);
-  jwt_set_alg(jwt, alg, alg == JWT_ALG_NONE ? nullptr
-                                            : reinterpret_cast<const unsigned char*>(secret.data()),
+  jwt_set_alg(jwt, alg,
+              alg == JWT_ALG_NONE ? nullptr : reinterpret_cast<const unsigned char*>(secret.data()),
               alg == JWT_ALG_NONE ? 0 : static_cast<int>(secret.size()));
   char* encoded = jwt_encode_str(jwt);
   std::string token = encoded ? encoded : "";

@@ -103,8 +103,9 @@ grpc::ServerUnaryReactor* AdminService::DisconnectConnection(
           ? std::string("disconnected by an operator; reconnect and resume from your cursor")
           : absl::StrFormat("disconnected by an operator: %s", request->reason());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  env_.sessions.Disconnect(request->id(), absl::UnavailableError(reason),
-                           [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+  env_.sessions.Disconnect(
+      request->id(), absl::UnavailableError(reason),
+      [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
   return reactor;
 }
 

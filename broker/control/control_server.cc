@@ -76,11 +76,9 @@ std::string ListenAddress(const ControlOptions& options) {
 
 ControlServer::ControlServer() = default;
 
-absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptions options,
-                                                                    Engine& engine,
-                                                                    fanout::ShardPool& shards,
-                                                                    session::SessionRegistry& sessions,
-                                                                    const Clock& clock) {
+absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
+    ControlOptions options, Engine& engine, fanout::ShardPool& shards,
+    session::SessionRegistry& sessions, const Clock& clock) {
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "port %d is out of range; use 0 to 65535 (0: any free port)", options.port));

@@ -53,9 +53,9 @@ class ControlServer {
   // The bound port (the chosen one when options.port was 0).
   int port() const { return port_; }
 
-  // Refuses new streams and reports NOT_SERVING, then lets in-flight calls finish for options.shutdown_grace before cancelling
-  // them, and returns once every call is done and freed. Idempotent. Not from a shard's
-  // thread (it waits for every shard).
+  // Refuses new streams and reports NOT_SERVING, then lets in-flight calls finish for
+  // options.shutdown_grace before cancelling them, and returns once every call is done and freed.
+  // Idempotent. Not from a shard's thread (it waits for every shard).
   void Shutdown();
 
  private:

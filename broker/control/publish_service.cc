@@ -29,23 +29,23 @@ void PublishOne(ServiceEnvironment& env, v1::PublishRequest& request, AckCallbac
     std::move(done)(absl::InvalidArgumentError("topic is required: the topic to publish to"));
     return;
   }
-  env.engine.Publish({.topic = std::move(*request.mutable_topic()),
-                      .type = std::move(*request.mutable_event()),
-                      .data = std::move(*request.mutable_data()),
-                      .dedup_key = std::move(*request.mutable_dedup_key())},
-                     [&env, done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
-                       if (!event.ok()) {
-                         std::move(done)(event.status());
-                         return;
-                       }
-                       env.stats.RecordPublish(env.clock.Now());
-                       v1::PublishResponse ack;
-                       ack.set_id(EncodeTopicCursor((*event)->topic, (*event)->epoch,
-                                                    (*event)->offset));
-                       ack.set_offset((*event)->offset);
-                       ack.set_epoch((*event)->epoch);
-                       std::move(done)(std::move(ack));
-                     });
+  env.engine.Publish(
+      {.topic = std::move(*request.mutable_topic()),
+       .type = std::move(*request.mutable_event()),
+       .data = std::move(*request.mutable_data()),
+       .dedup_key = std::move(*request.mutable_dedup_key())},
+      [&env, done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
+        if (!event.ok()) {
+          std::move(done)(event.status());
+          return;
+        }
+        env.stats.RecordPublish(env.clock.Now());
+        v1::PublishResponse ack;
+        ack.set_id(EncodeTopicCursor((*event)->topic, (*event)->epoch, (*event)->offset));
+        ack.set_offset((*event)->offset);
+        ack.set_epoch((*event)->epoch);
+        std::move(done)(std::move(ack));
+      });
 }
 
 // One PublishStream call. Owns itself: deleted, on its home shard, after OnDone.
@@ -204,9 +204,9 @@ class PublishStreamReactor final
           write = &front.ack;
         } else {
           // Every ack before it is written: end the stream with this request's error.
-          failure_ = grpc::Status(ToGrpcStatus(front.status).error_code(),
-                                  absl::StrFormat("request %d: %s", front.request,
-                                                  front.status.message()));
+          failure_ = grpc::Status(
+              ToGrpcStatus(front.status).error_code(),
+              absl::StrFormat("request %d: %s", front.request, front.status.message()));
         }
       }
       const bool ending = failure_.has_value() || read_closed_ || draining_;
@@ -223,8 +223,7 @@ class PublishStreamReactor final
                                      "this node is draining: every request sent before this "
                                      "status is acked; send the rest to another node")
                       : grpc::Status::OK);
-      } else if (!ending && !reading_ && !paused_ &&
-                 slots_.size() < env_.options.publish_window) {
+      } else if (!ending && !reading_ && !paused_ && slots_.size() < env_.options.publish_window) {
         // Overload: while the shards are behind on fan-out, reading more only grows their
         // backlog and takes the CPU they need; stop reading until they catch up.
         if (env_.shards.Overloaded()) {

@@ -62,8 +62,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
     HERALD_RETURN_IF_ERROR(env_.Authorize(context, auth::Action::kSubscribe));
     HERALD_RETURN_IF_ERROR(env_.CheckAcceptingStreams());
     return session::ParseSubscribeRequest(
-        std::vector<std::string>(request.topics().begin(), request.topics().end()),
-        request.from(), {.cursor_field = "from"});
+        std::vector<std::string>(request.topics().begin(), request.topics().end()), request.from(),
+        {.cursor_field = "from"});
   }
 
   void OnWriteDone(bool ok) override {

@@ -100,8 +100,7 @@ TEST(CursorTest, EveryOneCharacterEditIsRejected) {
   cursor.Set("orders", 123, 456);
   cursor.Set("fills", 9, 1);
   const std::string text = cursor.Encode();
-  const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   for (size_t i = 0; i < text.size(); ++i) {
     for (char c : alphabet) {
       if (c == text[i]) continue;

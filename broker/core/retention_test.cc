@@ -11,12 +11,11 @@ namespace {
 class FirstRetainedTest : public testing::Test {
  protected:
   uint64_t Cut(const RetentionPolicy& policy, uint64_t first = 1) {
-    return FirstRetained(policy, now_, {.first = first, .next = 11, .total_bytes = 100},
-                         [this](uint64_t offset) {
-                           ++marks_read_;
-                           return RetainedMark{(offset - 1) * 10,
-                                               start_ + absl::Seconds(offset - 1)};
-                         });
+    return FirstRetained(
+        policy, now_, {.first = first, .next = 11, .total_bytes = 100}, [this](uint64_t offset) {
+          ++marks_read_;
+          return RetainedMark{(offset - 1) * 10, start_ + absl::Seconds(offset - 1)};
+        });
   }
 
   absl::Time start_ = absl::FromUnixSeconds(1000);

@@ -8,8 +8,8 @@ namespace herald {
 namespace {
 
 bool IsTopicNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '/' || c == '-';
 }
 
 }  // namespace
@@ -19,8 +19,8 @@ absl::Status ValidateTopicName(std::string_view name) {
     return absl::InvalidArgumentError("topic name is empty; use 1 to 200 of [A-Za-z0-9._:/-]");
   }
   if (name.size() > kMaxTopicNameLength) {
-    return absl::InvalidArgumentError(absl::StrCat("topic name is ", name.size(),
-                                                   " characters long; the limit is 200"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("topic name is ", name.size(), " characters long; the limit is 200"));
   }
   for (size_t i = 0; i < name.size(); ++i) {
     if (!IsTopicNameChar(name[i])) {
@@ -51,9 +51,9 @@ absl::Status ValidateTopicConfig(const TopicConfig& config) {
   if (absl::Status status = ValidateTopicName(config.name); !status.ok()) return status;
   const RetentionPolicy& r = config.retention;
   if (r.max_events == 0 || r.max_events > kMaxRetainedEvents) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("retention.max_events of topic '", config.name, "' is ", r.max_events,
-                     "; use 1 to ", kMaxRetainedEvents));
+    return absl::InvalidArgumentError(absl::StrCat("retention.max_events of topic '", config.name,
+                                                   "' is ", r.max_events, "; use 1 to ",
+                                                   kMaxRetainedEvents));
   }
   if (r.max_age < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("retention.max_age of topic '", config.name,

@@ -138,8 +138,7 @@ void TopicLog::Store(Batch batch) {
   }
 }
 
-std::optional<TopicLog::Batch> TopicLog::Stored(Batch batch,
-                                                absl::StatusOr<StoredBounds> bounds) {
+std::optional<TopicLog::Batch> TopicLog::Stored(Batch batch, absl::StatusOr<StoredBounds> bounds) {
   std::optional<Batch> next;
   {
     MutexLock lock(mu_);
@@ -248,8 +247,8 @@ absl::Status TopicLog::SetConfig(const TopicConfig& config) {
   {
     MutexLock lock(mu_);
     if (config.name != config_.name) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot rename topic '", config_.name,
-                                                     "' to '", config.name, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot rename topic '", config_.name, "' to '", config.name, "'"));
     }
     trim_due_ = trim_due_ || config.retention != config_.retention;
     config_ = config;

@@ -15,7 +15,8 @@ namespace herald::edge {
 // Move-only. `metrics` and `tasks` must outlive the lease (the server waits for it).
 class ConnectionLease {
  public:
-  ConnectionLease(EdgeMetrics& metrics, session::TaskCount& tasks) : metrics_(&metrics), tasks_(&tasks) {
+  ConnectionLease(EdgeMetrics& metrics, session::TaskCount& tasks)
+      : metrics_(&metrics), tasks_(&tasks) {
     metrics_->connections_open.fetch_add(1, std::memory_order_relaxed);
     tasks_->Begin();
   }

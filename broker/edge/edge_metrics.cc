@@ -42,8 +42,7 @@ std::string EdgeMetrics::RenderPrometheus(const session::SessionRegistry& sessio
   std::string out;
   AppendMetric(out, "herald_edge_connections_total", "counter", "TCP connections accepted.",
                connections_accepted);
-  AppendMetric(out, "herald_edge_connections", "gauge", "TCP connections open.",
-               connections_open);
+  AppendMetric(out, "herald_edge_connections", "gauge", "TCP connections open.", connections_open);
   absl::StrAppend(&out,
                   "# HELP herald_edge_sessions Streaming sessions open.\n"
                   "# TYPE herald_edge_sessions gauge\n",
@@ -57,16 +56,16 @@ std::string EdgeMetrics::RenderPrometheus(const session::SessionRegistry& sessio
                   "herald_edge_sessions_total{transport=\"ws\"} ",
                   ws_sessions_total.load(std::memory_order_relaxed), "\n");
   AppendRefused(out, *this);
-  absl::StrAppend(&out,
-                  "# HELP herald_edge_events_sent_total Events written to browser sessions.\n"
-                  "# TYPE herald_edge_events_sent_total counter\nherald_edge_events_sent_total ",
-                  sessions.delivered(session::Transport::kSse) +
-                      sessions.delivered(session::Transport::kWs),
-                  "\n");
+  absl::StrAppend(
+      &out,
+      "# HELP herald_edge_events_sent_total Events written to browser sessions.\n"
+      "# TYPE herald_edge_events_sent_total counter\nherald_edge_events_sent_total ",
+      sessions.delivered(session::Transport::kSse) + sessions.delivered(session::Transport::kWs),
+      "\n");
   AppendMetric(out, "herald_edge_sent_bytes_total", "counter", "Bytes written to browsers.",
                bytes_sent);
-  AppendMetric(out, "herald_edge_ws_error_frames_total", "counter",
-               "WebSocket error frames sent.", ws_error_frames);
+  AppendMetric(out, "herald_edge_ws_error_frames_total", "counter", "WebSocket error frames sent.",
+               ws_error_frames);
   AppendMetric(out, "herald_edge_io_errors_total", "counter",
                "Socket errors other than a normal close.", io_errors);
   return out;

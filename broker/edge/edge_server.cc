@@ -52,8 +52,7 @@ constexpr size_t kMaxRequestBody = 8 << 10;
 // Shared objects: unsafe; use only on the owning shard.
 class HttpConnection final : public session::Session {
  public:
-  HttpConnection(tcp::socket& socket, EdgeMetrics& metrics)
-      : socket_(socket), metrics_(metrics) {}
+  HttpConnection(tcp::socket& socket, EdgeMetrics& metrics) : socket_(socket), metrics_(metrics) {}
 
   // Not a stream yet: never listed.
   void Describe(session::SessionSnapshot&) const override {}
@@ -118,8 +117,7 @@ EdgeServer::EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& s
       sessions_(sessions),
       clock_(clock) {}
 
-absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions options,
-                                                              Engine& engine,
+absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions options, Engine& engine,
                                                               fanout::ShardPool& shards,
                                                               session::SessionRegistry& sessions,
                                                               const Clock& clock) {
@@ -132,8 +130,8 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
   boost::system::error_code ec;
   const asio::ip::address address = asio::ip::make_address(options.address, ec);
   if (ec) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "edge address '", options.address, "' is not an IP address (", ec.message(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("edge address '", options.address,
+                                                   "' is not an IP address (", ec.message(), ")"));
   }
   std::unique_ptr<EdgeServer> server(
       new EdgeServer(std::move(options), engine, shards, sessions, clock));
@@ -147,8 +145,8 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return absl::UnavailableError(absl::StrFormat("cannot listen on %s:%d: %s; pick another port",
-                                                  server->options_.address,
-                                                  server->options_.port, ec.message()));
+                                                  server->options_.address, server->options_.port,
+                                                  ec.message()));
   }
   server->port_ = acceptor->local_endpoint().port();
   server->acceptor_ = std::move(acceptor);
@@ -187,8 +185,8 @@ asio::awaitable<void> EdgeServer::Accept() {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-    Spawn(shard.context(), Serve(sessions_.shard(shard.id()), std::move(socket),
-                                 ConnectionLease(metrics_, tasks_)));
+    Spawn(shard.context(),
+          Serve(sessions_.shard(shard.id()), std::move(socket), ConnectionLease(metrics_, tasks_)));
   }
 }
 
@@ -211,8 +209,7 @@ asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, tcp::s
       sse::StartSseSession(context, std::move(socket), stream->request, std::move(lease));
       break;
     case StreamRequest::Kind::kWs:
-      ws::StartWsSession(context, std::move(socket), std::move(stream->request),
-                         std::move(lease));
+      ws::StartWsSession(context, std::move(socket), std::move(stream->request), std::move(lease));
       break;
   }
 }
@@ -333,12 +330,12 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
     return TextResponse(version, keep_alive, http::status::ok, "ready");
   }
   if (path == "/metrics") {
-    Response response = TextResponse(
-        version, keep_alive, http::status::ok,
-        absl::StrCat(metrics_.RenderPrometheus(sessions_),
-                     "# HELP herald_topics Topics known to this node.\n"
-                     "# TYPE herald_topics gauge\nherald_topics ",
-                     engine_.TopicCount()));
+    Response response =
+        TextResponse(version, keep_alive, http::status::ok,
+                     absl::StrCat(metrics_.RenderPrometheus(sessions_),
+                                  "# HELP herald_topics Topics known to this node.\n"
+                                  "# TYPE herald_topics gauge\nherald_topics ",
+                                  engine_.TopicCount()));
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     return response;
   }

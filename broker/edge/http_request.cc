@@ -20,8 +20,8 @@ int HexValue(char c) {
 }
 
 bool IsBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '+' || c == '/';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
 }
 
 }  // namespace
@@ -117,8 +117,7 @@ bool IsExpectedClose(const boost::system::error_code& ec) {
   return ec == asio::error::operation_aborted || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::not_connected || ec == asio::error::bad_descriptor ||
-         ec == asio::ssl::error::stream_truncated ||
-         ec == boost::beast::websocket::error::closed ||
+         ec == asio::ssl::error::stream_truncated || ec == boost::beast::websocket::error::closed ||
          ec == boost::beast::http::error::end_of_stream;
 }
 

@@ -53,11 +53,11 @@ TEST(IsValidWebSocketKeyTest, AcceptsBase64OfSixteenBytes) {
 
 TEST(IsValidWebSocketKeyTest, RejectsOtherLengthsAndAlphabets) {
   EXPECT_FALSE(IsValidWebSocketKey(""));
-  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZQ=="));           // 10 bytes
-  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZSBub25jZQ"));     // no padding
-  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZSBub25jZQ=A"));   // bad padding
-  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZSBub25jZ-=="));   // URL alphabet
-  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZSBub25jZR=="));   // stray low bits
+  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZQ=="));          // 10 bytes
+  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZSBub25jZQ"));    // no padding
+  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZSBub25jZQ=A"));  // bad padding
+  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZSBub25jZ-=="));  // URL alphabet
+  EXPECT_FALSE(IsValidWebSocketKey("dGhlIHNhbXBsZSBub25jZR=="));  // stray low bits
 }
 
 TEST(IsExpectedCloseTest, NormalEndingsAreExpectedAndOthersAreNot) {

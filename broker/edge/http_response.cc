@@ -32,8 +32,7 @@ http::status HttpStatusOf(const absl::Status& status) {
   }
 }
 
-Response TextResponse(unsigned version, bool keep_alive, http::status status,
-                      std::string text) {
+Response TextResponse(unsigned version, bool keep_alive, http::status status, std::string text) {
   Response response(status, version);
   response.set(http::field::server, "herald");
   response.set(http::field::content_type, "text/plain; charset=utf-8");

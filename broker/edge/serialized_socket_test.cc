@@ -86,9 +86,8 @@ TEST(SerializedSocketTest, ReadsPassThrough) {
   SerializedSocket socket(std::move(pair.server));
   asio::write(pair.client, asio::buffer(std::string_view("ping")));
   std::string received(4, '\0');
-  asio::async_read(socket, asio::buffer(received), [](boost::system::error_code ec, size_t) {
-    EXPECT_FALSE(ec);
-  });
+  asio::async_read(socket, asio::buffer(received),
+                   [](boost::system::error_code ec, size_t) { EXPECT_FALSE(ec); });
   io.run();
   EXPECT_EQ(received, "ping");
 }

@@ -21,8 +21,7 @@ std::string_view ContentTypeFor(std::string_view file);
 
 // 200 with the file, 404 when it does not exist or is outside `root`, 405 for methods other
 // than GET and HEAD.
-Response StaticFileResponse(const std::string& root, std::string_view path,
-                            const Request& request);
+Response StaticFileResponse(const std::string& root, std::string_view path, const Request& request);
 
 }  // namespace herald::edge
 

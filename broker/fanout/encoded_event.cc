@@ -21,11 +21,11 @@ std::shared_ptr<const EncodedEvent> EncodeEvent(EventPtr event) {
 }
 
 const std::string& EncodedEvent::ws_deflated_frame() const {
-  const std::string_view text = std::string_view(ws_frame).substr(wire::WsFrameHeaderSize(ws_frame));
+  const std::string_view text =
+      std::string_view(ws_frame).substr(wire::WsFrameHeaderSize(ws_frame));
   if (text.size() < kWsDeflateMinBytes) return ws_frame;
-  std::call_once(deflated_once_, [&] {
-    deflated_ = wire::FrameWsDeflatedText(text).value_or(std::string());
-  });
+  std::call_once(deflated_once_,
+                 [&] { deflated_ = wire::FrameWsDeflatedText(text).value_or(std::string()); });
   return deflated_.empty() ? ws_frame : deflated_;
 }
 

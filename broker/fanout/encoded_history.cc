@@ -42,8 +42,8 @@ void EncodedHistory::DropOldest(Tail& tail) {
   ++tail.first;
 }
 
-bool EncodedHistory::ReadTail(std::string_view topic, uint32_t epoch, uint64_t from,
-                              uint64_t to, size_t max_events, EncodedRead& read) {
+bool EncodedHistory::ReadTail(std::string_view topic, uint32_t epoch, uint64_t from, uint64_t to,
+                              size_t max_events, EncodedRead& read) {
   MutexLock lock(mu_);
   auto it = tails_.find(AbslView(topic));
   if (it == tails_.end()) return false;
@@ -60,9 +60,8 @@ absl::StatusOr<EncodedRead> EncodedHistory::Read(const Engine& engine, std::stri
                                                  uint64_t after, size_t max_events) {
   absl::StatusOr<TopicInfo> info = engine.GetTopic(topic);
   if (!info.ok()) return info.status();
-  EncodedRead read{.epoch = info->epoch,
-                   .first_offset = info->first_offset,
-                   .last_offset = info->last_offset};
+  EncodedRead read{
+      .epoch = info->epoch, .first_offset = info->first_offset, .last_offset = info->last_offset};
   const uint64_t from = std::max(after + 1, info->first_offset);
   // Every event up to last_offset has been recorded by the time the engine reports it (the
   // sink records under the topic's lock), so kept events that reach back to `from` are the
@@ -83,8 +82,7 @@ absl::StatusOr<EncodedRead> EncodedHistory::Read(const Engine& engine, std::stri
   return read;
 }
 
-absl::StatusOr<EncodedRead> EncodedHistory::ReadBlock(const Engine& engine,
-                                                      std::string_view topic,
+absl::StatusOr<EncodedRead> EncodedHistory::ReadBlock(const Engine& engine, std::string_view topic,
                                                       const TopicInfo& info, uint64_t from) {
   const uint64_t block_first = (from - 1) / limits_.block_events * limits_.block_events + 1;
   const BlockKey key{std::string(topic), info.epoch, block_first};
@@ -111,8 +109,7 @@ absl::StatusOr<EncodedRead> EncodedHistory::ReadBlock(const Engine& engine,
     block.bytes += EncodedBytes(*read.events.back());
   }
   // Only whole blocks of the epoch asked for are kept: a partial one would grow or shrink.
-  const bool whole = stored->epoch == info.epoch &&
-                     read.events.size() == limits_.block_events &&
+  const bool whole = stored->epoch == info.epoch && read.events.size() == limits_.block_events &&
                      read.events.front()->event->offset == block_first;
   if (whole && block.bytes <= limits_.block_cache_bytes) {
     block.events = read.events;

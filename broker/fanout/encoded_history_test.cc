@@ -78,8 +78,7 @@ TEST_F(EncodedHistoryTest, ANewEpochStartsTheTopicAfresh) {
 }
 
 TEST_F(EncodedHistoryTest, UnknownTopicsAreNotFound) {
-  EXPECT_EQ(history_.Read(engine_, "missing", 0, 10).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(history_.Read(engine_, "missing", 0, 10).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

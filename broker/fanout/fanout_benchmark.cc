@@ -74,13 +74,14 @@ void BM_FanOut(benchmark::State& state) {
   RunOn(shard, [&] {
     for (int i = 0; i < subscribers; ++i) {
       deliveries.push_back(std::make_unique<QueueingDelivery>());
-      subscriptions.push_back(std::make_unique<Subscription>(shard, engine, *deliveries.back(),
-                                                             CursorMode::kCombined));
+      subscriptions.push_back(
+          std::make_unique<Subscription>(shard, engine, *deliveries.back(), CursorMode::kCombined));
       (void)subscriptions.back()->Add("t", nullptr);
     }
   });
   for (auto _ : state) {
-    for (int i = 0; i < kEventsPerBatch; ++i) (void)PublishAndWait(engine, {.topic = "t", .data = kPayload});
+    for (int i = 0; i < kEventsPerBatch; ++i)
+      (void)PublishAndWait(engine, {.topic = "t", .data = kPayload});
     RunOn(shard, [] {});
   }
   state.SetItemsProcessed(state.iterations() * kEventsPerBatch * subscribers);

@@ -19,8 +19,7 @@ std::string_view NoticeName(Notice::Kind kind) {
   return "herald.notice";
 }
 
-Subscription::Subscription(Shard& shard, const Engine& engine, Delivery& delivery,
-                           CursorMode mode)
+Subscription::Subscription(Shard& shard, const Engine& engine, Delivery& delivery, CursorMode mode)
     : shard_(shard), engine_(engine), delivery_(delivery), mode_(mode) {}
 
 Subscription::~Subscription() {
@@ -62,18 +61,17 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
   }
   if (from->epoch != info.epoch) {
     state.next = info.first_offset;
-    state.pending_notice = Notice{
-        Notice::Kind::kReset, topic,
-        absl::StrCat("cursor is from another history of topic '", topic,
-                     "' (recreated or its store was wiped); restarting from its oldest "
-                     "retained event")};
+    state.pending_notice =
+        Notice{Notice::Kind::kReset, topic,
+               absl::StrCat("cursor is from another history of topic '", topic,
+                            "' (recreated or its store was wiped); restarting from its oldest "
+                            "retained event")};
   } else if (from->offset > info.last_offset) {
     state.next = info.first_offset;
     state.pending_notice = Notice{
         Notice::Kind::kReset, topic,
-        absl::StrCat("cursor is ahead of topic '", topic, "' (offset ", from->offset,
-                     ", newest ", info.last_offset,
-                     "); restarting from its oldest retained event")};
+        absl::StrCat("cursor is ahead of topic '", topic, "' (offset ", from->offset, ", newest ",
+                     info.last_offset, "); restarting from its oldest retained event")};
   } else {
     state.next = from->offset + 1;
     state.live = state.next == info.last_offset + 1;
@@ -92,8 +90,7 @@ absl::Status Subscription::Remove(std::string_view topic) {
   return absl::OkStatus();
 }
 
-void Subscription::Restart(TopicState& state, uint32_t epoch, uint64_t first,
-                           std::string message) {
+void Subscription::Restart(TopicState& state, uint32_t epoch, uint64_t first, std::string message) {
   state.epoch = epoch;
   state.live = false;
   Notify(state, Notice::Kind::kReset, first, std::move(message));
@@ -125,8 +122,7 @@ std::vector<std::string> Subscription::topic_names() const {
 }
 
 bool Subscription::replaying() const {
-  return std::any_of(topics_.begin(), topics_.end(),
-                     [](const TopicState& s) { return !s.live; });
+  return std::any_of(topics_.begin(), topics_.end(), [](const TopicState& s) { return !s.live; });
 }
 
 void Subscription::Pump() {
@@ -153,15 +149,16 @@ bool Subscription::PumpTopic(TopicState& state) {
     }
     if (read->epoch != state.epoch) {
       Restart(state, read->epoch, read->first_offset,
-              absl::StrCat("topic '", state.name, "' was recreated; restarting from its oldest "
+              absl::StrCat("topic '", state.name,
+                           "' was recreated; restarting from its oldest "
                            "retained event"));
       continue;
     }
     if (read->first_offset > state.next) {
-      Notify(state, Notice::Kind::kGap, read->first_offset,
-             absl::StrCat("events ", state.next, "..", read->first_offset - 1, " of topic '",
-                          state.name, "' are past retention; continuing from ",
-                          read->first_offset));
+      Notify(
+          state, Notice::Kind::kGap, read->first_offset,
+          absl::StrCat("events ", state.next, "..", read->first_offset - 1, " of topic '",
+                       state.name, "' are past retention; continuing from ", read->first_offset));
     }
     for (const std::shared_ptr<const EncodedEvent>& event : read->events) {
       if (event->event->offset != state.next) continue;
@@ -182,7 +179,8 @@ void Subscription::OnLive(const std::shared_ptr<const EncodedEvent>& encoded) {
     absl::StatusOr<TopicInfo> info = engine_.GetTopic(state->name);
     if (!info.ok() || info->epoch != event.epoch) return;
     Restart(*state, info->epoch, info->first_offset,
-            absl::StrCat("topic '", state->name, "' was recreated; restarting from its oldest "
+            absl::StrCat("topic '", state->name,
+                         "' was recreated; restarting from its oldest "
                          "retained event"));
     PumpTopic(*state);
     return;

@@ -57,8 +57,7 @@ class Delivery {
   virtual bool HasRoom() const = 0;
   // `id` is what the client resumes from: the event's own cursor (`event.cursor`) for
   // per-topic cursors, or the subscription's combined cursor after this event.
-  virtual void Deliver(const std::shared_ptr<const EncodedEvent>& event,
-                       const std::string& id) = 0;
+  virtual void Deliver(const std::shared_ptr<const EncodedEvent>& event, const std::string& id) = 0;
   // `id` is the cursor after the notice.
   virtual void DeliverNotice(const Notice& notice, const std::string& id) = 0;
   // A live event found the queue full: the session must close with a reason; the client

@@ -81,7 +81,8 @@ class SubscriptionTest : public testing::Test {
       Cursor cursor;
       if (!from.empty()) cursor = *Cursor::Parse(from);
       for (const std::string& topic : topics) {
-        absl::Status status = subscription_->Add(topic, from.empty() ? nullptr : cursor.Find(topic));
+        absl::Status status =
+            subscription_->Add(topic, from.empty() ? nullptr : cursor.Find(topic));
         if (!status.ok()) return status;
       }
       subscription_->Pump();
@@ -287,8 +288,8 @@ TEST_F(SubscriptionTest, WorkScheduledDuringAPassRunsRightAfterThePass) {
   for (const char* data : {"1", "2", "3"}) Publish("t", data);
   release.set_value();
   Settle();
-  EXPECT_EQ(Items(), (std::vector<std::string>{"t:1", "t:2", "t:3", "after", "after", "after",
-                                               "posted"}));
+  EXPECT_EQ(Items(),
+            (std::vector<std::string>{"t:1", "t:2", "t:3", "after", "after", "after", "posted"}));
   // Outside a pass it is posted.
   OnShard([&] {
     shard.AfterDispatch([&] { delivery_.items.push_back("outside"); });

@@ -91,8 +91,7 @@ absl::Status StoreFromFlags(herald::store::StoreOptions& options) {
   using herald::store::StoreKind;
   const std::string store = absl::GetFlag(FLAGS_store);
   if (store != "rocksdb" && store != "memory") {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("--store=%s: use rocksdb or memory", store));
+    return absl::InvalidArgumentError(absl::StrFormat("--store=%s: use rocksdb or memory", store));
   }
   const std::string durability = absl::GetFlag(FLAGS_durability);
   if (durability != "process" && durability != "fsync") {

@@ -39,9 +39,8 @@ SessionRegistry::SessionRegistry(fanout::ShardPool& shards, const Clock& clock,
                                  RegistryOptions options)
     : shards_(shards), options_(options) {
   for (size_t i = 0; i < shards.size(); ++i) {
-    tables_.push_back(std::make_unique<ShardSessions>(*this, shards.shard(i), clock,
-                                                      options_.sweep_interval,
-                                                      options_.drain_timeout));
+    tables_.push_back(std::make_unique<ShardSessions>(
+        *this, shards.shard(i), clock, options_.sweep_interval, options_.drain_timeout));
     sweeps_.Begin();
     asio::co_spawn(shards.shard(i).context(), tables_.back()->Run(),
                    [this](std::exception_ptr) { sweeps_.End(); });
@@ -162,8 +161,7 @@ void SessionRegistry::Disconnect(std::string id, absl::Status reason, Disconnect
             s.found.load()
                 ? absl::OkStatus()
                 : absl::NotFoundError(absl::StrFormat(
-                      "no open connection '%s'; list them with heraldctl connections list",
-                      s.id)));
+                      "no open connection '%s'; list them with heraldctl connections list", s.id)));
       });
 }
 

@@ -163,9 +163,8 @@ TEST_F(SessionRegistryTest, AbortCoversItsTransportsNowAndLater) {
 TEST(ShardSessionsTest, TheSweepVisitsWithTheClocksTimeAndAbortsWhatOutstaysADrain) {
   FakeClock clock(absl::FromUnixSeconds(100));
   fanout::ShardPool pool(1);
-  SessionRegistry registry(pool, clock,
-                           {.sweep_interval = absl::Milliseconds(1),
-                            .drain_timeout = absl::Seconds(10)});
+  SessionRegistry registry(
+      pool, clock, {.sweep_interval = absl::Milliseconds(1), .drain_timeout = absl::Seconds(10)});
   RecordingSession session;
   OnShard(pool.shard(0), [&] { registry.shard(0).Add(&session, Transport::kSse); });
   // The sweep's own timer paces it; look on the shard until it has visited a few times.

@@ -32,8 +32,8 @@ TEST(ParseSubscribeRequestTest, RefusesWithAMessageSayingWhatToChange) {
       {{"a"}, "not-a-cursor", "bad cursor in Last-Event-ID"},
   };
   for (const Case& c : cases) {
-    absl::StatusOr<SubscribeRequest> request = ParseSubscribeRequest(
-        c.topics, c.from, {.cursor_field = "Last-Event-ID", .max_topics = 2});
+    absl::StatusOr<SubscribeRequest> request =
+        ParseSubscribeRequest(c.topics, c.from, {.cursor_field = "Last-Event-ID", .max_topics = 2});
     EXPECT_EQ(request.status().code(), absl::StatusCode::kInvalidArgument) << c.message;
     EXPECT_THAT(std::string(request.status().message()), HasSubstr(c.message));
   }

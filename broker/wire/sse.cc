@@ -35,9 +35,7 @@ std::string EncodeSseFields(std::string_view type, std::string_view data) {
   if (IsValidUtf8(data)) {
     AppendDataLines(out, data);
   } else {
-    out.append("data: ")
-        .append(absl::Base64Escape(AbslView(data)))
-        .push_back('\n');
+    out.append("data: ").append(absl::Base64Escape(AbslView(data))).push_back('\n');
   }
   out.push_back('\n');
   return out;

@@ -1,9 +1,9 @@
 #include "broker/wire/ws_frames.h"
 
+#include <zlib.h>
+
 #include <cstdint>
 #include <optional>
-
-#include <zlib.h>
 
 #include "absl/strings/escaping.h"
 #include "broker/core/string_view.h"
@@ -42,8 +42,8 @@ std::string EncodeWsSubscribed(std::string_view topic, std::string_view cursor) 
   return out;
 }
 
-std::string EncodeWsError(std::string_view code, std::string_view message,
-                          std::string_view topic, std::string_view id) {
+std::string EncodeWsError(std::string_view code, std::string_view message, std::string_view topic,
+                          std::string_view id) {
   std::string out = R"({"op":"error","code":)";
   AppendJsonString(out, code);
   out += R"(,"message":)";
@@ -123,7 +123,8 @@ class Deflater {
     out.resize(out.size() - stream_.avail_out);
     // The sync flush ends with an empty stored block, 00 00 ff ff, which the receiver
     // appends itself (RFC 7692 7.2.1).
-    if (out.size() < 4 || out.compare(out.size() - 4, 4, std::string_view("\0\0\xff\xff", 4)) != 0) {
+    if (out.size() < 4 ||
+        out.compare(out.size() - 4, 4, std::string_view("\0\0\xff\xff", 4)) != 0) {
       return std::nullopt;
     }
     out.resize(out.size() - 4);

@@ -23,8 +23,9 @@ TEST(EncodeWsEventTest, BinaryDataGoesToDataB64) {
 }
 
 TEST(EncodeWsEventTest, Utf8IsKeptAsIs) {
-  EXPECT_EQ(EncodeWsEvent("t", "c", "", "\xe2\x82\xac"),
-            "{\"op\":\"event\",\"topic\":\"t\",\"id\":\"c\",\"event\":\"\",\"data\":\"\xe2\x82\xac\"}");
+  EXPECT_EQ(
+      EncodeWsEvent("t", "c", "", "\xe2\x82\xac"),
+      "{\"op\":\"event\",\"topic\":\"t\",\"id\":\"c\",\"event\":\"\",\"data\":\"\xe2\x82\xac\"}");
 }
 
 TEST(EncodeWsControlFramesTest, SubscribedAndError) {

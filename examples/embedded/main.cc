@@ -20,10 +20,10 @@ int main() {
   // Callbacks run on a broker thread; this one hands the third event back to main.
   std::promise<std::string> third;
   int seen = 0;
-  auto subscription = herald.Subscribe(
-      {"greetings"}, /*from=*/"", [&](const herald::SubscriberEvent& e) {
-        std::printf("live:    offset %llu  %s\n",
-                    static_cast<unsigned long long>(e.event->offset), e.event->data.c_str());
+  auto subscription =
+      herald.Subscribe({"greetings"}, /*from=*/"", [&](const herald::SubscriberEvent& e) {
+        std::printf("live:    offset %llu  %s\n", static_cast<unsigned long long>(e.event->offset),
+                    e.event->data.c_str());
         if (++seen == 3) third.set_value(e.cursor);
       });
   if (!subscription.ok()) {
@@ -33,8 +33,7 @@ int main() {
 
   std::string first_cursor;
   for (const char* word : {"hello", "bonjour", "hallo"}) {
-    absl::StatusOr<herald::PublishResult> r =
-        herald.Publish({.topic = "greetings", .data = word});
+    absl::StatusOr<herald::PublishResult> r = herald.Publish({.topic = "greetings", .data = word});
     if (!r.ok()) {
       std::fprintf(stderr, "publish: %s\n", r.status().ToString().c_str());
       return 1;
@@ -47,13 +46,12 @@ int main() {
   // A client that saw only the first event resumes from its cursor and gets the rest once.
   std::promise<void> caught_up;
   int replayed = 0;
-  auto resumed = herald.Subscribe({"greetings"}, first_cursor,
-                                  [&](const herald::SubscriberEvent& e) {
-                                    std::printf("resumed: offset %llu  %s\n",
-                                                static_cast<unsigned long long>(e.event->offset),
-                                                e.event->data.c_str());
-                                    if (++replayed == 2) caught_up.set_value();
-                                  });
+  auto resumed =
+      herald.Subscribe({"greetings"}, first_cursor, [&](const herald::SubscriberEvent& e) {
+        std::printf("resumed: offset %llu  %s\n", static_cast<unsigned long long>(e.event->offset),
+                    e.event->data.c_str());
+        if (++replayed == 2) caught_up.set_value();
+      });
   if (!resumed.ok()) return 1;
   caught_up.get_future().wait();
   return 0;

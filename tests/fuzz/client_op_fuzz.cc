@@ -16,9 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   using Kind = herald::edge::ws::ClientOp::Kind;
-  HERALD_FUZZ_CHECK(op->kind == Kind::kSubscribe || op->kind == Kind::kUnsubscribe ||
-                        op->kind == Kind::kPublish,
-                    "an op is one of the three");
+  HERALD_FUZZ_CHECK(
+      op->kind == Kind::kSubscribe || op->kind == Kind::kUnsubscribe || op->kind == Kind::kPublish,
+      "an op is one of the three");
   HERALD_FUZZ_CHECK(op->kind == Kind::kPublish || (op->data.empty() && op->event.empty()),
                     "only publish carries data and an event name");
   return 0;

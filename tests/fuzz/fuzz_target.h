@@ -16,13 +16,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
-#define HERALD_FUZZ_CHECK(condition, what)                                             \
-  do {                                                                                  \
-    if (!(condition)) {                                                                 \
+#define HERALD_FUZZ_CHECK(condition, what)                                                \
+  do {                                                                                    \
+    if (!(condition)) {                                                                   \
       std::fprintf(stderr, "%s:%d: property failed: %s (%s)\n", __FILE__, __LINE__, what, \
-                   #condition);                                                         \
-      std::abort();                                                                     \
-    }                                                                                   \
+                   #condition);                                                           \
+      std::abort();                                                                       \
+    }                                                                                     \
   } while (false)
 
 #endif  // HERALD_TESTS_FUZZ_FUZZ_TARGET_H_

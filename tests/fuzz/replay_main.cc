@@ -29,9 +29,15 @@ namespace {
 // Bytes that matter to the formats under test: JSON, percent-encoding, base64url, SSE and
 // HTTP line ends, and UTF-8 lead and continuation bytes.
 constexpr std::string_view kInteresting[] = {
-    "\"", "\\", "\\u", "\\ud800", "{", "}", "[", "]", ":", ",", "%", "%2", "%zz", "+", "&",
-    "=", "?", "-", "_", "~", "\r", "\n", "\r\n", std::string_view("\0", 1), "\xff", "\xc3",
-    "\xe2\x82", "\xf0\x9f\x98\x80", "\x80", "null", "true", "1e999", "-0", "AAAAAAAAAAAA"};
+    "\"",   "\\",          "\\u",      "\\ud800",
+    "{",    "}",           "[",        "]",
+    ":",    ",",           "%",        "%2",
+    "%zz",  "+",           "&",        "=",
+    "?",    "-",           "_",        "~",
+    "\r",   "\n",          "\r\n",     std::string_view("\0", 1),
+    "\xff", "\xc3",        "\xe2\x82", "\xf0\x9f\x98\x80",
+    "\x80", "null",        "true",     "1e999",
+    "-0",   "AAAAAAAAAAAA"};
 
 std::vector<std::string> ReadCorpus(const std::filesystem::path& dir) {
   std::vector<std::string> inputs;
@@ -146,8 +152,8 @@ int main(int argc, char** argv) {
   uint64_t run = 0;
   for (const std::string& input : corpus) Run(input, run++);
   for (uint64_t i = 0; i < runs; ++i) Run(Mutate(corpus, random), run++);
-  std::printf("%s: %zu seed inputs and %llu mutations (seed %llu), every property held\n",
-              argv[0], corpus.size(), static_cast<unsigned long long>(runs),
+  std::printf("%s: %zu seed inputs and %llu mutations (seed %llu), every property held\n", argv[0],
+              corpus.size(), static_cast<unsigned long long>(runs),
               static_cast<unsigned long long>(seed));
   return 0;
 }

@@ -57,8 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     HERALD_FUZZ_CHECK(decoded == data, "binary data round-trips through data_b64");
   }
   const std::string frame = herald::wire::FrameWsText(text);
-  HERALD_FUZZ_CHECK(
-      std::string_view(frame).substr(herald::wire::WsFrameHeaderSize(frame)) == text,
-      "the frame carries the text after its header");
+  HERALD_FUZZ_CHECK(std::string_view(frame).substr(herald::wire::WsFrameHeaderSize(frame)) == text,
+                    "the frame carries the text after its header");
   return 0;
 }

@@ -1,5 +1,7 @@
 // The browser edge end to end on real sockets: an in-process herald::Broker serving on port 0,
 // a raw-socket SSE client that parses per WHATWG, and Beast WebSocket clients.
+#include <jwt.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -10,10 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include <jwt.h>
-
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "boost/json/parse.hpp"
 #include "boost/json/value.hpp"
 #include "broker/auth/browser_token.h"
@@ -87,8 +87,7 @@ class EdgeTest : public ::testing::Test {
 
   std::unique_ptr<SseClient> Sse(const std::string& target,
                                  std::vector<std::pair<std::string, std::string>> headers = {}) {
-    absl::StatusOr<std::unique_ptr<SseClient>> client =
-        SseClient::Connect(port_, target, headers);
+    absl::StatusOr<std::unique_ptr<SseClient>> client = SseClient::Connect(port_, target, headers);
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
@@ -245,10 +244,9 @@ TEST_F(EdgeTest, SseResumesSeveralTopicsExactlyOnceAcrossRandomDisconnects) {
   Create("ta");
   Create("tb");
   Create("tc");
-  ResumeAcrossRandomDisconnects(this, port_, {"ta", "tb", "tc"}, 150,
-                                [&](const std::string& t, int i) {
-                                  Publish(t, absl::StrCat(t, "-", i));
-                                });
+  ResumeAcrossRandomDisconnects(
+      this, port_, {"ta", "tb", "tc"}, 150,
+      [&](const std::string& t, int i) { Publish(t, absl::StrCat(t, "-", i)); });
 }
 
 TEST_F(EdgeTest, SseTellsOfAGapPastRetention) {
@@ -284,8 +282,7 @@ TEST_F(EdgeTest, SseResetNoticeOnAMultiTopicStreamCarriesEveryTopicsPosition) {
   Create("ra");
   Publish("ra", "ra-new-1");
 
-  std::unique_ptr<SseClient> resumed =
-      Sse("/v1/sse?topic=ra&topic=rb", {{"Last-Event-ID", b->id}});
+  std::unique_ptr<SseClient> resumed = Sse("/v1/sse?topic=ra&topic=rb", {{"Last-Event-ID", b->id}});
   ASSERT_NE(resumed, nullptr);
   std::optional<SseEvent> reset = resumed->Next(kWait);
   ASSERT_TRUE(reset.has_value());
@@ -426,9 +423,9 @@ TEST_F(EdgeTest, WsSubscribesReceivesInOrderAndResumesFromACursor) {
 
   std::unique_ptr<WsClient> again = Ws();
   ASSERT_NE(again, nullptr);
-  ASSERT_TRUE(again->Send(absl::StrCat(R"({"op":"subscribe","topic":"ws.a","from":")", ids[1],
-                                       R"("})"))
-                  .ok());
+  ASSERT_TRUE(
+      again->Send(absl::StrCat(R"({"op":"subscribe","topic":"ws.a","from":")", ids[1], R"("})"))
+          .ok());
   EXPECT_EQ(Field(NextOp(*again), "op"), "subscribed");
   for (int i = 3; i <= 5; ++i) {
     boost::json::object event = NextOp(*again);
@@ -494,9 +491,9 @@ TEST_F(EdgeTest, WsCarriesLargeMessagesBothWaysWithAndWithoutDeflate) {
     for (const size_t size : {200u, 5'000u, 70'000u}) {
       std::string data(size, ' ');
       for (char& c : data) c = static_cast<char>('a' + random() % 26);
-      ASSERT_TRUE(ws->Send(absl::StrCat(R"({"op":"publish","topic":"ws.big","data":")", data,
-                                        R"("})"))
-                      .ok());
+      ASSERT_TRUE(
+          ws->Send(absl::StrCat(R"({"op":"publish","topic":"ws.big","data":")", data, R"("})"))
+              .ok());
       boost::json::object event = NextOp(*ws);
       EXPECT_EQ(Field(event, "op"), "event") << deflate << " " << size;
       EXPECT_EQ(Field(event, "data"), data) << deflate << " " << size;
@@ -620,8 +617,7 @@ TEST_F(EdgeTest, ServesTheStaticDirectoryAndCorsForSse) {
   EXPECT_EQ(page->status(), 200);
   EXPECT_THAT(page->ReadToEnd(kWait), HasSubstr("<h1>herald</h1>"));
 
-  std::unique_ptr<SseClient> sse =
-      Sse("/v1/sse?topic=cors", {{"Origin", "https://app.example"}});
+  std::unique_ptr<SseClient> sse = Sse("/v1/sse?topic=cors", {{"Origin", "https://app.example"}});
   ASSERT_NE(sse, nullptr);
   EXPECT_EQ(sse->status(), 200);
   EXPECT_THAT(sse->head(), HasSubstr("Access-Control-Allow-Origin: https://app.example"));
@@ -720,8 +716,8 @@ TEST_F(EdgeTest, WsWithAccessTokensChecksTheHandshakeEachTopicAndPublish) {
   std::unique_ptr<WsClient> publisher =
       Ws({.target = "/v1/ws?access_token=" + AccessToken("granted", true)});
   ASSERT_NE(publisher, nullptr);
-  ASSERT_TRUE(publisher->Send(R"({"op":"publish","topic":"granted","data":"from a browser"})")
-                  .ok());
+  ASSERT_TRUE(
+      publisher->Send(R"({"op":"publish","topic":"granted","data":"from a browser"})").ok());
   boost::json::object event = NextOp(*ws);
   EXPECT_EQ(Field(event, "op"), "event");
   EXPECT_EQ(Field(event, "data"), "from a browser");

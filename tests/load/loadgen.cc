@@ -171,9 +171,7 @@ class Subscribers {
     accounting_.resize(absl::GetFlag(FLAGS_connections));
   }
 
-  void Start() {
-    asio::co_spawn(io_, Launch(), asio::detached);
-  }
+  void Start() { asio::co_spawn(io_, Launch(), asio::detached); }
 
   // Every subscriber starts from event `id`, having seen events 1..`seq`. Before Start().
   void ResumeFrom(const std::string& id, uint64_t seq) {
@@ -564,7 +562,8 @@ class Publisher {
 class GrpcPublisher final : public Publisher {
  public:
   uint64_t Run(const std::atomic<bool>& stop) override {
-    auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_grpc), grpc::InsecureChannelCredentials());
+    auto channel =
+        grpc::CreateChannel(absl::GetFlag(FLAGS_grpc), grpc::InsecureChannelCredentials());
     auto stub = herald::v1::PublishService::NewStub(channel);
     grpc::ClientContext context;
     const std::string token = absl::GetFlag(FLAGS_token);
@@ -711,8 +710,7 @@ int RunFanout() {
   run_until([&] { return totals.connected + totals.failed_connects >= connections; }, 120);
   if (totals.connected < connections) {
     std::fprintf(stderr, "loadgen: %d of %d subscribers connected (%d failed: %s)\n",
-                 totals.connected, connections, totals.failed_connects,
-                 totals.first_error.c_str());
+                 totals.connected, connections, totals.failed_connects, totals.first_error.c_str());
     if (totals.connected == 0) return 1;
   }
 
@@ -747,12 +745,14 @@ int RunFanout() {
     });
     run_until([&] { return joined.load(); }, 60);
     joiner.join();
-    run_until([&] {
-      for (const Accounting& a : subscribers.accounting()) {
-        if (a.connected && a.last_seq < published) return false;
-      }
-      return true;
-    }, absl::GetFlag(FLAGS_drain));
+    run_until(
+        [&] {
+          for (const Accounting& a : subscribers.accounting()) {
+            if (a.connected && a.last_seq < published) return false;
+          }
+          return true;
+        },
+        absl::GetFlag(FLAGS_drain));
   }
   subscribers.stopping_ = true;
 
@@ -767,8 +767,8 @@ int RunFanout() {
   }
   const double rate = static_cast<double>(totals.measured_deliveries) / measured;
   const LatencyHistogram& h = totals.latency;
-  const double cpu = before && after ? 100.0 * (after->cpu_seconds - before->cpu_seconds) / measured
-                                     : -1;
+  const double cpu =
+      before && after ? 100.0 * (after->cpu_seconds - before->cpu_seconds) / measured : -1;
   const double rss_mib = after ? static_cast<double>(after->rss_bytes) / (1 << 20) : -1;
   const double rss_per_conn =
       after && baseline && totals.connected > 0
@@ -881,8 +881,7 @@ int RunReconnectStorm() {
       static_cast<unsigned long long>(delivered), static_cast<unsigned long long>(lost),
       static_cast<unsigned long long>(duplicates), static_cast<unsigned long long>(reconnects),
       all_s, p50_ms, p99_ms, cpu_s, self_cpu_s,
-      totals.first_error.empty() ? "" : " first_handshake_error=",
-      totals.first_error.c_str());
+      totals.first_error.empty() ? "" : " first_handshake_error=", totals.first_error.c_str());
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
     std::ofstream out(path);
     out << "{\"label\":\"" << absl::GetFlag(FLAGS_label) << "\",\"connections\":" << connections

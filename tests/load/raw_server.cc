@@ -14,15 +14,10 @@
 // Each is acknowledged before its fan-out, as a broker acknowledges an append: the publisher
 // keeps its pace, so a fan-out slower than the publish rate shows as latency, not as fewer
 // events published.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -30,9 +25,14 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <vector>
 
 namespace herald::load {

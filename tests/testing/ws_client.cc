@@ -41,8 +41,8 @@ absl::StatusOr<std::unique_ptr<WsClient>> WsClient::Connect(uint16_t port,
   websocket::response_type response;
   client->ws_->handshake(response, "127.0.0.1", options.target, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat("handshake: ", ec.message(), " (HTTP ",
-                                               response.result_int(), ")"));
+    return absl::UnavailableError(
+        absl::StrCat("handshake: ", ec.message(), " (HTTP ", response.result_int(), ")"));
   }
   client->subprotocol_ = std::string(response[beast::http::field::sec_websocket_protocol]);
   client->ws_->text(true);

@@ -21,10 +21,10 @@
 #include "broker/edge/serialized_socket.h"
 #include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription.h"
-#include "broker/wire/json.h"
-#include "broker/wire/sse.h"
 #include "broker/session/access.h"
 #include "broker/session/subscribe_request.h"
+#include "broker/wire/json.h"
+#include "broker/wire/sse.h"
 
 namespace herald::edge::sse {
 
@@ -90,11 +90,10 @@ class SseSession final : public fanout::Delivery,
     }
     single_topic_ = parsed->topics.size() == 1;
     if (grant != nullptr) subject_ = grant->subject;
-    subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine,
-                                                           *this, fanout::CursorMode::kCombined);
+    subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
+                                                           fanout::CursorMode::kCombined);
     for (const std::string& topic : parsed->topics) {
-      if (absl::Status added = subscription_->Add(topic, parsed->from.Find(topic));
-          !added.ok()) {
+      if (absl::Status added = subscription_->Add(topic, parsed->from.Find(topic)); !added.ok()) {
         // Deleted between the check above and here.
         subscription_.reset();
         Refuse(added);
@@ -111,9 +110,9 @@ class SseSession final : public fanout::Delivery,
         // A stream opened without a cursor starts with an id-only block: it sets the
         // EventSource's last event id to where every topic stands, without firing an event,
         // so a client that drops before its first event resumes with nothing lost.
-        parsed->from.empty() ? absl::StrCat(wire::EncodeSseId(subscription_->cursor().Encode()),
-                                            "\n")
-                             : std::string()));
+        parsed->from.empty()
+            ? absl::StrCat(wire::EncodeSseId(subscription_->cursor().Encode()), "\n")
+            : std::string()));
     streaming_ = true;
     context_.sessions.Remove(this);
     context_.sessions.Add(this, session::Transport::kSse);
@@ -179,8 +178,8 @@ class SseSession final : public fanout::Delivery,
     if (!streaming_) return;
     // No more events: the client reconnects elsewhere and resumes from its last id.
     subscription_.reset();
-    writer_.queue().PushOwned(absl::StrCat(
-        wire::EncodeSseRetry(Milliseconds(context_.options.sse_retry)), "\n"));
+    writer_.queue().PushOwned(
+        absl::StrCat(wire::EncodeSseRetry(Milliseconds(context_.options.sse_retry)), "\n"));
     ScheduleWrite();
   }
 
@@ -231,8 +230,8 @@ class SseSession final : public fanout::Delivery,
     data += R"(,"message":)";
     wire::AppendJsonString(data, notice.message);
     data.push_back('}');
-    writer_.queue().PushOwned(absl::StrCat(wire::EncodeSseId(id),
-                                  wire::EncodeSseFields(fanout::NoticeName(notice.kind), data)));
+    writer_.queue().PushOwned(absl::StrCat(
+        wire::EncodeSseId(id), wire::EncodeSseFields(fanout::NoticeName(notice.kind), data)));
     ScheduleWrite();
   }
 
@@ -248,16 +247,16 @@ class SseSession final : public fanout::Delivery,
   // SSE clients send nothing after the request: what they send is ignored, and EOF or an
   // error ends the session.
   void Read() {
-    socket_.async_read_some(
-        asio::buffer(&read_byte_, 1),
-        [self = shared_from_this()](boost::system::error_code ec, size_t) {
-          if (!ec && !self->closed_) {
-            self->Read();
-            return;
-          }
-          if (ec && !IsExpectedClose(ec)) self->context_.metrics.io_errors.fetch_add(1);
-          self->Close();
-        });
+    socket_.async_read_some(asio::buffer(&read_byte_, 1),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                              if (!ec && !self->closed_) {
+                                self->Read();
+                                return;
+                              }
+                              if (ec && !IsExpectedClose(ec))
+                                self->context_.metrics.io_errors.fetch_add(1);
+                              self->Close();
+                            });
   }
 
   // Deliveries come in bursts (a shard hands over a batch of events at a time): the write
@@ -274,9 +273,8 @@ class SseSession final : public fanout::Delivery,
   // Everything queued, in one gathered write (see QueuedWriter).
   void Write() {
     if (closed_) return;
-    const bool started = writer_.Write([self = shared_from_this()](boost::system::error_code ec) {
-      self->Written(ec);
-    });
+    const bool started = writer_.Write(
+        [self = shared_from_this()](boost::system::error_code ec) { self->Written(ec); });
     if (!started && !writer_.in_flight() && finishing_) Finish();
   }
 
@@ -328,10 +326,9 @@ absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Req
   if (from.empty()) from = target.First("last_event_id").value_or("");
   HERALD_ASSIGN_OR_RETURN(
       session::SubscribeRequest subscribe,
-      session::ParseSubscribeRequest(
-          target.All("topic"), from,
-          {.cursor_field = "Last-Event-ID / last_event_id",
-           .max_topics = options.max_topics_per_subscription}));
+      session::ParseSubscribeRequest(target.All("topic"), from,
+                                     {.cursor_field = "Last-Event-ID / last_event_id",
+                                      .max_topics = options.max_topics_per_subscription}));
   return SseRequest{.topics = std::move(subscribe.topics),
                     .from = std::move(subscribe.from),
                     .origin = std::move(origin)};

@@ -58,8 +58,7 @@ TEST(ParseSseRequestTest, OriginOffTheAllowListIsRefused) {
   options.allowed_origins = {"https://app.example"};
   Request request = Get("/v1/sse?topic=a");
   request.set(http::field::origin, "https://other.example");
-  EXPECT_EQ(ParseSseRequest(options, request).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ParseSseRequest(options, request).status().code(), absl::StatusCode::kPermissionDenied);
   request.set(http::field::origin, "https://app.example");
   absl::StatusOr<SseRequest> parsed = ParseSseRequest(options, request);
   ASSERT_TRUE(parsed.ok()) << parsed.status();

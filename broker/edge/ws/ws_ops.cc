@@ -53,8 +53,8 @@ absl::StatusOr<ClientOp> ParseClientOp(std::string_view text) {
   } else if (*op == "publish") {
     result.kind = ClientOp::Kind::kPublish;
   } else {
-    return absl::UnimplementedError(absl::StrCat(
-        "unknown op '", *op, "'; use subscribe, unsubscribe or publish"));
+    return absl::UnimplementedError(
+        absl::StrCat("unknown op '", *op, "'; use subscribe, unsubscribe or publish"));
   }
   absl::StatusOr<std::string> topic = StringField(*object, "topic", /*required=*/true);
   if (!topic.ok()) return topic.status();

@@ -28,10 +28,10 @@ TEST(ParseClientOpTest, ParsesUnsubscribeAndPublish) {
 }
 
 TEST(ParseClientOpTest, BadJsonAndMissingFieldsAreBadRequests) {
-  for (const char* text : {"", "{", "[1]", "\"op\"", R"({"topic":"A"})", R"({"op":5})",
-                           R"({"op":"subscribe"})", R"({"op":"subscribe","topic":1})",
-                           R"({"op":"subscribe","topic":"A","from":7})",
-                           R"({"op":"publish","topic":"A"})"}) {
+  for (const char* text :
+       {"", "{", "[1]", "\"op\"", R"({"topic":"A"})", R"({"op":5})", R"({"op":"subscribe"})",
+        R"({"op":"subscribe","topic":1})", R"({"op":"subscribe","topic":"A","from":7})",
+        R"({"op":"publish","topic":"A"})"}) {
     absl::StatusOr<ClientOp> op = ParseClientOp(text);
     ASSERT_FALSE(op.ok()) << text;
     EXPECT_EQ(WsErrorCode(op.status()), "bad_request") << text << ": " << op.status();

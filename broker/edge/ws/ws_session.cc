@@ -128,10 +128,8 @@ class WsSession final : public fanout::Delivery,
       if (kind == websocket::frame_type::pong) missed_pongs_ = 0;
     });
     auto handshake = std::make_shared<Request>(std::move(request));
-    ws_.async_accept(*handshake,
-                     [self = shared_from_this(), handshake](boost::system::error_code ec) {
-                       self->Accepted(ec);
-                     });
+    ws_.async_accept(*handshake, [self = shared_from_this(),
+                                  handshake](boost::system::error_code ec) { self->Accepted(ec); });
   }
 
   // fanout::Delivery
@@ -194,8 +192,8 @@ class WsSession final : public fanout::Delivery,
     draining_ = true;
     subscription_.reset();
     // Mid-handshake, the close goes out once the handshake completes (see Accepted()).
-    if (handshake_done_) Close(websocket::close_code::service_restart,
-                               "draining; reconnect and resume");
+    if (handshake_done_)
+      Close(websocket::close_code::service_restart, "draining; reconnect and resume");
   }
 
   void Disconnect(const absl::Status& reason) override {
@@ -221,8 +219,8 @@ class WsSession final : public fanout::Delivery,
     ws_.text(true);
     context_.metrics.ws_sessions_total.fetch_add(1, std::memory_order_relaxed);
     if (!draining_) {
-      subscription_ = std::make_unique<fanout::Subscription>(
-          context_.shard, context_.engine, *this, fanout::CursorMode::kPerTopic);
+      subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
+                                                             fanout::CursorMode::kPerTopic);
     }
     // Re-added as a stream: a drain or stop under way reaches it now.
     context_.sessions.Remove(this);
@@ -279,8 +277,8 @@ class WsSession final : public fanout::Delivery,
 
   void Subscribe(const ClientOp& op) {
     if (std::find(topics_.begin(), topics_.end(), op.topic) != topics_.end()) {
-      SendError("already_subscribed",
-                absl::StrCat("already subscribed to topic '", op.topic, "'"), op.topic);
+      SendError("already_subscribed", absl::StrCat("already subscribed to topic '", op.topic, "'"),
+                op.topic);
       return;
     }
     // The topics the connection would follow, checked by the rules every transport applies.
@@ -354,24 +352,25 @@ class WsSession final : public fanout::Delivery,
     }
     // The store answers on its own thread, maybe after this session ended: the refusal comes
     // back to the shard and finds the session only while it lives.
-    context_.engine.Publish(
-        {.topic = op.topic, .type = op.event, .data = op.data},
-        [weak = weak_from_this(), shard = &context_.shard,
-         topic = op.topic](absl::StatusOr<EventPtr> published) {
-          if (published.ok()) return;
-          asio::post(shard->context(), [weak, topic, status = published.status()] {
-            if (std::shared_ptr<WsSession> self = weak.lock()) self->SendError(status, topic);
-          });
-        });
+    context_.engine.Publish({.topic = op.topic, .type = op.event, .data = op.data},
+                            [weak = weak_from_this(), shard = &context_.shard,
+                             topic = op.topic](absl::StatusOr<EventPtr> published) {
+                              if (published.ok()) return;
+                              asio::post(shard->context(),
+                                         [weak, topic, status = published.status()] {
+                                           if (std::shared_ptr<WsSession> self = weak.lock())
+                                             self->SendError(status, topic);
+                                         });
+                            });
   }
 
   // Reads the next piece of a client message into a small chunk: Beast's whole-message read
   // prepares 1.5 KiB in the caller's buffer before any byte arrives.
   void Read() {
-    ws_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](
-                                                  boost::system::error_code ec, size_t n) {
-      self->ReadSome(ec, n);
-    });
+    ws_.async_read_some(asio::buffer(chunk_),
+                        [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                          self->ReadSome(ec, n);
+                        });
   }
 
   void ReadSome(boost::system::error_code ec, size_t n) {

@@ -23,8 +23,8 @@ absl::Status LocalEngine::Load() {
   HERALD_ASSIGN_OR_RETURN(std::vector<StoredTopic> stored, store_.LoadTopics());
   MutexLock lock(mu_);
   for (const StoredTopic& topic : stored) {
-    topics_[topic.config.name] = std::make_shared<TopicLog>(topic.config, topic.epoch, store_,
-                                                            clock_, sink_, topic.bounds);
+    topics_[topic.config.name] =
+        std::make_shared<TopicLog>(topic.config, topic.epoch, store_, clock_, sink_, topic.bounds);
   }
   return absl::OkStatus();
 }

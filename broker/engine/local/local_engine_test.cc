@@ -85,7 +85,8 @@ TEST_F(LocalEngineTest, SinkSeesEveryEventInOffsetOrderUnderConcurrentPublishers
   std::vector<std::thread> publishers;
   for (int p = 0; p < 4; ++p) {
     publishers.emplace_back([&engine] {
-      for (int i = 0; i < 2000; ++i) ASSERT_TRUE(PublishAndWait(engine, {.topic = "t", .data = "x"}).ok());
+      for (int i = 0; i < 2000; ++i)
+        ASSERT_TRUE(PublishAndWait(engine, {.topic = "t", .data = "x"}).ok());
     });
   }
   for (auto& t : publishers) t.join();

@@ -66,13 +66,13 @@ absl::StatusOr<StoredBounds> MemoryStore::AppendToRing(Ring& ring, AppendBatch& 
     ring.total_bytes += bytes;
   }
   const uint64_t next = ring.first_offset + ring.events.size();
-  const uint64_t first = FirstRetained(
-      batch.retention, batch.now,
-      {.first = ring.first_offset, .next = next, .total_bytes = ring.total_bytes},
-      [&ring](uint64_t offset) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        const Retained& retained = ring.events[offset - ring.first_offset];
-        return RetainedMark{retained.bytes_before, retained.event->publish_time};
-      });
+  const uint64_t first =
+      FirstRetained(batch.retention, batch.now,
+                    {.first = ring.first_offset, .next = next, .total_bytes = ring.total_bytes},
+                    [&ring](uint64_t offset) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                      const Retained& retained = ring.events[offset - ring.first_offset];
+                      return RetainedMark{retained.bytes_before, retained.event->publish_time};
+                    });
   while (ring.first_offset < first) {
     Retained& oldest = ring.events.front();
     if (!oldest.dedup_key.empty()) {

@@ -77,8 +77,8 @@ std::string EncodeFixed64(uint64_t value) {
 
 absl::StatusOr<uint64_t> DecodeFixed64(std::string_view bytes) {
   if (bytes.size() != 8) {
-    return absl::DataLossError(absl::StrCat("expected an 8-byte number, found ", bytes.size(),
-                                            " bytes"));
+    return absl::DataLossError(
+        absl::StrCat("expected an 8-byte number, found ", bytes.size(), " bytes"));
   }
   return GetBigEndian(bytes, 8);
 }
@@ -125,8 +125,8 @@ absl::StatusOr<TopicRecord> DecodeTopicRecord(std::string_view name, std::string
   return record;
 }
 
-std::string EncodeEventRecord(absl::Time publish_time, uint64_t bytes_before,
-                              std::string_view type, std::string_view data) {
+std::string EncodeEventRecord(absl::Time publish_time, uint64_t bytes_before, std::string_view type,
+                              std::string_view data) {
   std::string out;
   out.reserve(kEventHeaderSize + type.size() + data.size());
   PutBigEndian(out, TimeBits(publish_time), 8);
@@ -139,7 +139,8 @@ std::string EncodeEventRecord(absl::Time publish_time, uint64_t bytes_before,
 
 absl::StatusOr<EventRecord> DecodeEventRecord(std::string_view bytes) {
   if (bytes.size() < kEventHeaderSize) {
-    return absl::DataLossError(absl::StrCat("event record of ", bytes.size(), " bytes is truncated"));
+    return absl::DataLossError(
+        absl::StrCat("event record of ", bytes.size(), " bytes is truncated"));
   }
   EventRecord record;
   record.publish_time = TimeFromBits(GetBigEndian(bytes, 8));

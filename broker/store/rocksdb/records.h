@@ -62,8 +62,8 @@ std::string EncodeTopicRecord(const TopicRecord& record);
 // DataLoss for a record of another length or version; the name comes from the key.
 absl::StatusOr<TopicRecord> DecodeTopicRecord(std::string_view name, std::string_view bytes);
 
-std::string EncodeEventRecord(absl::Time publish_time, uint64_t bytes_before,
-                              std::string_view type, std::string_view data);
+std::string EncodeEventRecord(absl::Time publish_time, uint64_t bytes_before, std::string_view type,
+                              std::string_view data);
 // DataLoss for a truncated record.
 absl::StatusOr<EventRecord> DecodeEventRecord(std::string_view bytes);
 

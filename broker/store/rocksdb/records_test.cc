@@ -15,18 +15,17 @@ TEST(RecordsTest, EventKeysSortByTopicThenOffset) {
 }
 
 TEST(RecordsTest, TopicRecordsRoundTrip) {
-  TopicRecord record{.id = 3,
-                     .config = {.name = "orders",
-                                .retention = {.max_events = 10,
-                                              .max_bytes = 2048,
-                                              .max_age = absl::Minutes(5)},
-                                .allow_browser_publish = true},
-                     .epoch = 0xdeadbeef,
-                     .first_offset = 4,
-                     .next_offset = 9,
-                     .total_bytes = 90,
-                     .first_bytes_before = 30,
-                     .oldest_time = absl::FromUnixNanos(1'700'000'000'123'456'789)};
+  TopicRecord record{
+      .id = 3,
+      .config = {.name = "orders",
+                 .retention = {.max_events = 10, .max_bytes = 2048, .max_age = absl::Minutes(5)},
+                 .allow_browser_publish = true},
+      .epoch = 0xdeadbeef,
+      .first_offset = 4,
+      .next_offset = 9,
+      .total_bytes = 90,
+      .first_bytes_before = 30,
+      .oldest_time = absl::FromUnixNanos(1'700'000'000'123'456'789)};
   absl::StatusOr<TopicRecord> decoded = DecodeTopicRecord("orders", EncodeTopicRecord(record));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(decoded->id, 3u);
@@ -52,8 +51,7 @@ TEST(RecordsTest, EventRecordsRoundTripAndTruncationIsDataLoss) {
   EXPECT_EQ(decoded->type, "price");
   EXPECT_EQ(decoded->data, std::string("a\0b", 3));
   for (size_t size : {0, 10, 19, 22}) {
-    EXPECT_EQ(DecodeEventRecord(bytes.substr(0, size)).status().code(),
-              absl::StatusCode::kDataLoss)
+    EXPECT_EQ(DecodeEventRecord(bytes.substr(0, size)).status().code(), absl::StatusCode::kDataLoss)
         << size;
   }
   EXPECT_EQ(DecodeTopicRecord("t", "garbage").status().code(), absl::StatusCode::kDataLoss);

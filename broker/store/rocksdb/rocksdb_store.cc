@@ -1,10 +1,9 @@
 #include "broker/store/rocksdb/rocksdb_store.h"
 
-#include <sys/statvfs.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sys/statvfs.h>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -76,8 +75,8 @@ absl::Status OpenError(const std::string& path, const rocksdb::Status& status) {
   }
   if (status.IsCorruption()) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "data directory '%s' is corrupt (%s); restore it from a backup or move it aside",
-        path, cause));
+        "data directory '%s' is corrupt (%s); restore it from a backup or move it aside", path,
+        cause));
   }
   return absl::UnavailableError(
       absl::StrFormat("cannot open data directory '%s': %s", path, cause));
@@ -129,9 +128,9 @@ class RocksDbStore::Group {
     if (record == nullptr) return TopicNotFound(append.topic);
     for (size_t i = 0; i < append.events.size(); ++i) {
       if (append.events[i]->offset != record->next_offset + i) {
-        return absl::InternalError(absl::StrFormat(
-            "append of offset %d to topic '%s' whose next offset is %d",
-            append.events[i]->offset, append.topic, record->next_offset + i));
+        return absl::InternalError(
+            absl::StrFormat("append of offset %d to topic '%s' whose next offset is %d",
+                            append.events[i]->offset, append.topic, record->next_offset + i));
       }
     }
     // Marks of this batch's events, which are not in the database yet.
@@ -141,9 +140,9 @@ class RocksDbStore::Group {
     for (size_t i = 0; i < append.events.size(); ++i) {
       const Event& event = *append.events[i];
       marks.push_back({record->total_bytes, event.publish_time});
-      batch_.Put(store_.events_family_, EventKey(record->id, event.offset),
-                 EncodeEventRecord(event.publish_time, record->total_bytes, event.type,
-                                   event.data));
+      batch_.Put(
+          store_.events_family_, EventKey(record->id, event.offset),
+          EncodeEventRecord(event.publish_time, record->total_bytes, event.type, event.data));
       if (!append.dedup_keys[i].empty()) {
         batch_.Put(store_.dedup_family_, DedupKey(record->id, append.dedup_keys[i]),
                    EncodeFixed64(event.offset));
@@ -162,11 +161,11 @@ class RocksDbStore::Group {
       }
       return store_.ReadMark(*record, offset);
     };
-    const uint64_t first = FirstRetained(
-        append.retention, append.now,
-        {.first = record->first_offset, .next = record->next_offset,
-         .total_bytes = record->total_bytes},
-        mark);
+    const uint64_t first = FirstRetained(append.retention, append.now,
+                                         {.first = record->first_offset,
+                                          .next = record->next_offset,
+                                          .total_bytes = record->total_bytes},
+                                         mark);
     if (first > record->first_offset) {
       Trim(*record, first);
       const RetainedMark kept = first < record->next_offset
@@ -550,10 +549,10 @@ absl::StatusOr<std::optional<uint64_t>> RocksDbStore::FindDedup(std::string_view
   std::optional<TopicRecord> record = FindRecord(topic);
   if (!record) return TopicNotFound(topic);
   std::string value;
-  rocksdb::Status read =
-      db_->Get({}, dedup_family_, DedupKey(record->id, dedup_key), &value);
+  rocksdb::Status read = db_->Get({}, dedup_family_, DedupKey(record->id, dedup_key), &value);
   if (read.IsNotFound()) return std::nullopt;
-  if (!read.ok()) return absl::UnavailableError(absl::StrCat("dedup lookup failed: ", read.ToString()));
+  if (!read.ok())
+    return absl::UnavailableError(absl::StrCat("dedup lookup failed: ", read.ToString()));
   absl::StatusOr<uint64_t> offset = DecodeFixed64(value);
   if (!offset.ok()) return offset.status();
   // Dedup keys of trimmed events linger on disk but no longer count.
@@ -589,8 +588,8 @@ absl::StatusOr<std::vector<EventPtr>> RocksDbStore::Read(std::string_view topic,
     events.push_back(std::move(event));
   }
   if (!it->status().ok()) {
-    return absl::UnavailableError(absl::StrFormat("reading topic '%s' failed: %s", topic,
-                                                  it->status().ToString()));
+    return absl::UnavailableError(
+        absl::StrFormat("reading topic '%s' failed: %s", topic, it->status().ToString()));
   }
   return events;
 }

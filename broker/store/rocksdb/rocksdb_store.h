@@ -61,8 +61,8 @@ class RocksDbStore final : public Store {
   void Flush() override;
   absl::StatusOr<std::optional<uint64_t>> FindDedup(std::string_view topic,
                                                     std::string_view dedup_key) const override;
-  absl::StatusOr<std::vector<EventPtr>> Read(std::string_view topic, uint64_t from,
-                                             uint64_t end, size_t max_events) const override;
+  absl::StatusOr<std::vector<EventPtr>> Read(std::string_view topic, uint64_t from, uint64_t end,
+                                             size_t max_events) const override;
 
  private:
   // One change for the writer thread.

@@ -1,7 +1,6 @@
 #include "broker/store/rocksdb/rocksdb_store.h"
 
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <sys/wait.h>
 #include <thread>
 #include <vector>
 
@@ -227,8 +227,7 @@ TEST_F(RocksDbStoreTest, ForeignAndCorruptDirectoriesAreRefused) {
   std::ofstream(dir_ / "data" / "CURRENT", std::ios::trunc) << "MANIFEST-999999\n";
   absl::StatusOr<std::unique_ptr<RocksDbStore>> corrupt = RocksDbStore::Open(Options());
   ASSERT_FALSE(corrupt.ok());
-  EXPECT_NE(corrupt.status().message().find(Options().path), std::string::npos)
-      << corrupt.status();
+  EXPECT_NE(corrupt.status().message().find(Options().path), std::string::npos) << corrupt.status();
 
   std::ofstream(dir_ / "file") << "x";
   absl::StatusOr<std::unique_ptr<RocksDbStore>> file =
@@ -243,8 +242,8 @@ constexpr char kDieEnv[] = "HERALD_TEST_PUBLISH_AND_DIE";
 
 [[noreturn]] void PublishAndDieChild(const std::string& path) {
   FakeClock clock(absl::FromUnixSeconds(1));
-  absl::StatusOr<std::unique_ptr<RocksDbStore>> store = RocksDbStore::Open(
-      {.path = path, .boot_id_path = path + ".boot_id"});
+  absl::StatusOr<std::unique_ptr<RocksDbStore>> store =
+      RocksDbStore::Open({.path = path, .boot_id_path = path + ".boot_id"});
   if (!store.ok()) _exit(2);
   engine::LocalEngine engine(**store, clock, {});
   if (!engine.Load().ok()) _exit(3);

@@ -34,8 +34,7 @@ int Fill(const std::string& dir, uint64_t events, int payload) {
     return 1;
   }
   const RetentionPolicy retention{.max_events = events};
-  if (absl::Status s = (*store)->CreateTopic({.name = "big", .retention = retention}, 1);
-      !s.ok()) {
+  if (absl::Status s = (*store)->CreateTopic({.name = "big", .retention = retention}, 1); !s.ok()) {
     std::fprintf(stderr, "startup_benchmark: %s\n", s.ToString().c_str());
     return 1;
   }
@@ -49,9 +48,8 @@ int Fill(const std::string& dir, uint64_t events, int payload) {
       batch.dedup_keys.emplace_back();
     }
     auto done = std::make_shared<Outcome<absl::Status>>();
-    (*store)->Append(std::move(batch), [done](absl::StatusOr<StoredBounds> bounds) {
-      done->Set(bounds.status());
-    });
+    (*store)->Append(std::move(batch),
+                     [done](absl::StatusOr<StoredBounds> bounds) { done->Set(bounds.status()); });
     if (absl::Status s = done->Wait(); !s.ok()) {
       std::fprintf(stderr, "startup_benchmark: %s\n", s.ToString().c_str());
       return 1;
