@@ -58,7 +58,8 @@ struct EdgeOptions {
   // How often each shard sweeps its connections for heartbeats, pings and deadlines; the
   // granularity of every timeout above.
   absl::Duration sweep_interval = absl::Seconds(1);
-  // Drain: how long sessions get to flush after being told to reconnect elsewhere.
+  // Drain: how long sessions of every transport get to flush and leave after being told to
+  // reconnect elsewhere; then they are closed.
   absl::Duration drain_timeout = absl::Seconds(5);
 };
 

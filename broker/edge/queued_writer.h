@@ -5,7 +5,7 @@
 //   QueuedWriter writer(socket, context, session::Transport::kSse);
 //   writer.queue().PushShared(event, event->sse_frame);
 //   writer.CountEvent();
-//   writer.Write([self = shared_from_this()](boost::system::error_code ec) { ... });
+//   writer.Write(*this);   // calls this->Written(ec) once the write ended
 #ifndef HERALD_BROKER_EDGE_QUEUED_WRITER_H_
 #define HERALD_BROKER_EDGE_QUEUED_WRITER_H_
 
@@ -56,13 +56,14 @@ class QueuedWriter {
   uint64_t delivered() const { return delivered_ + uncounted_events_; }
   uint64_t queued_bytes() const { return queue_.pending_bytes() + queue_.in_flight_bytes(); }
 
-  // Writes everything queued in one gathered write and then calls `done(ec)`: at once when it
-  // all fit in the socket's send buffer (most writes do, and skipping the asynchronous
-  // operation and its completion is most of a delivery's user-space cost), or from the
-  // completion of an asynchronous write of the rest. False, and `done` is not called, while a
-  // write is in flight or nothing is queued. `done` keeps the session alive (it captures it).
-  template <typename Done>
-  bool Write(Done done) {
+  // Writes everything queued in one gathered write and then calls `session.Written(ec)`: at
+  // once when it all fit in the socket's send buffer (most writes do, and skipping the
+  // asynchronous operation and its completion is most of a delivery's user-space cost), or
+  // from the completion of an asynchronous write of the rest, which alone holds a reference
+  // to the session (shared_from_this): the common case costs no reference count. False, and
+  // nothing is called, while a write is in flight or nothing is queued.
+  template <typename Session>
+  bool Write(Session& session) {
     if (in_flight_ || !queue_.has_pending()) return false;
     CountEvents();
     const std::vector<boost::asio::const_buffer>& buffers = queue_.Prepare();
@@ -72,21 +73,21 @@ class QueuedWriter {
       in_flight_ = true;
       boost::beast::buffers_suffix<std::span<const boost::asio::const_buffer>> rest(buffers);
       rest.consume(written);
-      socket_.async_write_some(rest, [this, written, done = std::move(done)](
-                                         boost::system::error_code ec, size_t more) mutable {
+      socket_.async_write_some(rest, [this, written, self = session.shared_from_this()](
+                                         boost::system::error_code ec, size_t more) {
         in_flight_ = false;
-        Written(ec, written + more);
-        done(ec);
+        Consumed(ec, written + more);
+        self->Written(ec);
       });
       return true;
     }
-    Written(ec, written);
-    done(ec);
+    Consumed(ec, written);
+    session.Written(ec);
     return true;
   }
 
  private:
-  void Written(boost::system::error_code ec, size_t written) {
+  void Consumed(boost::system::error_code ec, size_t written) {
     queue_.Consume();
     if (ec) {
       if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);

@@ -42,6 +42,9 @@ ABSL_FLAG(absl::Duration, ws_ping_interval, absl::Seconds(30),
           "WebSocket ping interval; two unanswered pings close the connection");
 ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "time a client has to send its request head or WebSocket handshake");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(5),
+          "on a drain (SIGTERM, heraldctl drain), how long sessions get to leave before they are "
+          "closed");
 ABSL_FLAG(uint64_t, max_ws_message_bytes, 1 << 20, "largest WebSocket message accepted");
 ABSL_FLAG(uint64_t, max_connections, 10000, "browser connections past this get 503");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1", "address of the gRPC control plane");
@@ -119,6 +122,7 @@ absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   options.edge.heartbeat_interval = absl::GetFlag(FLAGS_sse_heartbeat);
   options.edge.ws_ping_interval = absl::GetFlag(FLAGS_ws_ping_interval);
   options.edge.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options.edge.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.edge.max_ws_message_bytes = absl::GetFlag(FLAGS_max_ws_message_bytes);
   options.edge.max_connections = absl::GetFlag(FLAGS_max_connections);
   // Sweeps finer than the shortest interval, so short test settings are honoured.

@@ -55,6 +55,9 @@ struct SessionSnapshot {
 // fanout::Delivery call, so implementations may tear down their subscription there.
 class Session {
  public:
+  // slot_ of a session in no table.
+  static constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
+
   virtual ~Session() = default;
 
   // Fills what only the session knows: kind, peer, subject, topics and counts.
@@ -70,9 +73,11 @@ class Session {
 
  private:
   friend class ShardSessions;
-  size_t slot_ = std::numeric_limits<size_t>::max();
+  // Packed: every idle connection carries these (24 bytes).
   uint64_t id_ = 0;
-  absl::Time opened_at_;
+  // Whole seconds, as listings show them.
+  int64_t opened_at_unix_seconds_ = 0;
+  uint32_t slot_ = kNoSlot;
   Transport transport_ = Transport::kHttp;
 };
 

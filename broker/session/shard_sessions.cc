@@ -60,9 +60,9 @@ asio::awaitable<void> ShardSessions::Run() {
 }
 
 void ShardSessions::Add(Session* session, Transport transport) {
-  session->slot_ = sessions_.size();
+  session->slot_ = static_cast<uint32_t>(sessions_.size());
   session->transport_ = transport;
-  session->opened_at_ = clock_.Now();
+  session->opened_at_unix_seconds_ = absl::ToUnixSeconds(clock_.Now());
   session->id_ = registry_.Opened(transport);
   sessions_.push_back(session);
   if (stopped_ || aborted_.Has(transport)) {
@@ -77,9 +77,9 @@ void ShardSessions::Remove(Session* session) {
   if (slot >= sessions_.size() || sessions_[slot] != session) return;
   // Swap-remove: O(1), order does not matter to a sweep.
   sessions_[slot] = sessions_.back();
-  sessions_[slot]->slot_ = slot;
+  sessions_[slot]->slot_ = static_cast<uint32_t>(slot);
   sessions_.pop_back();
-  session->slot_ = std::numeric_limits<size_t>::max();
+  session->slot_ = Session::kNoSlot;
   registry_.Closed(session->transport_);
 }
 
@@ -115,7 +115,7 @@ void ShardSessions::AppendSnapshots(std::string_view topic, std::optional<Transp
     }
     snapshot.id = absl::StrFormat("c%08d", session->id_);
     snapshot.transport = session->transport_;
-    snapshot.opened_at = session->opened_at_;
+    snapshot.opened_at = absl::FromUnixSeconds(session->opened_at_unix_seconds_);
     out.push_back(std::move(snapshot));
   }
 }

@@ -51,7 +51,6 @@ class SseSession final : public fanout::Delivery,
   SseSession(const SessionContext& context, tcp::socket socket, ConnectionLease lease)
       : lease_(std::move(lease)),
         context_(context),
-        peer_(PeerOf(socket)),
         socket_(std::move(socket)),
         writer_(socket_, context_, session::Transport::kSse) {
     // Only Start() may use the grant: it points into the caller's state.
@@ -89,7 +88,7 @@ class SseSession final : public fanout::Delivery,
       return;
     }
     single_topic_ = parsed->topics.size() == 1;
-    if (grant != nullptr) subject_ = grant->subject;
+    if (grant != nullptr) subject_ = std::make_unique<const std::string>(grant->subject);
     subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
                                                            fanout::CursorMode::kCombined);
     for (const std::string& topic : parsed->topics) {
@@ -154,8 +153,9 @@ class SseSession final : public fanout::Delivery,
 
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
-    out.peer = FormatPeer(peer_);
-    out.subject = subject_;
+    // Asked of the socket when listed: a field per stream would cost every idle one.
+    out.peer = FormatPeer(PeerOf(socket_.next_layer()));
+    if (subject_ != nullptr) out.subject = *subject_;
     if (subscription_) out.topics = subscription_->topic_names();
     out.delivered = writer_.delivered();
     out.queued_bytes = writer_.queued_bytes();
@@ -202,6 +202,7 @@ class SseSession final : public fanout::Delivery,
   }
 
  private:
+  friend class edge::QueuedWriter;
   // NotFound for the first topic that does not exist, PermissionDenied for the first one
   // the grant does not cover.
   absl::Status FindTopics(const std::vector<std::string>& topics,
@@ -273,11 +274,10 @@ class SseSession final : public fanout::Delivery,
   // Everything queued, in one gathered write (see QueuedWriter).
   void Write() {
     if (closed_) return;
-    const bool started = writer_.Write(
-        [self = shared_from_this()](boost::system::error_code ec) { self->Written(ec); });
-    if (!started && !writer_.in_flight() && finishing_) Finish();
+    if (!writer_.Write(*this) && !writer_.in_flight() && finishing_) Finish();
   }
 
+  // From the writer, once a write ended.
   void Written(boost::system::error_code ec) {
     if (ec) {
       Close();
@@ -299,12 +299,11 @@ class SseSession final : public fanout::Delivery,
   // First, so released last: once it is, the server may be gone.
   ConnectionLease lease_;
   SessionContext context_;
-  const tcp::endpoint peer_;
   SerializedSocket socket_;
   QueuedWriter writer_;
   std::unique_ptr<fanout::Subscription> subscription_;
-  // The access token's subject; empty when the edge checks no tokens.
-  std::string subject_;
+  // The access token's subject; null when the edge checks no tokens.
+  std::unique_ptr<const std::string> subject_;
   char read_byte_ = 0;
   bool single_topic_ = true;
   // The 200 head is queued: events, heartbeats and drains may follow.

@@ -82,7 +82,6 @@ class WsSession final : public fanout::Delivery,
   WsSession(const SessionContext& context, tcp::socket socket, ConnectionLease lease)
       : lease_(std::move(lease)),
         context_(context),
-        peer_(PeerOf(socket)),
         grant_(context.grant != nullptr ? std::make_unique<auth::BrowserGrant>(*context.grant)
                                         : nullptr),
         ws_(std::move(socket)),
@@ -158,7 +157,8 @@ class WsSession final : public fanout::Delivery,
 
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
-    out.peer = FormatPeer(peer_);
+    // Asked of the socket when listed: a field per stream would cost every idle one.
+    out.peer = FormatPeer(PeerOf(ws_.next_layer().next_layer()));
     if (grant_ != nullptr) out.subject = grant_->subject;
     out.topics = topics_;
     out.delivered = writer_.delivered();
@@ -209,6 +209,7 @@ class WsSession final : public fanout::Delivery,
   }
 
  private:
+  friend class edge::QueuedWriter;
   void Accepted(boost::system::error_code ec) {
     if (ec) {
       // Beast has answered the bad handshake (400, 426) already, unless it was aborted.
@@ -435,20 +436,22 @@ class WsSession final : public fanout::Delivery,
     }
     // The peer's close arrived: the reader answers it and ends the session.
     if (!ws_.is_open()) return;
-    writer_.Write([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec) {
-        self->Abort();
-        return;
-      }
-      if (self->subscription_ && self->subscription_->replaying()) self->subscription_->Pump();
-      if (self->writer_.queue().has_pending() || self->close_reason_) self->ScheduleWrite();
-    });
+    writer_.Write(*this);
+  }
+
+  // From the writer, once a write ended.
+  void Written(boost::system::error_code ec) {
+    if (ec) {
+      Abort();
+      return;
+    }
+    if (subscription_ && subscription_->replaying()) subscription_->Pump();
+    if (writer_.queue().has_pending() || close_reason_) ScheduleWrite();
   }
 
   // First, so released last: once it is, the server may be gone.
   ConnectionLease lease_;
   SessionContext context_;
-  const tcp::endpoint peer_;
   // What the access token grants; null when the edge checks no tokens.
   const std::unique_ptr<const auth::BrowserGrant> grant_;
   websocket::stream<SerializedSocket> ws_;
