@@ -9,6 +9,7 @@
 
 const {chromium} = require('playwright-core');
 const net = require('net');
+const path = require('path');
 
 const TIMEOUT_MS = 15000;
 const counts = {passed: 0, failed: 0};
@@ -55,4 +56,12 @@ function launchChromium() {
   });
 }
 
-module.exports = {TIMEOUT_MS, check, finish, freePort, waitFor, launchChromium};
+// A binary the suite's shell script built, by its path under bazel-bin. The scripts pass
+// `bazel info bazel-bin` as HERALD_BIN: the bazel-bin symlink follows whichever
+// configuration (opt, asan) built last.
+function builtBinary(relativePath) {
+  const bin = process.env.HERALD_BIN || path.resolve(__dirname, '../../bazel-bin');
+  return path.join(bin, relativePath);
+}
+
+module.exports = {TIMEOUT_MS, builtBinary, check, finish, freePort, waitFor, launchChromium};

@@ -7,20 +7,17 @@
 //   node tests/e2e/restart.test.js   (run by tests/e2e/restart_e2e.sh, after a bazel build)
 'use strict';
 
-const {TIMEOUT_MS, check, finish, freePort, waitFor, launchChromium} = require('./harness');
+const {TIMEOUT_MS, builtBinary, check, finish, freePort, waitFor, launchChromium} =
+    require('./harness');
 const {execFile, spawn} = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const {promisify} = require('util');
 
-const root = path.resolve(__dirname, '../..');
-// restart_e2e.sh passes `bazel info bazel-bin`: the bazel-bin symlink follows whichever
-// configuration built last.
-const bin = process.env.HERALD_BIN || path.join(root, 'bazel-bin');
-const heralddBin = path.join(bin, 'broker/heraldd/heraldd');
-const heraldctlBin = path.join(bin, 'admin/heraldctl');
-const driverBin = path.join(bin, 'tests/e2e/crash_driver');
+const heralddBin = builtBinary('broker/heraldd/heraldd');
+const heraldctlBin = builtBinary('admin/heraldctl');
+const driverBin = builtBinary('tests/e2e/crash_driver');
 const CRASHES = 2;
 // Acknowledged publishes between crashes, so that each crash lands mid-stream.
 const ACKS_PER_PHASE = 15;

@@ -11,7 +11,8 @@
 //   node tests/e2e/sessions.test.js   (run by tests/e2e/sessions_e2e.sh, after a bazel build)
 'use strict';
 
-const {TIMEOUT_MS, check, finish, freePort, waitFor, launchChromium} = require('./harness');
+const {TIMEOUT_MS, builtBinary, check, finish, freePort, waitFor, launchChromium} =
+    require('./harness');
 const {execFile, spawn} = require('child_process');
 const fs = require('fs');
 const http = require('http');
@@ -19,11 +20,8 @@ const os = require('os');
 const path = require('path');
 
 const root = path.resolve(__dirname, '../..');
-// sessions_e2e.sh passes `bazel info bazel-bin`: the bazel-bin symlink follows whichever
-// configuration built last.
-const bin = process.env.HERALD_BIN || path.join(root, 'bazel-bin');
-const heralddBin = path.join(bin, 'broker/heraldd/heraldd');
-const heraldctlBin = path.join(bin, 'admin/heraldctl');
+const heralddBin = builtBinary('broker/heraldd/heraldd');
+const heraldctlBin = builtBinary('admin/heraldctl');
 const heraldJs = path.join(root, 'clients/js/herald.js');
 const KICK_REASON = 'maintenance';
 
