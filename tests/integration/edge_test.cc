@@ -501,12 +501,21 @@ TEST_F(EdgeTest, WsCarriesLargeMessagesBothWaysWithAndWithoutDeflate) {
   }
 }
 
-TEST_F(EdgeTest, WsClosesOversizeMessagesWith1009AndInvalidUtf8With1007) {
+TEST_F(EdgeTest, WsClosesOversizeOrBombMessagesWith1009AndBadUtf8With1007) {
   Start([](BrokerOptions& o) { o.edge.max_ws_message_bytes = 1024; });
   std::unique_ptr<WsClient> big = Ws();
   ASSERT_NE(big, nullptr);
   ASSERT_TRUE(big->Send(std::string(2000, 'x')).ok());
   WsMessage closed = big->Read(kWait);
+  EXPECT_NE(closed.kind, WsMessage::Kind::kTimeout);
+  EXPECT_EQ(closed.close_code, 1009);
+
+  // A compression bomb: 64 KiB of one letter deflate to under 100 bytes, one small frame on
+  // the wire, and inflate past the 1 KiB limit on the server, which stops inflating there.
+  std::unique_ptr<WsClient> bomb = Ws({.deflate = true});
+  ASSERT_NE(bomb, nullptr);
+  ASSERT_TRUE(bomb->Send(std::string(64 << 10, 'x')).ok());
+  closed = bomb->Read(kWait);
   EXPECT_NE(closed.kind, WsMessage::Kind::kTimeout);
   EXPECT_EQ(closed.close_code, 1009);
 
