@@ -6,7 +6,8 @@
 //   node tests/e2e/browser.test.js   (run by tests/e2e/browser_e2e.sh, after a bazel build)
 'use strict';
 
-const {TIMEOUT_MS, check, finish, freePort, waitFor, launchChromium} = require('./harness');
+const {TIMEOUT_MS, check, finish, freePort, healthy, waitFor, launchChromium} =
+    require('./harness');
 const {execFileSync, spawn} = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -55,13 +56,7 @@ class Heraldd {
       `--data_dir=${this.dataDir}`,
       `--static_dir=${path.join(root, 'examples/demo')}`,
     ], {stdio: ['ignore', 'inherit', 'inherit']});
-    await waitFor(async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${this.httpPort}/healthz`)).ok;
-      } catch (e) {
-        return false;
-      }
-    }, 'heraldd to answer /healthz');
+    await waitFor(() => healthy(this.httpPort), 'heraldd to answer /healthz');
   }
 
   async stop() {

@@ -64,4 +64,15 @@ function builtBinary(relativePath) {
   return path.join(bin, relativePath);
 }
 
-module.exports = {TIMEOUT_MS, builtBinary, check, finish, freePort, waitFor, launchChromium};
+// Whether a heraldd answers /healthz on `httpPort` (false while it starts or after it died).
+async function healthy(httpPort) {
+  try {
+    return (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok;
+  } catch (e) {
+    return false;
+  }
+}
+
+module.exports = {
+  TIMEOUT_MS, builtBinary, check, finish, freePort, healthy, waitFor, launchChromium,
+};

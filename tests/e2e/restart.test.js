@@ -7,7 +7,7 @@
 //   node tests/e2e/restart.test.js   (run by tests/e2e/restart_e2e.sh, after a bazel build)
 'use strict';
 
-const {TIMEOUT_MS, builtBinary, check, finish, freePort, waitFor, launchChromium} =
+const {TIMEOUT_MS, builtBinary, check, finish, freePort, healthy, waitFor, launchChromium} =
     require('./harness');
 const {execFile, spawn} = require('child_process');
 const fs = require('fs');
@@ -21,14 +21,6 @@ const driverBin = builtBinary('tests/e2e/crash_driver');
 const CRASHES = 2;
 // Acknowledged publishes between crashes, so that each crash lands mid-stream.
 const ACKS_PER_PHASE = 15;
-
-async function healthy(httpPort) {
-  try {
-    return (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok;
-  } catch (e) {
-    return false;
-  }
-}
 
 // heraldd on the durable store; the same ports and data dir on every start.
 class Heraldd {

@@ -11,7 +11,7 @@
 //   node tests/e2e/sessions.test.js   (run by tests/e2e/sessions_e2e.sh, after a bazel build)
 'use strict';
 
-const {TIMEOUT_MS, builtBinary, check, finish, freePort, waitFor, launchChromium} =
+const {TIMEOUT_MS, builtBinary, check, finish, freePort, healthy, waitFor, launchChromium} =
     require('./harness');
 const {execFile, spawn} = require('child_process');
 const fs = require('fs');
@@ -35,14 +35,6 @@ function run(file, args, timeoutMs = 20000) {
       resolve({code, stdout, stderr});
     });
   });
-}
-
-async function healthy(httpPort) {
-  try {
-    return (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok;
-  } catch (e) {
-    return false;
-  }
 }
 
 // One heraldd on fixed ports, started and stopped as often as a test needs.
