@@ -26,8 +26,7 @@ void SetTimestamp(absl::Time time, google::protobuf::Timestamp& out) {
 // The transport filter of ListConnections: empty for all.
 absl::StatusOr<std::optional<session::Transport>> TransportFilter(const std::string& name) {
   if (name.empty()) return std::nullopt;
-  for (session::Transport t :
-       {session::Transport::kSse, session::Transport::kWs, session::Transport::kGrpc}) {
+  for (session::Transport t : session::kStreamingTransports) {
     if (session::TransportName(t) == name) return t;
   }
   return absl::InvalidArgumentError(

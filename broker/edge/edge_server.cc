@@ -151,9 +151,6 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
   server->port_ = acceptor->local_endpoint().port();
   server->acceptor_ = std::move(acceptor);
   server->Spawn(shards.shard(0).context(), server->Accept());
-  server->drain_hook_.emplace(sessions, [s = server.get()] { s->StopAccepting(); });
-  // The node may have begun draining before the hook was in place.
-  if (sessions.draining()) server->StopAccepting();
   return server;
 }
 
@@ -277,7 +274,7 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     } else if (target.path == "/v1/sse" && request.method() == http::verb::get) {
       stream = StreamRequest::Kind::kSse;
     }
-    if (stream && draining_.load()) {
+    if (stream && sessions_.draining()) {
       Response refusal = TextResponse(
           request.version(), false, http::status::service_unavailable,
           "this node is draining; connect to another node and resume from your last id");
@@ -318,12 +315,12 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
 
 Response EdgeServer::Respond(const Request& request, const std::string& path) {
   const unsigned version = request.version();
-  const bool keep_alive = request.keep_alive() && !draining_.load();
+  const bool keep_alive = request.keep_alive() && !sessions_.draining();
   if (path == "/healthz") {
     return TextResponse(version, keep_alive, http::status::ok, "ok");
   }
   if (path == "/readyz") {
-    if (draining_.load()) {
+    if (sessions_.draining()) {
       return TextResponse(version, keep_alive, http::status::service_unavailable,
                           "draining: not accepting new work");
     }
@@ -373,26 +370,16 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
                       absl::StrCat("no route for ", path));
 }
 
-void EdgeServer::CloseAcceptor() {
-  // Counted, so that Stop() does not return before the close has run.
+void EdgeServer::Stop() {
+  if (stopped_.exchange(true)) return;
+  // Counted, so that Stop() does not return before the close has run. Only here: while the
+  // node drains, load balancers and probes must still reach /readyz to see the 503.
   tasks_.Begin();
   asio::post(acceptor_->get_executor(), [this] {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
     tasks_.End();
   });
-}
-
-void EdgeServer::StopAccepting() {
-  // The acceptor stays open until Stop(): load balancers and probes must still reach /readyz
-  // to see the 503; new streams are refused in the HTTP phase.
-  draining_.store(true);
-}
-
-void EdgeServer::Stop() {
-  if (stopped_.exchange(true)) return;
-  drain_hook_.reset();
-  CloseAcceptor();
   sessions_.Abort(session::TransportSet::Of(
       {session::Transport::kHttp, session::Transport::kSse, session::Transport::kWs}));
   tasks_.WaitForZero();

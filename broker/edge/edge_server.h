@@ -54,7 +54,6 @@ class EdgeServer {
   uint16_t port() const { return port_; }
   const EdgeOptions& options() const { return options_; }
   const EdgeMetrics& metrics() const { return metrics_; }
-  bool draining() const { return draining_.load(); }
 
   // Closes every connection and waits for every session to end. Idempotent.
   void Stop();
@@ -62,10 +61,6 @@ class EdgeServer {
  private:
   EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
              session::SessionRegistry& sessions, const Clock& clock);
-  // The node drains: report not ready, refuse new streams. Any thread.
-  void StopAccepting();
-  // On shard 0, where the acceptor lives.
-  void CloseAcceptor();
 
   // Spawns `task` on `context`, counted until it ends so that Stop() can wait for it.
   void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
@@ -98,12 +93,9 @@ class EdgeServer {
   // Lives on shard 0; used only there after Start().
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   uint16_t port_ = 0;
-  std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};
   // Coroutines spawned and connections accepted, not yet ended.
   session::TaskCount tasks_;
-  // Last: removed first, before anything it refers to.
-  std::optional<session::DrainHook> drain_hook_;
 };
 
 }  // namespace herald::edge

@@ -5,7 +5,8 @@
 //   QueuedWriter writer(socket, context, session::Transport::kSse);
 //   writer.queue().PushShared(event, event->sse_frame);
 //   writer.CountEvent();
-//   writer.Write(*this);   // calls this->Written(ec) once the write ended
+//   writer.Schedule(*this);   // this->Write() after the dispatch pass, which calls
+//   writer.Write(*this);      // and then this->Written(ec) once the write ended
 #ifndef HERALD_BROKER_EDGE_QUEUED_WRITER_H_
 #define HERALD_BROKER_EDGE_QUEUED_WRITER_H_
 
@@ -55,6 +56,20 @@ class QueuedWriter {
   void CountEvent() { ++uncounted_events_; }
   uint64_t delivered() const { return delivered_ + uncounted_events_; }
   uint64_t queued_bytes() const { return queue_.pending_bytes() + queue_.in_flight_bytes(); }
+
+  // Deliveries come in bursts (a shard hands over a batch of events at a time): calls
+  // `session.Write()` once the burst is queued, right after the shard's dispatch pass, so that
+  // it goes out in one gathered write without a post per session. Nothing while a write is in
+  // flight or already scheduled (the end of a write looks at the queue again).
+  template <typename Session>
+  void Schedule(Session& session) {
+    if (scheduled_ || in_flight_) return;
+    scheduled_ = true;
+    context_.shard.AfterDispatch([this, self = session.shared_from_this()] {
+      scheduled_ = false;
+      self->Write();
+    });
+  }
 
   // Writes everything queued in one gathered write and then calls `session.Written(ec)`: at
   // once when it all fit in the socket's send buffer (most writes do, and skipping the
@@ -111,6 +126,7 @@ class QueuedWriter {
   uint64_t delivered_ = 0;
   uint64_t uncounted_events_ = 0;
   bool in_flight_ = false;
+  bool scheduled_ = false;
 };
 
 }  // namespace herald::edge

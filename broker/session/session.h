@@ -30,6 +30,10 @@ enum class Transport : uint8_t {
 };
 inline constexpr size_t kTransports = 4;
 
+// The transports whose sessions are listed and counted.
+inline constexpr Transport kStreamingTransports[] = {Transport::kSse, Transport::kWs,
+                                                     Transport::kGrpc};
+
 // "http", "sse", "ws", "grpc": the names of AdminService's connections and GetStats.
 std::string_view TransportName(Transport transport);
 

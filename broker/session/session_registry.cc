@@ -15,26 +15,6 @@ namespace herald::session {
 
 namespace asio = boost::asio;
 
-namespace {
-
-constexpr Transport kStreamingTransports[] = {Transport::kSse, Transport::kWs, Transport::kGrpc};
-
-// Runs `visit` on every shard and `finish` once, on the shard that answers last.
-template <typename State>
-void OnEveryShard(fanout::ShardPool& shards, std::shared_ptr<State> state,
-                  std::function<void(size_t shard, State&)> visit,
-                  std::function<void(State&)> finish) {
-  auto remaining = std::make_shared<std::atomic<size_t>>(shards.size());
-  for (size_t i = 0; i < shards.size(); ++i) {
-    asio::post(shards.shard(i).context(), [i, state, remaining, visit, finish] {
-      visit(i, *state);
-      if (remaining->fetch_sub(1) == 1) finish(*state);
-    });
-  }
-}
-
-}  // namespace
-
 SessionRegistry::SessionRegistry(fanout::ShardPool& shards, const Clock& clock,
                                  RegistryOptions options)
     : shards_(shards), options_(options) {
@@ -48,6 +28,23 @@ SessionRegistry::SessionRegistry(fanout::ShardPool& shards, const Clock& clock,
 }
 
 SessionRegistry::~SessionRegistry() { Stop(); }
+
+void SessionRegistry::PostToEveryTable(std::function<void(ShardSessions&)> task) {
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    asio::post(shards_.shard(i).context(), [table = tables_[i].get(), task] { task(*table); });
+  }
+}
+
+template <typename State>
+void SessionRegistry::VisitEveryTable(std::shared_ptr<State> state,
+                                      std::function<void(ShardSessions&, State&)> visit,
+                                      std::function<void(State&)> finish) {
+  auto remaining = std::make_shared<std::atomic<size_t>>(tables_.size());
+  PostToEveryTable([state, remaining, visit, finish](ShardSessions& table) {
+    visit(table, *state);
+    if (remaining->fetch_sub(1) == 1) finish(*state);
+  });
+}
 
 uint64_t SessionRegistry::Opened(Transport transport) {
   open_[Index(transport)].fetch_add(1, std::memory_order_relaxed);
@@ -66,9 +63,7 @@ size_t SessionRegistry::Drain() {
     for (auto& [id, hook] : hooks_) hook();
   }
   const size_t told = open_sessions();
-  for (size_t i = 0; i < tables_.size(); ++i) {
-    asio::post(shards_.shard(i).context(), [table = tables_[i].get()] { table->Drain(); });
-  }
+  PostToEveryTable([](ShardSessions& table) { table.Drain(); });
   return told;
 }
 
@@ -83,17 +78,12 @@ bool SessionRegistry::WaitUntilNoSessions(absl::Duration timeout) const {
 }
 
 void SessionRegistry::Abort(TransportSet transports) {
-  for (size_t i = 0; i < tables_.size(); ++i) {
-    asio::post(shards_.shard(i).context(),
-               [table = tables_[i].get(), transports] { table->Abort(transports); });
-  }
+  PostToEveryTable([transports](ShardSessions& table) { table.Abort(transports); });
 }
 
 void SessionRegistry::Stop() {
   if (stopped_.exchange(true)) return;
-  for (size_t i = 0; i < tables_.size(); ++i) {
-    asio::post(shards_.shard(i).context(), [table = tables_[i].get()] { table->Stop(); });
-  }
+  PostToEveryTable([](ShardSessions& table) { table.Stop(); });
   sweeps_.WaitForZero();
 }
 
@@ -109,11 +99,11 @@ void SessionRegistry::List(std::string topic, std::optional<Transport> transport
   state->topic = std::move(topic);
   state->transport = transport;
   state->done = std::move(done);
-  OnEveryShard<State>(
-      shards_, state,
-      [this](size_t shard, State& s) {
+  VisitEveryTable<State>(
+      state,
+      [](ShardSessions& table, State& s) {
         std::vector<SessionSnapshot> here;
-        tables_[shard]->AppendSnapshots(s.topic, s.transport, here);
+        table.AppendSnapshots(s.topic, s.transport, here);
         MutexLock lock(s.mu);
         std::move(here.begin(), here.end(), std::back_inserter(s.snapshots));
       },
@@ -151,10 +141,10 @@ void SessionRegistry::Disconnect(std::string id, absl::Status reason, Disconnect
   state->number = number;
   state->reason = std::move(reason);
   state->done = std::move(done);
-  OnEveryShard<State>(
-      shards_, state,
-      [this](size_t shard, State& s) {
-        if (tables_[shard]->Disconnect(s.number, s.reason)) s.found.store(true);
+  VisitEveryTable<State>(
+      state,
+      [](ShardSessions& table, State& s) {
+        if (table.Disconnect(s.number, s.reason)) s.found.store(true);
       },
       [](State& s) {
         std::move(s.done)(

@@ -93,6 +93,13 @@ class SessionRegistry {
   friend class ShardSessions;
   friend class DrainHook;
   static size_t Index(Transport t) { return static_cast<size_t>(t); }
+  // Runs `task` on every shard with its table, without waiting.
+  void PostToEveryTable(std::function<void(ShardSessions&)> task);
+  // Runs `visit` on every shard and `finish` once, on the shard that answers last.
+  template <typename State>
+  void VisitEveryTable(std::shared_ptr<State> state,
+                       std::function<void(ShardSessions&, State&)> visit,
+                       std::function<void(State&)> finish);
   // From the tables, on their shards.
   uint64_t Opened(Transport transport);
   void Closed(Transport transport);

@@ -142,6 +142,21 @@ TEST_F(SessionRegistryTest, DrainRunsTheHooksFirstThenTellsEverySessionOnce) {
   EXPECT_TRUE(registry_.WaitUntilNoSessions(absl::Seconds(5)));
 }
 
+TEST_F(SessionRegistryTest, APromotedConnectionIsListedCountedAndDrainedAsAStream) {
+  RecordingSession connection({"a"});
+  OnShard(shard(0), [&] { table(0).Add(&connection, Transport::kHttp); });
+  EXPECT_TRUE(List().empty());
+  registry_.Drain();
+  OnShard(shard(0), [&] { EXPECT_EQ(connection.drains, 1); });
+  // Told to drain as a connection, and again as the stream it became.
+  OnShard(shard(0), [&] { table(0).Promote(&connection, Transport::kSse); });
+  EXPECT_EQ(connection.drains, 2);
+  ASSERT_EQ(List().size(), 1u);
+  EXPECT_EQ(registry_.OpenByTransport().at("sse"), 1u);
+  OnShard(shard(0), [&] { table(0).Remove(&connection); });
+  EXPECT_EQ(registry_.open_sessions(), 0u);
+}
+
 TEST_F(SessionRegistryTest, AbortCoversItsTransportsNowAndLater) {
   RecordingSession sse, grpc, late_ws;
   OnShard(shard(0), [&] {

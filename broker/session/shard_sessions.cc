@@ -61,10 +61,19 @@ asio::awaitable<void> ShardSessions::Run() {
 
 void ShardSessions::Add(Session* session, Transport transport) {
   session->slot_ = static_cast<uint32_t>(sessions_.size());
+  sessions_.push_back(session);
+  Open(session, transport);
+}
+
+void ShardSessions::Promote(Session* session, Transport transport) {
+  registry_.Closed(session->transport_);
+  Open(session, transport);
+}
+
+void ShardSessions::Open(Session* session, Transport transport) {
   session->transport_ = transport;
   session->opened_at_unix_seconds_ = absl::ToUnixSeconds(clock_.Now());
   session->id_ = registry_.Opened(transport);
-  sessions_.push_back(session);
   if (stopped_ || aborted_.Has(transport)) {
     session->Abort();
   } else if (drain_deadline_) {

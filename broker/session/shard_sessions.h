@@ -50,6 +50,9 @@ class ShardSessions {
   // session added is drained at once; once its transport is aborted, aborted at once, so a
   // connection accepted during shutdown does not linger.
   void Add(Session* session, Transport transport);
+  // An HTTP-phase connection that became a stream of `transport`: listed and counted from
+  // now on, under a new id and opening time, and drained or aborted at once if the node is.
+  void Promote(Session* session, Transport transport);
   // Idempotent.
   void Remove(Session* session);
   size_t size() const { return sessions_.size(); }
@@ -71,6 +74,9 @@ class ShardSessions {
   bool Disconnect(uint64_t id, const absl::Status& reason);
 
  private:
+  // Gives `session`, already in the table, its transport, id and opening time.
+  void Open(Session* session, Transport transport);
+
   SessionRegistry& registry_;
   fanout::Shard& shard_;
   const Clock& clock_;

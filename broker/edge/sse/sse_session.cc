@@ -113,8 +113,7 @@ class SseSession final : public fanout::Delivery,
             ? absl::StrCat(wire::EncodeSseId(subscription_->cursor().Encode()), "\n")
             : std::string()));
     streaming_ = true;
-    context_.sessions.Remove(this);
-    context_.sessions.Add(this, session::Transport::kSse);
+    context_.sessions.Promote(this, session::Transport::kSse);
     context_.metrics.sse_sessions_total.fetch_add(1, std::memory_order_relaxed);
     // Every topic has joined: notices and replayed events carry all their positions.
     subscription_->Pump();
@@ -260,15 +259,8 @@ class SseSession final : public fanout::Delivery,
                             });
   }
 
-  // Deliveries come in bursts (a shard hands over a batch of events at a time): the write
-  // starts once the burst is queued, so that it goes out in one gathered write.
   void ScheduleWrite() {
-    if (write_scheduled_ || writer_.in_flight() || closed_) return;
-    write_scheduled_ = true;
-    context_.shard.AfterDispatch([self = shared_from_this()] {
-      self->write_scheduled_ = false;
-      self->Write();
-    });
+    if (!closed_) writer_.Schedule(*this);
   }
 
   // Everything queued, in one gathered write (see QueuedWriter).
@@ -308,7 +300,6 @@ class SseSession final : public fanout::Delivery,
   bool single_topic_ = true;
   // The 200 head is queued: events, heartbeats and drains may follow.
   bool streaming_ = false;
-  bool write_scheduled_ = false;
   // Close once everything queued is written (after a refusal or a drain).
   bool finishing_ = false;
   bool closed_ = false;

@@ -223,9 +223,8 @@ class WsSession final : public fanout::Delivery,
       subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
                                                              fanout::CursorMode::kPerTopic);
     }
-    // Re-added as a stream: a drain or stop under way reaches it now.
-    context_.sessions.Remove(this);
-    context_.sessions.Add(this, session::Transport::kWs);
+    // Listed as a stream: a drain or stop under way reaches it now.
+    context_.sessions.Promote(this, session::Transport::kWs);
     if (draining_) Drain();
     if (closed_) return;
     Read();
@@ -410,15 +409,8 @@ class WsSession final : public fanout::Delivery,
     }
   }
 
-  // Deliveries come in bursts (a shard hands over a batch of events at a time): the write
-  // starts once the burst is queued, so that it goes out in one gathered write.
   void ScheduleWrite() {
-    if (write_scheduled_ || writer_.in_flight() || closed_ || !handshake_done_) return;
-    write_scheduled_ = true;
-    context_.shard.AfterDispatch([self = shared_from_this()] {
-      self->write_scheduled_ = false;
-      self->Write();
-    });
+    if (!closed_ && handshake_done_) writer_.Schedule(*this);
   }
 
   // One write in flight: everything queued (frames Beast never sees), or the close, which a
@@ -473,7 +465,6 @@ class WsSession final : public fanout::Delivery,
   bool shared_deflate_ = false;
   bool handshake_done_ = false;
   bool draining_ = false;
-  bool write_scheduled_ = false;
   bool close_sent_ = false;
   bool closed_ = false;
 };
