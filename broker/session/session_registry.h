@@ -57,8 +57,9 @@ class SessionRegistry {
   ShardSessions& shard(size_t id) { return *tables_[id]; }
   const RegistryOptions& options() const { return options_; }
 
-  // Takes the node out of service, in this order: the drain hooks (servers stop accepting
-  // and report not ready: /readyz 503, gRPC health NOT_SERVING), then every session is told
+  // Takes the node out of service, in this order: draining() turns true (the edge answers
+  // /readyz with 503 and refuses new streams) and the drain hooks run (gRPC health
+  // NOT_SERVING, new gRPC streams refused), then every session is told
   // to reconnect elsewhere (SSE `retry:` and close, WebSocket 1012, gRPC UNAVAILABLE) on its
   // shard; past the drain timeout the rest are aborted. Returns at once with how many
   // sessions were told. Idempotent (later calls return 0).
