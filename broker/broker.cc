@@ -11,6 +11,7 @@
 #include "broker/core/status_macros.h"
 #include "broker/edge/edge_server.h"
 #include "broker/engine/local/local_engine.h"
+#include "broker/engine/redis/redis_engine.h"
 #include "broker/fanout/encoded_event.h"
 #include "broker/fanout/shard.h"
 #include "broker/fanout/subscription.h"
@@ -104,15 +105,39 @@ struct Broker::Impl {
   explicit Impl(BrokerOptions o) : options(std::move(o)) {}
 
   BrokerOptions options;
+  // The local engine's; none with Redis.
   std::unique_ptr<Store> store;
-  std::unique_ptr<engine::LocalEngine> engine;
+  std::unique_ptr<Engine> engine;
+  std::vector<std::string> warnings;
   std::unique_ptr<fanout::ShardPool> shards;
   // Every session of every transport, and the node's drain; lives on the shards.
   std::unique_ptr<session::SessionRegistry> sessions;
   // Declared after the registry: destroyed first, while it still drives their sessions.
   std::unique_ptr<edge::EdgeServer> edge;
   std::unique_ptr<control::ControlServer> control;
+  // The control server the engine's readiness reaches, while it serves.
+  Mutex health_mu;
+  control::ControlServer* health_target ABSL_GUARDED_BY(health_mu) = nullptr;
 };
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const BrokerOptions& options,
+                                                    std::unique_ptr<Store>& store,
+                                                    std::vector<std::string>& warnings) {
+  if (options.engine_kind == EngineKind::kRedis) {
+    HERALD_ASSIGN_OR_RETURN(std::unique_ptr<engine::RedisEngine> redis,
+                            engine::RedisEngine::Start(options.engine, options.redis));
+    warnings = redis->warnings();
+    return redis;
+  }
+  HERALD_ASSIGN_OR_RETURN(store, store::OpenStore(options.store));
+  auto local = std::make_unique<engine::LocalEngine>(*store, *options.clock, options.engine);
+  HERALD_RETURN_IF_ERROR(local->Load());
+  return local;
+}
+
+}  // namespace
 
 Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -124,9 +149,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
   Impl& b = *impl;
   std::unique_ptr<Broker> broker(new Broker(std::move(impl)));
-  HERALD_ASSIGN_OR_RETURN(b.store, store::OpenStore(b.options.store));
-  b.engine = std::make_unique<engine::LocalEngine>(*b.store, *b.options.clock, b.options.engine);
-  HERALD_RETURN_IF_ERROR(b.engine->Load());
+  HERALD_ASSIGN_OR_RETURN(b.engine, StartEngine(b.options, b.store, b.warnings));
   b.shards = std::make_unique<fanout::ShardPool>(b.options.shards);
   b.engine->SetSink([shards = b.shards.get()](const EventPtr& event) {
     shards->Publish(fanout::EncodeEvent(event));
@@ -143,7 +166,13 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
     HERALD_ASSIGN_OR_RETURN(b.control,
                             control::ControlServer::Start(b.options.control, *b.engine, *b.shards,
                                                           *b.sessions, *b.options.clock));
+    MutexLock lock(b.health_mu);
+    b.health_target = b.control.get();
   }
+  b.engine->SetReadinessListener([&b](bool ready) {
+    MutexLock lock(b.health_mu);
+    if (b.health_target) b.health_target->SetEngineReady(ready);
+  });
   return broker;
 }
 
@@ -154,6 +183,10 @@ Broker::~Broker() {
     b.sessions->Drain();
     b.sessions->WaitUntilNoSessions(b.options.edge.drain_timeout);
   }
+  {
+    MutexLock lock(b.health_mu);
+    b.health_target = nullptr;
+  }
   // gRPC calls live on the shards too: finish them while the shards still run.
   if (b.control) {
     b.control->Shutdown();
@@ -162,8 +195,10 @@ Broker::~Broker() {
   // Closes what is left of the edge's connections and waits for their sessions to end.
   b.edge.reset();
   if (b.sessions) b.sessions->Stop();
-  // Appends still at the store hand their events to the shards: let them finish first.
+  // Appends still at the store (or Redis) hand their events to the shards: let them finish
+  // first.
   if (b.store) b.store->Flush();
+  b.engine.reset();
   if (b.shards) b.shards->Stop();
   b.sessions.reset();
 }
@@ -173,6 +208,10 @@ uint16_t Broker::edge_port() const { return impl_->edge ? impl_->edge->port() : 
 uint16_t Broker::control_port() const {
   return impl_->control ? static_cast<uint16_t>(impl_->control->port()) : 0;
 }
+
+std::vector<std::string> Broker::warnings() const { return impl_->warnings; }
+
+absl::Status Broker::Readiness() const { return impl_->engine->Readiness(); }
 
 size_t Broker::Drain() { return impl_->sessions->Drain(); }
 

@@ -24,18 +24,30 @@
 #include "broker/core/event.h"
 #include "broker/core/topic.h"
 #include "broker/edge/edge_options.h"
-#include "broker/engine/local/options.h"
+#include "broker/engine/options.h"
+#include "broker/engine/redis/options.h"
 #include "broker/store/options.h"
 
 namespace herald {
 
+// Where topics live.
+enum class EngineKind {
+  // In this process, over `store`.
+  kLocal,
+  // In Redis, shared with every node that uses the same Redis and prefix.
+  kRedis,
+};
+
 struct BrokerOptions {
   // I/O shards (event loops, one thread each); 0 means one per hardware thread.
   size_t shards = 0;
-  engine::LocalEngineOptions engine;
-  // Where history is kept: the memory store by default; RocksDB in store.data_dir for
-  // history that survives restarts (heraldd's default).
+  engine::EngineOptions engine;
+  EngineKind engine_kind = EngineKind::kLocal;
+  // Local engine: where history is kept: the memory store by default; RocksDB in
+  // store.data_dir for history that survives restarts (heraldd's default).
   store::StoreOptions store;
+  // Redis engine: which Redis, and how.
+  engine::RedisEngineOptions redis;
   // Time source for publish times and retention; tests inject a FakeClock.
   const Clock* clock = &SystemClock();
   // The browser edge (SSE, WebSocket, health, metrics) on edge.address:edge.port.
@@ -116,6 +128,10 @@ class Broker {
   uint16_t edge_port() const;
   // The control plane's bound port (the one picked when control.port was 0); 0 without one.
   uint16_t control_port() const;
+  // What the engine found at start that risks losing events (Redis persistence settings).
+  std::vector<std::string> warnings() const;
+  // OK while the engine can store publishes; Unavailable saying why (Redis unreachable).
+  absl::Status Readiness() const;
 
   // Takes the node out of service, as SIGTERM and AdminService.Drain do: first /readyz
   // answers 503 and gRPC health NOT_SERVING and nothing new is accepted, then every session

@@ -137,7 +137,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
         ListenAddress(server->options_)));
   }
   server->health_.store(server->server_->GetHealthCheckService());
-  server->health_.load()->SetServingStatus(true);
+  server->health_.load()->SetServingStatus(server->engine_ready_.load());
   server->drain_hook_.emplace(sessions, [s = server.get()] { s->StopAccepting(); });
   // The node may have begun draining before the hook was in place.
   if (sessions.draining()) server->StopAccepting();
@@ -147,8 +147,15 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
 ControlServer::~ControlServer() { Shutdown(); }
 
 void ControlServer::StopAccepting() {
+  MutexLock lock(health_mu_);
   env_->draining.store(true);
   health_.load()->SetServingStatus(false);
+}
+
+void ControlServer::SetEngineReady(bool ready) {
+  MutexLock lock(health_mu_);
+  engine_ready_.store(ready);
+  health_.load()->SetServingStatus(ready && !env_->draining.load());
 }
 
 void ControlServer::Shutdown() {

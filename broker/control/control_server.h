@@ -16,6 +16,7 @@
 #include "broker/control/options.h"
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
+#include "broker/core/mutex.h"
 #include "broker/fanout/shard.h"
 #include "broker/session/session_registry.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -58,6 +59,10 @@ class ControlServer {
   // Idempotent. Not from a shard's thread (it waits for every shard).
   void Shutdown();
 
+  // Whether the engine can store publishes (Engine::SetReadinessListener): health reports
+  // SERVING only while it can and the node is not draining. Any thread.
+  void SetEngineReady(bool ready);
+
  private:
   ControlServer();
   // The node drains: NOT_SERVING, refuse new streams. Any thread.
@@ -77,6 +82,9 @@ class ControlServer {
   std::unique_ptr<grpc::Server> server_;
   // Set once the server is built; read by AdminService.Drain on gRPC's threads.
   std::atomic<grpc::HealthCheckServiceInterface*> health_{nullptr};
+  std::atomic<bool> engine_ready_{true};
+  // Orders health changes: a drain's NOT_SERVING is never overwritten by the engine's.
+  Mutex health_mu_;
   // Last: removed first, before anything it refers to.
   std::optional<session::DrainHook> drain_hook_;
 };

@@ -1,7 +1,7 @@
 // The engine interface: where topics live and how every event reaches this node's fan-out.
 //
-// Implementations: engine/local (one process, over a Store) and, next, engine/redis (several
-// nodes sharing topics, offsets and history through Redis). The broker talks only to this
+// Implementations: engine/local (one process, over a Store) and engine/redis (several nodes
+// sharing topics, offsets and history through Redis). The broker talks only to this
 // interface, so fan-out, the browser edge and the control plane do not change between them.
 //
 //   engine.SetSink([&](const EventPtr& e) { fanout.Publish(e); });
@@ -81,6 +81,25 @@ class Engine {
   // topic's current epoch and bounds. NotFound for an unknown topic.
   virtual absl::StatusOr<ReadResult> ReadAfter(std::string_view topic, uint64_t after,
                                                size_t max_events) const = 0;
+
+  // A subscriber resumes from `offset` of `topic`'s current `epoch`, past the newest event
+  // this node has. An engine shared by several nodes may be behind the node that issued the
+  // cursor: it catches up, and the subscriber waits for the events after `offset` (true).
+  // Should the shared history be behind the cursor too, it lost events, and the topic moves
+  // to a new epoch, announced with herald.reset. An engine that sees every event (one node)
+  // answers false: the cursor cannot be valid. Any thread; does not block.
+  virtual bool CatchUp(std::string_view /*topic*/, uint32_t /*epoch*/, uint64_t /*offset*/) const {
+    return false;
+  }
+
+  // OK while publishes can be stored; Unavailable, saying why, while they cannot (Redis
+  // unreachable). Any thread.
+  virtual absl::Status Readiness() const { return absl::OkStatus(); }
+  // `listener` learns each change of Readiness() (true: OK), and the current state at once.
+  // Set once; it runs on an engine thread and must be quick.
+  virtual void SetReadinessListener(std::function<void(bool ready)> listener) {
+    listener(true);
+  }
 };
 
 // Publishes and waits for the outcome: for tests, tools and callers that own their thread.

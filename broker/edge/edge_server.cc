@@ -324,6 +324,10 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
       return TextResponse(version, keep_alive, http::status::service_unavailable,
                           "draining: not accepting new work");
     }
+    if (absl::Status engine = engine_.Readiness(); !engine.ok()) {
+      return TextResponse(version, keep_alive, http::status::service_unavailable,
+                          absl::StrCat("not ready: ", engine.message()));
+    }
     return TextResponse(version, keep_alive, http::status::ok, "ready");
   }
   if (path == "/metrics") {

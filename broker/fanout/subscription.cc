@@ -66,15 +66,18 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
                absl::StrCat("cursor is from another history of topic '", topic,
                             "' (recreated or its store was wiped); restarting from its oldest "
                             "retained event")};
-  } else if (from->offset > info.last_offset) {
+  } else if (from->offset > info.last_offset &&
+             !engine_.CatchUp(topic, info.epoch, from->offset)) {
     state.next = info.first_offset;
     state.pending_notice = Notice{
         Notice::Kind::kReset, topic,
         absl::StrCat("cursor is ahead of topic '", topic, "' (offset ", from->offset, ", newest ",
                      info.last_offset, "); restarting from its oldest retained event")};
   } else {
+    // Past last_offset only while the engine catches up with the node that issued the
+    // cursor: the events after it arrive live.
     state.next = from->offset + 1;
-    state.live = state.next == info.last_offset + 1;
+    state.live = state.next > info.last_offset;
   }
   return absl::OkStatus();
 }

@@ -17,11 +17,24 @@
 #include "absl/time/time.h"
 #include "broker/auth/browser_token.h"
 #include "broker/broker.h"
+#include "broker/engine/redis/redis_address.h"
 
 ABSL_FLAG(int, shards, 0, "I/O shards (event loops); 0 means one per CPU");
 ABSL_FLAG(bool, auto_create_topics, false,
           "create a topic on its first publish instead of answering NOT_FOUND");
 ABSL_FLAG(uint64_t, max_event_bytes, 1 << 20, "largest event accepted, in bytes");
+ABSL_FLAG(std::string, engine, "local",
+          "where topics live: local (this process, in --store) or redis (shared by every node "
+          "on --redis_url with the same --redis_prefix)");
+ABSL_FLAG(std::string, redis_url, "redis://127.0.0.1:6379/0",
+          "--engine=redis: redis://[[user]:password@]host[:port][/db]");
+ABSL_FLAG(std::string, redis_password_file, "",
+          "--engine=redis: file holding the Redis password (keeps it out of the process list)");
+ABSL_FLAG(std::string, redis_prefix, "herald:",
+          "--engine=redis: prefix of every key and channel, so several Herald clusters can "
+          "share one Redis");
+ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2),
+          "--engine=redis: a Redis command unanswered this long fails and reconnects");
 ABSL_FLAG(std::string, store, "rocksdb",
           "where history is kept: rocksdb (durable, in --data_dir) or memory (lost at exit)");
 ABSL_FLAG(std::string, data_dir, "./data", "directory of the rocksdb store");
@@ -108,9 +121,41 @@ absl::Status StoreFromFlags(herald::store::StoreOptions& options) {
   return absl::OkStatus();
 }
 
+// The file's first line, without its line break.
+absl::StatusOr<std::string> ReadFirstLine(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    return absl::NotFoundError(absl::StrFormat("cannot read %s file '%s'", what, path));
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+absl::Status EngineFromFlags(herald::BrokerOptions& options) {
+  const std::string engine = absl::GetFlag(FLAGS_engine);
+  if (engine == "local") return StoreFromFlags(options.store);
+  if (engine != "redis") {
+    return absl::InvalidArgumentError(absl::StrFormat("--engine=%s: use local or redis", engine));
+  }
+  options.engine_kind = herald::EngineKind::kRedis;
+  absl::StatusOr<herald::engine::RedisAddress> address =
+      herald::engine::ParseRedisUrl(absl::GetFlag(FLAGS_redis_url));
+  if (!address.ok()) return address.status();
+  options.redis.address = *std::move(address);
+  if (const std::string path = absl::GetFlag(FLAGS_redis_password_file); !path.empty()) {
+    absl::StatusOr<std::string> password = ReadFirstLine(path, "Redis password");
+    if (!password.ok()) return password.status();
+    options.redis.address.password = *std::move(password);
+  }
+  options.redis.prefix = absl::GetFlag(FLAGS_redis_prefix);
+  options.redis.timeout = absl::GetFlag(FLAGS_redis_timeout);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   herald::BrokerOptions options;
-  if (absl::Status status = StoreFromFlags(options.store); !status.ok()) return status;
+  if (absl::Status status = EngineFromFlags(options); !status.ok()) return status;
   options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
   options.engine.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   options.engine.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
@@ -161,7 +206,18 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "heraldd: ready; browser edge on http://%s:%d\n",
                absl::GetFlag(FLAGS_http_address).c_str(), (*broker)->edge_port());
-  if (absl::GetFlag(FLAGS_store) == "rocksdb") {
+  for (const std::string& warning : (*broker)->warnings()) {
+    std::fprintf(stderr, "heraldd: warning: %s\n", warning.c_str());
+  }
+  if (absl::GetFlag(FLAGS_engine) == "redis") {
+    std::fprintf(stderr, "heraldd: engine redis at %s, key prefix '%s'\n",
+                 herald::engine::ParseRedisUrl(absl::GetFlag(FLAGS_redis_url))->ToString().c_str(),
+                 absl::GetFlag(FLAGS_redis_prefix).c_str());
+    if (absl::Status ready = (*broker)->Readiness(); !ready.ok()) {
+      std::fprintf(stderr, "heraldd: not ready (retrying): %s\n",
+                   std::string(ready.message()).c_str());
+    }
+  } else if (absl::GetFlag(FLAGS_store) == "rocksdb") {
     std::fprintf(stderr, "heraldd: store rocksdb in %s (durability %s)\n",
                  absl::GetFlag(FLAGS_data_dir).c_str(), absl::GetFlag(FLAGS_durability).c_str());
   } else {

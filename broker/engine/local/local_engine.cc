@@ -3,20 +3,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "broker/core/status_macros.h"
 
 namespace herald::engine {
-namespace {
 
-absl::Status TopicNotFound(std::string_view name) {
-  return absl::NotFoundError(absl::StrFormat(
-      "topic '%s' not found; create it with heraldctl topics create %s", name, name));
-}
-
-}  // namespace
-
-LocalEngine::LocalEngine(Store& store, const Clock& clock, LocalEngineOptions options)
+LocalEngine::LocalEngine(Store& store, const Clock& clock, EngineOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {}
 
 absl::Status LocalEngine::Load() {
@@ -106,14 +97,7 @@ absl::Status LocalEngine::DeleteTopic(std::string_view name) {
 
 absl::StatusOr<std::shared_ptr<TopicLog>> LocalEngine::FindForPublish(
     const PublishRequest& request) {
-  HERALD_RETURN_IF_ERROR(ValidateTopicName(request.topic));
-  HERALD_RETURN_IF_ERROR(ValidateEventType(request.type));
-  const size_t bytes = request.type.size() + request.data.size();
-  if (bytes > options_.max_event_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("event of ", bytes, " bytes exceeds the limit of ", options_.max_event_bytes,
-                     " bytes; split it or raise the broker's max event size"));
-  }
+  HERALD_RETURN_IF_ERROR(CheckPublish(request, options_));
   return FindOrCreate(request.topic);
 }
 

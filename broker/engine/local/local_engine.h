@@ -15,7 +15,7 @@
 #include "broker/core/mutex.h"
 #include "broker/core/store.h"
 #include "broker/core/topic_log.h"
-#include "broker/engine/local/options.h"
+#include "broker/engine/options.h"
 
 namespace herald::engine {
 
@@ -25,7 +25,7 @@ class LocalEngine final : public Engine {
  public:
   // `store` and `clock` must outlive the engine. Call Load() before use when the store may
   // hold topics from an earlier run.
-  LocalEngine(Store& store, const Clock& clock, LocalEngineOptions options);
+  LocalEngine(Store& store, const Clock& clock, EngineOptions options);
 
   // Rebuilds the registry from the store's topic metadata (no events are read).
   absl::Status Load();
@@ -49,7 +49,7 @@ class LocalEngine final : public Engine {
 
   Store& store_;
   const Clock& clock_;
-  const LocalEngineOptions options_;
+  const EngineOptions options_;
   EventSink sink_;
 
   mutable Mutex mu_;

@@ -51,7 +51,7 @@ class RocksDbStoreTest : public testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     sunk_.clear();
-    engine_ = std::make_unique<engine::LocalEngine>(*store_, clock_, engine::LocalEngineOptions{});
+    engine_ = std::make_unique<engine::LocalEngine>(*store_, clock_, engine::EngineOptions{});
     engine_->SetSink([this](const EventPtr& e) { sunk_.push_back(e->offset); });
     ASSERT_TRUE(engine_->Load().ok());
   }
