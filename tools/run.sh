@@ -10,6 +10,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+caller_dir="$PWD"
 cd "$root"
 
 echo "run: checking the Debian packages the build needs (Bazel, g++, gRPC, Boost, abseil," \
@@ -56,6 +57,10 @@ local_address() {
 }
 server="$(local_address "$grpc_address"):$grpc_port"
 page="http://$(local_address "$http_address"):$http_port"
+# The commands printed at the end, as the caller can paste them where they are.
+heraldctl="$root/bazel-bin/admin/heraldctl"
+[[ "$caller_dir" == "$root" ]] && heraldctl=bazel-bin/admin/heraldctl
+[[ "$server" == 127.0.0.1:50051 ]] || heraldctl="$heraldctl --server=$server"
 
 # Runs beside heraldd (which replaces this shell, so $$ is heraldd's pid): waits for the
 # control plane, creates the demo topic and says what to try. heraldctl reads HERALD_TOKEN,
@@ -87,10 +92,10 @@ announce() {
 Herald is running. Topic 'demo' $topic_state, with publishing from browsers allowed.
 
   Demo page      $page/    (open it in a browser; publish from the page)
-  Publish        bazel-bin/admin/heraldctl --server=$server publish demo 'hello'
+  Publish        $heraldctl publish demo 'hello'
   Follow (SSE)   curl -N '$page/v1/sse?topic=demo'
-  Follow (gRPC)  bazel-bin/admin/heraldctl --server=$server tail demo
-  Node stats     bazel-bin/admin/heraldctl --server=$server stats
+  Follow (gRPC)  $heraldctl tail demo
+  Node stats     $heraldctl stats
   Metrics        curl $page/metrics
 
 Stop with Ctrl-C. tools/install.sh puts heraldd and heraldctl on the PATH.
