@@ -120,8 +120,8 @@ async function expectDeflatedEvents(page, httpPort, heraldd, topic) {
 }
 
 // The newest row of each pane shows the offset of event number `n` and its id, and each pane
-// counts `n` events.
-async function expectRows(page, n) {
+// counts `n` events. `when` names the moment in the check.
+async function expectRows(page, n, when) {
   for (const pane of ['sse', 'ws']) {
     const shown = await page.evaluate((pane) => {
       const row = document.querySelector(`#${pane} li.event`);
@@ -132,7 +132,7 @@ async function expectRows(page, n) {
         rate: document.getElementById(`${pane}-rate`).textContent,
       };
     }, pane);
-    check(`the ${pane} pane shows the newest event's offset and id, and counts every event`,
+    check(`${when}, the ${pane} pane shows the newest event's offset and id and counts every event`,
           shown.offset === `#${n}` && shown.id.length > 10 && shown.count === String(n) &&
               /^[0-9,]+$/.test(shown.rate),
           JSON.stringify(shown));
@@ -220,7 +220,7 @@ async function main() {
     await page.click('#publish-button');
     published.push('from the page');
     await expectBoth('an event published from the page arrives in both panes', published);
-    await expectRows(page, published.length);
+    await expectRows(page, published.length, 'after a publish from the page');
 
     proxy.cut();
     for (let i = 6; i <= 10; i++) publish(`event ${i}`);
@@ -244,7 +244,7 @@ async function main() {
           !notices.sse.includes('herald.reset'), JSON.stringify(notices.sse));
     check('a restart of the durable store announces no reset (WebSocket)',
           !notices.ws.includes('herald.reset'), JSON.stringify(notices.ws));
-    await expectRows(page, published.length);
+    await expectRows(page, published.length, 'after a restart');
     const screenshot = path.join(outputDir('browser_e2e'), 'demo.png');
     await page.screenshot({path: screenshot});
     console.log(`  screenshot: ${screenshot}`);
