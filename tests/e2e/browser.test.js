@@ -1,13 +1,15 @@
 // End-to-end in a real browser: Debian's Chromium (driven by playwright-core) opens the demo
 // page served by a live heraldd, follows a topic over EventSource and WebSocket, and must
-// receive every event published with heraldctl exactly once and in order, across a severed
-// connection (a TCP proxy that drops every socket) and across a heraldd restart.
+// receive every event published with heraldctl or from the page's publish box exactly once and
+// in order, across a severed connection (a TCP proxy that drops every socket) and across a
+// heraldd restart. It leaves screenshots of the page in tests/e2e/out/browser_e2e/ (see
+// harness.outputDir) for a person to look at.
 //
 //   node tests/e2e/browser.test.js   (run by tests/e2e/browser_e2e.sh, after a bazel build)
 'use strict';
 
-const {TIMEOUT_MS, check, finish, freePort, healthy, waitFor, launchChromium} =
-    require('./harness');
+const {TIMEOUT_MS, builtBinary, check, finish, freePort, healthy, outputDir, waitFor,
+       launchChromium} = require('./harness');
 const {execFileSync, spawn} = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -15,8 +17,8 @@ const net = require('net');
 const path = require('path');
 
 const root = path.resolve(__dirname, '../..');
-const heralddBin = path.join(root, 'bazel-bin/broker/heraldd/heraldd');
-const heraldctlBin = path.join(root, 'bazel-bin/admin/heraldctl');
+const heralddBin = builtBinary('broker/heraldd/heraldd');
+const heraldctlBin = builtBinary('admin/heraldctl');
 
 // A TCP proxy in front of heraldd whose connections can all be cut at once.
 function startProxy(listenPort, targetPort) {
@@ -117,6 +119,60 @@ async function expectDeflatedEvents(page, httpPort, heraldd, topic) {
         sameList(result.events, want), `${result.events.length} of ${want.length}`);
 }
 
+// The newest row of each pane shows the offset of event number `n` and its id, and each pane
+// counts `n` events. `when` names the moment in the check.
+async function expectRows(page, n, when) {
+  for (const pane of ['sse', 'ws']) {
+    const shown = await page.evaluate((pane) => {
+      const row = document.querySelector(`#${pane} li.event`);
+      return {
+        offset: row ? row.querySelector('.offset').textContent : '',
+        id: row ? row.querySelector('.meta code').textContent : '',
+        count: document.getElementById(`${pane}-count`).textContent,
+        rate: document.getElementById(`${pane}-rate`).textContent,
+      };
+    }, pane);
+    check(`${when}, the ${pane} pane shows the newest event's offset and id and counts every event`,
+          shown.offset === `#${n}` && shown.id.length > 10 && shown.count === String(n) &&
+              /^[0-9,]+$/.test(shown.rate),
+          JSON.stringify(shown));
+  }
+}
+
+// What the page tells a visitor when its topic is missing, or refuses browser publishing.
+async function expectHints(browser, port, heraldd, topic) {
+  const page = await browser.newPage({viewport: {width: 1280, height: 600}});
+  const screenshots = outputDir('browser_e2e');
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?topic=${topic}.missing`);
+    await page.waitForFunction(() => !document.getElementById('hint').hidden, null,
+                               {timeout: TIMEOUT_MS});
+    const hint = await page.textContent('#hint');
+    check('a missing topic shows how to create it', hint.includes('heraldctl topics create'),
+          hint);
+    await page.screenshot({path: path.join(screenshots, 'demo-missing-topic.png')});
+
+    const closed = `${topic}.closed`;
+    heraldd.ctl('topics', 'create', closed);
+    await page.goto(`http://127.0.0.1:${port}/?topic=${closed}`);
+    await page.waitForFunction(() => !document.getElementById('publish-button').disabled, null,
+                               {timeout: TIMEOUT_MS});
+    await page.fill('#publish-input', 'not allowed');
+    await page.click('#publish-button');
+    await page.waitForFunction(
+        () => document.getElementById('publish-status').dataset.kind === 'error', null,
+        {timeout: TIMEOUT_MS});
+    const status = await page.textContent('#publish-status');
+    check('a topic without browser publishing says so under the publish box',
+          status.includes('does not allow publishing from browsers'), status);
+    await page.screenshot({path: path.join(screenshots, 'demo-publish-refused.png')});
+  } catch (e) {
+    check('the page explains a missing topic and a refused publish', false, e.stack || String(e));
+  } finally {
+    await page.close();
+  }
+}
+
 async function main() {
   const [httpPort, grpcPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const heraldd = new Heraldd(httpPort, grpcPort);
@@ -125,8 +181,8 @@ async function main() {
   const browser = await launchChromium();
   try {
     const topic = `e2e.${process.pid}`;
-    heraldd.ctl('topics', 'create', topic);
-    const page = await browser.newPage();
+    heraldd.ctl('topics', 'create', topic, '--allow-browser-publish=true');
+    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
     page.on('console', (m) => console.log(`  page: ${m.text()}`));
     await page.goto(`http://127.0.0.1:${proxyPort}/?topic=${topic}`);
     await page.waitForFunction(
@@ -160,6 +216,12 @@ async function main() {
     for (let i = 1; i <= 5; i++) publish(`event ${i}`);
     await expectBoth('live events arrive in order', published);
 
+    await page.fill('#publish-input', 'from the page');
+    await page.click('#publish-button');
+    published.push('from the page');
+    await expectBoth('an event published from the page arrives in both panes', published);
+    await expectRows(page, published.length, 'after a publish from the page');
+
     proxy.cut();
     for (let i = 6; i <= 10; i++) publish(`event ${i}`);
     await expectBoth('after a severed connection both resume without loss or duplicates',
@@ -182,6 +244,12 @@ async function main() {
           !notices.sse.includes('herald.reset'), JSON.stringify(notices.sse));
     check('a restart of the durable store announces no reset (WebSocket)',
           !notices.ws.includes('herald.reset'), JSON.stringify(notices.ws));
+    await expectRows(page, published.length, 'after a restart');
+    const screenshot = path.join(outputDir('browser_e2e'), 'demo.png');
+    await page.screenshot({path: screenshot});
+    console.log(`  screenshot: ${screenshot}`);
+
+    await expectHints(browser, proxyPort, heraldd, topic);
 
     await expectDeflatedEvents(page, httpPort, heraldd, `${topic}.json`);
   } catch (e) {

@@ -8,4 +8,5 @@ if ! bazel build //broker/heraldd //admin:heraldctl >/dev/null 2>&1; then
   echo "browser_e2e: 0 passed, 1 failed (bazel build of heraldd/heraldctl failed)"
   exit 1
 fi
-node tests/e2e/browser.test.js
+# Not the bazel-bin symlink: it follows whichever configuration (opt, asan) built last.
+HERALD_BIN="$(bazel info bazel-bin 2>/dev/null)" node tests/e2e/browser.test.js

@@ -8,6 +8,7 @@
 'use strict';
 
 const {chromium} = require('playwright-core');
+const fs = require('fs');
 const net = require('net');
 const path = require('path');
 
@@ -64,6 +65,14 @@ function builtBinary(relativePath) {
   return path.join(bin, relativePath);
 }
 
+// Where a suite leaves files for a person to look at (screenshots): tests/e2e/out/SUITE, or
+// $HERALD_E2E_OUT/SUITE when set. Created on first use.
+function outputDir(suite) {
+  const dir = path.join(process.env.HERALD_E2E_OUT || path.resolve(__dirname, 'out'), suite);
+  fs.mkdirSync(dir, {recursive: true});
+  return dir;
+}
+
 // Whether a heraldd answers /healthz on `httpPort` (false while it starts or after it died).
 async function healthy(httpPort) {
   try {
@@ -74,5 +83,5 @@ async function healthy(httpPort) {
 }
 
 module.exports = {
-  TIMEOUT_MS, builtBinary, check, finish, freePort, healthy, waitFor, launchChromium,
+  TIMEOUT_MS, builtBinary, check, finish, freePort, healthy, outputDir, waitFor, launchChromium,
 };
