@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "absl/strings/escaping.h"
 #include "broker/core/string_view.h"
@@ -42,8 +43,24 @@ std::string EncodeWsSubscribed(std::string_view topic, std::string_view cursor) 
   return out;
 }
 
+std::string EncodeWsPublished(std::string_view topic, std::string_view id, uint64_t offset,
+                              std::string_view ref) {
+  std::string out = R"({"op":"published","topic":)";
+  AppendJsonString(out, topic);
+  out += R"(,"id":)";
+  AppendJsonString(out, id);
+  out += R"(,"offset":)";
+  out += std::to_string(offset);
+  out += R"(,"ref":)";
+  AppendJsonString(out, ref);
+  out.push_back('}');
+  return out;
+}
+
+std::string EncodeWsPong() { return R"({"op":"pong"})"; }
+
 std::string EncodeWsError(std::string_view code, std::string_view message, std::string_view topic,
-                          std::string_view id) {
+                          std::string_view id, std::string_view ref) {
   std::string out = R"({"op":"error","code":)";
   AppendJsonString(out, code);
   out += R"(,"message":)";
@@ -55,6 +72,10 @@ std::string EncodeWsError(std::string_view code, std::string_view message, std::
   if (!id.empty()) {
     out += R"(,"id":)";
     AppendJsonString(out, id);
+  }
+  if (!ref.empty()) {
+    out += R"(,"ref":)";
+    AppendJsonString(out, ref);
   }
   out.push_back('}');
   return out;

@@ -7,6 +7,7 @@
 #define HERALD_BROKER_WIRE_WS_FRAMES_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,10 +18,18 @@ namespace herald::wire {
 std::string EncodeWsEvent(std::string_view topic, std::string_view id, std::string_view type,
                           std::string_view data);
 std::string EncodeWsSubscribed(std::string_view topic, std::string_view cursor);
+// The answer to a publish that carried a "ref" (echoed here), once the event is stored: `id`
+// is the stored event's cursor, `offset` its offset in `topic`.
+std::string EncodeWsPublished(std::string_view topic, std::string_view id, uint64_t offset,
+                              std::string_view ref);
+// The answer to a client's {"op":"ping"}.
+std::string EncodeWsPong();
 // `topic` may be empty when the error concerns no topic. `id`, set for the herald.gap and
-// herald.reset notices, is the cursor to resume from after the notice.
+// herald.reset notices, is the cursor to resume from after the notice. `ref`, set when the
+// error answers a publish that carried one, is that publish's "ref".
 std::string EncodeWsError(std::string_view code, std::string_view message,
-                          std::string_view topic = {}, std::string_view id = {});
+                          std::string_view topic = {}, std::string_view id = {},
+                          std::string_view ref = {});
 
 // `text` as one unfragmented, unmasked RFC 6455 text frame (the server's side): built once
 // per event, a frame goes to every subscriber as is, and a subscriber's pending frames go out

@@ -37,6 +37,15 @@ TEST(EncodeWsControlFramesTest, SubscribedAndError) {
             R"({"op":"error","code":"herald.reset","message":"m","topic":"t","id":"c9"})");
 }
 
+TEST(EncodeWsControlFramesTest, Pong) { EXPECT_EQ(EncodeWsPong(), R"({"op":"pong"})"); }
+
+TEST(EncodeWsControlFramesTest, PublishAnswersEchoTheRef) {
+  EXPECT_EQ(EncodeWsPublished("t", "c3", 3, "p\"1"),
+            R"({"op":"published","topic":"t","id":"c3","offset":3,"ref":"p\"1"})");
+  EXPECT_EQ(EncodeWsError("permission_denied", "m", "t", "", "7"),
+            R"({"op":"error","code":"permission_denied","message":"m","topic":"t","ref":"7"})");
+}
+
 TEST(FrameWsTextTest, ShortTextTakesTheSevenBitLength) {
   const std::string frame = FrameWsText("hi");
   EXPECT_EQ(frame, std::string("\x81\x02hi", 4));

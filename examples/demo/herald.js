@@ -1,1 +1,1 @@
-../../clients/js/herald.js
+../../clients/js/dist/herald.js

@@ -7,7 +7,6 @@
 //   h.finish('browser_e2e');   // prints "browser_e2e: N passed, M failed" and exits
 'use strict';
 
-const {chromium} = require('playwright-core');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
@@ -49,7 +48,10 @@ async function waitFor(predicate, what, timeoutMs = TIMEOUT_MS) {
 }
 
 // Headless, without the background traffic this machine's closed network refuses.
+// playwright-core is loaded here, not above, so that suites without a browser (the JS
+// client's) need no npm packages.
 function launchChromium() {
+  const {chromium} = require('playwright-core');
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -3,8 +3,9 @@
 // drain), and as their clients resume: from the first byte of a stream opened without a
 // cursor, and across a drain followed by a restart on the durable store.
 //
-// Real clients only: Debian's Chromium (playwright-core) running clients/js/herald.js for
-// WebSocket and EventSource, Node's http for SSE streams read byte for byte, `heraldctl tail`
+// Real clients only: Debian's Chromium (playwright-core) running the browser client's
+// plain-script build (clients/js/dist/herald.js) for WebSocket and its native EventSource for
+// SSE, Node's http for SSE streams read byte for byte, `heraldctl tail`
 // as the gRPC subscriber (it prints the cursor its stream starts from, the server's
 // herald-cursor initial metadata).
 //
@@ -22,7 +23,7 @@ const path = require('path');
 const root = path.resolve(__dirname, '../..');
 const heralddBin = builtBinary('broker/heraldd/heraldd');
 const heraldctlBin = builtBinary('admin/heraldctl');
-const heraldJs = path.join(root, 'clients/js/herald.js');
+const heraldJs = path.join(root, 'clients/js/dist/herald.js');
 const KICK_REASON = 'maintenance';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -87,6 +88,10 @@ class Heraldd {
 
   sseUrl() {
     return `http://127.0.0.1:${this.httpPort}/v1/sse`;
+  }
+  // The node's base URL, as the browser client takes it.
+  baseUrl() {
+    return `http://127.0.0.1:${this.httpPort}`;
   }
   wsUrl() {
     return `ws://127.0.0.1:${this.httpPort}/v1/ws`;
@@ -233,41 +238,60 @@ class Publisher {
   }
 }
 
-// Browser clients, by name, in the page: herald.js sockets and EventSources.
+// Browser clients, by name, in the page: the Herald client over WebSocket and EventSources.
 const PAGE_HELPERS = () => {
   window.clients = {};
-  window.openWs = (name, url, topics, options) => {
-    const c = {events: [], statuses: [], notices: [], errors: []};
-    c.socket = new Herald.Socket(url, {
-      ...options,
-      onStatus: (status, code, reason) => c.statuses.push({status, code, reason}),
-      onNotice: (m) => c.notices.push(m),
-      onError: (m) => c.errors.push(m),
+  // options.backoffMs: the reconnect backoff's ceilings {initialMs, maxMs}. options.held:
+  // every reconnect waits for releaseClient(name), through the client's getToken().
+  window.openWs = (name, baseUrl, topics, options = {}) => {
+    const c = {events: [], statuses: [], notices: [], errors: [], subscriptions: [], opens: 0};
+    c.gate = Promise.resolve();
+    c.client = new Herald.HeraldClient({
+      urls: [baseUrl],
+      transports: ['websocket'],
+      backoff: options.backoffMs,
+      getToken: () => c.gate.then(() => undefined),
+      onState: (change) => {
+        if (change.state === 'open') {
+          c.opens++;
+          if (options.held) c.gate = new Promise((resolve) => c.release = resolve);
+        }
+        if (change.state === 'reconnecting') {
+          c.statuses.push({status: 'closed', code: change.code, reason: change.reason});
+        }
+      },
+      // History notices (gap, reset) only: disconnects show in the statuses.
+      onNotice: (m) => m.kind !== 'disconnect' && c.notices.push(m),
+      onError: (e) => c.errors.push({code: e.code, message: e.message, topic: e.topic}),
     });
     for (const topic of topics) {
-      c.socket.subscribe(topic, (e) => c.events.push({topic: e.topic, id: e.id, data: e.data}));
+      c.subscriptions.push(c.client.subscribe(
+          topic, (e) => c.events.push({topic: e.topic, id: e.id, data: e.data})));
     }
     window.clients[name] = c;
   };
+  window.releaseClient = (name) => window.clients[name].release();
+  // Chromium's own EventSource, which reconnects by itself with Last-Event-ID.
   window.openSse = (name, url, topics) => {
-    const c = {events: [], statuses: [], notices: [], errors: []};
-    c.source = Herald.subscribeSse(url, topics, {
-      onEvent: (e) => c.events.push({id: e.lastEventId, data: e.data}),
-      onNotice: (e) => c.notices.push(e.type),
-      onStatus: (status) => c.statuses.push({status}),
-    });
+    const c = {events: [], statuses: [], notices: [], errors: [], subscriptions: [], opens: 0};
+    const query = topics.map((t) => `topic=${encodeURIComponent(t)}`).join('&');
+    c.source = new EventSource(`${url}?${query}`);
+    c.source.onopen = () => c.opens++;
+    c.source.onmessage = (e) => c.events.push({id: e.lastEventId, data: e.data});
+    for (const type of ['herald.gap', 'herald.reset']) {
+      c.source.addEventListener(type, () => c.notices.push(type));
+    }
     window.clients[name] = c;
   };
   // What a test reads of a client: plain data only.
   window.state = (name) => {
     const c = window.clients[name];
-    const cursors = c.socket ? [...c.socket.topics.values()].map((e) => e.cursor) : [];
     return {events: c.events, statuses: c.statuses, notices: c.notices, errors: c.errors,
-            cursors, opens: c.statuses.filter((s) => s.status === 'open').length};
+            cursors: c.subscriptions.map((s) => s.cursor), opens: c.opens};
   };
   window.closeClient = (name) => {
     const c = window.clients[name];
-    (c.socket || c.source).close();
+    (c.client || c.source).close();
   };
   // Whether a plain WebSocket opens (resolves true) or fails first (false).
   window.wsOpens = (url) => new Promise((resolve) => {
@@ -302,9 +326,12 @@ class Page {
     await page.page.evaluate(PAGE_HELPERS);
     return page;
   }
-  openWs(name, url, topics, options = {}) {
+  openWs(name, baseUrl, topics, options = {}) {
     return this.page.evaluate(([n, u, t, o]) => window.openWs(n, u, t, o),
-                              [name, url, topics, options]);
+                              [name, baseUrl, topics, options]);
+  }
+  release(name) {
+    return this.page.evaluate((n) => window.releaseClient(n), name);
   }
   openSse(name, url, topics) {
     return this.page.evaluate(([n, u, t]) => window.openSse(n, u, t), [name, url, topics]);
@@ -364,7 +391,7 @@ async function settle(predicate, what, timeoutMs = TIMEOUT_MS) {
 async function listAndStats(node, page) {
   const [x, y] = ['list.x', 'list.y'];
   for (const t of [x, y]) await node.ctlOk('topics', 'create', t);
-  await page.openWs('list-ws', node.wsUrl(), [x]);
+  await page.openWs('list-ws', node.baseUrl(), [x]);
   await page.openSse('list-sse', node.sseUrl(), [x]);
   const tail = new Tail(node, [y]);
   try {
@@ -449,7 +476,7 @@ async function listAndStats(node, page) {
 async function kick(node, page) {
   const topic = 'kick.k';
   await node.ctlOk('topics', 'create', topic);
-  await page.openWs('kick-ws', node.wsUrl(), [topic]);
+  await page.openWs('kick-ws', node.baseUrl(), [topic]);
   const sse = new RawSse(node, [topic]);
   const tail = new Tail(node, [topic]);
   try {
@@ -506,7 +533,7 @@ async function kick(node, page) {
 async function drain(node, page) {
   const topic = 'drain.d';
   await node.ctlOk('topics', 'create', topic, '--max-events', '100000');
-  await page.openWs('drain-ws', node.wsUrl(), [topic], {maxDelayMs: 1000});
+  await page.openWs('drain-ws', node.baseUrl(), [topic], {backoffMs: {maxMs: 1000}});
   let sse = new RawSse(node, [topic]);
   let tail = new Tail(node, [topic]);
   const sseStreams = [sse];
@@ -596,7 +623,7 @@ async function drain(node, page) {
         `got ${json(got)}; published ${json(published)}`;
     check(`drain: the SSE client resumed with nothing lost or twice (${published.length} events)`,
           sameList(datas(sseEvents()), published), summary(datas(sseEvents())));
-    check('drain: the WebSocket client (herald.js) resumed with nothing lost or twice',
+    check('drain: the WebSocket client (clients/js) resumed with nothing lost or twice',
           sameList(datas(ws.events), published) && ws.notices.length === 0,
           `${summary(datas(ws.events))}; notices ${json(ws.notices)}`);
     check('drain: the gRPC tail resumed with nothing lost or twice',
@@ -686,16 +713,17 @@ async function firstByte(node, page) {
   console.log(`  first byte: the EventSource's requests sent Last-Event-ID ${json(requests)}`);
   await page.close('fb-sse');
 
-  // herald.js's WebSocket client, resuming from its `subscribed` cursors. A slow first
-  // reconnect (1-2 s) leaves room to publish while it is away.
+  // The Herald client over WebSocket, resuming from its `subscribed` cursors. Its reconnect
+  // is held until the publishes are done, so they all land while it is away.
   const wsTopics = ['fb.ws1', 'fb.ws2', 'fb.ws3'];
   for (const t of wsTopics) await node.ctlOk('topics', 'create', t);
-  await page.openWs('fb-ws', node.wsUrl(), wsTopics, {minDelayMs: 2000});
+  await page.openWs('fb-ws', node.baseUrl(), wsTopics, {held: true});
   await page.subscribed('fb-ws');
   const [wsConn] = await node.connections('--transport', 'ws', '--topic', wsTopics[0]);
   await node.ctlOk('connections', 'kick', wsConn.id, '--reason', KICK_REASON);
   sent = await publishEach(node, wsTopics, 2);
   const wsGone = (await node.connections('--transport', 'ws', '--topic', wsTopics[0])).length === 0;
+  await page.release('fb-ws');
   await settle(async () => (await page.state('fb-ws')).opens >= 2, 'the WebSocket to reconnect');
   await settle(async () => (await node.connections('--transport', 'ws', '--topic', wsTopics[2]))
                                .length === 1, 'the WebSocket to resubscribe');
@@ -705,7 +733,7 @@ async function firstByte(node, page) {
                'the WebSocket client to catch up');
   await sleep(300);
   state = await page.state('fb-ws');
-  check('first byte: herald.js\'s WebSocket client on 3 topics, kicked before any event, ' +
+  check('first byte: the Herald client over WebSocket on 3 topics, kicked before any event, ' +
             'resumes from its subscribed cursors and gets every event once',
         wsGone && state.opens === 2 && samePerTopic(datas(state.events), sent) &&
             state.notices.length === 0,

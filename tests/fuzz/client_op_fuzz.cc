@@ -16,10 +16,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   using Kind = herald::edge::ws::ClientOp::Kind;
+  HERALD_FUZZ_CHECK(op->kind == Kind::kSubscribe || op->kind == Kind::kUnsubscribe ||
+                        op->kind == Kind::kPublish || op->kind == Kind::kPing,
+                    "an op is one of the four");
   HERALD_FUZZ_CHECK(
-      op->kind == Kind::kSubscribe || op->kind == Kind::kUnsubscribe || op->kind == Kind::kPublish,
-      "an op is one of the three");
-  HERALD_FUZZ_CHECK(op->kind == Kind::kPublish || (op->data.empty() && op->event.empty()),
-                    "only publish carries data and an event name");
+      op->kind == Kind::kPublish || (op->data.empty() && op->event.empty() && op->ref.empty()),
+      "only publish carries data, an event name and a ref");
+  HERALD_FUZZ_CHECK(op->kind != Kind::kPing || (op->topic.empty() && op->from.empty()),
+                    "ping carries nothing");
   return 0;
 }

@@ -461,6 +461,8 @@ TEST_F(EdgeTest, WsAnswersEveryBadOpWithAnErrorFrameAndStaysOpen) {
   EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
   ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"ws.b"})").ok());
   EXPECT_EQ(Field(NextOp(*ws), "code"), "already_subscribed");
+  ASSERT_TRUE(ws->Send(R"({"op":"ping"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "pong");
 }
 
 TEST_F(EdgeTest, WsPublishesWhereTheTopicAllowsBrowsers) {
@@ -475,6 +477,32 @@ TEST_F(EdgeTest, WsPublishesWhereTheTopicAllowsBrowsers) {
   EXPECT_EQ(Field(event, "op"), "event");
   EXPECT_EQ(Field(event, "data"), "hé");
   EXPECT_EQ(Field(event, "event"), "chat");
+}
+
+TEST_F(EdgeTest, WsAnswersAPublishThatCarriesARefWithItsCursorOrItsError) {
+  Start();
+  Create("ws.acked", /*browser_publish=*/true);
+  Create("ws.closed");
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"ws.acked"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+  ASSERT_TRUE(ws->Send(R"({"op":"publish","topic":"ws.acked","data":"x","ref":"p1"})").ok());
+  // The event and the answer come from different threads: either may arrive first.
+  std::map<std::string, boost::json::object> by_op;
+  for (int i = 0; i < 2; ++i) {
+    boost::json::object frame = NextOp(*ws);
+    by_op[Field(frame, "op")] = frame;
+  }
+  ASSERT_TRUE(by_op.contains("published") && by_op.contains("event"));
+  EXPECT_EQ(Field(by_op["published"], "ref"), "p1");
+  EXPECT_EQ(Field(by_op["published"], "topic"), "ws.acked");
+  EXPECT_EQ(Field(by_op["published"], "id"), Field(by_op["event"], "id"));
+
+  ASSERT_TRUE(ws->Send(R"({"op":"publish","topic":"ws.closed","data":"x","ref":"p2"})").ok());
+  boost::json::object refused = NextOp(*ws);
+  EXPECT_EQ(Field(refused, "code"), "permission_denied");
+  EXPECT_EQ(Field(refused, "ref"), "p2");
 }
 
 // Client messages are read a chunk at a time, and events of 126 bytes and more take the

@@ -52,9 +52,12 @@ absl::StatusOr<ClientOp> ParseClientOp(std::string_view text) {
     result.kind = ClientOp::Kind::kUnsubscribe;
   } else if (*op == "publish") {
     result.kind = ClientOp::Kind::kPublish;
+  } else if (*op == "ping") {
+    result.kind = ClientOp::Kind::kPing;
+    return result;
   } else {
     return absl::UnimplementedError(
-        absl::StrCat("unknown op '", *op, "'; use subscribe, unsubscribe or publish"));
+        absl::StrCat("unknown op '", *op, "'; use subscribe, unsubscribe, publish or ping"));
   }
   absl::StatusOr<std::string> topic = StringField(*object, "topic", /*required=*/true);
   if (!topic.ok()) return topic.status();
@@ -68,8 +71,11 @@ absl::StatusOr<ClientOp> ParseClientOp(std::string_view text) {
     if (!data.ok()) return data.status();
     absl::StatusOr<std::string> event = StringField(*object, "event", /*required=*/false);
     if (!event.ok()) return event.status();
+    absl::StatusOr<std::string> ref = StringField(*object, "ref", /*required=*/false);
+    if (!ref.ok()) return ref.status();
     result.data = *std::move(data);
     result.event = *std::move(event);
+    result.ref = *std::move(ref);
   }
   return result;
 }

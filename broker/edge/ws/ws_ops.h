@@ -15,7 +15,9 @@
 namespace herald::edge::ws {
 
 struct ClientOp {
-  enum class Kind { kSubscribe, kUnsubscribe, kPublish };
+  // kPing asks for a {"op":"pong"}: browsers cannot see WebSocket pings, so a page that wants
+  // to know its connection is alive asks in a text frame.
+  enum class Kind { kSubscribe, kUnsubscribe, kPublish, kPing };
   Kind kind = Kind::kSubscribe;
   std::string topic;
   // subscribe: the cursor to resume from; empty: from the next event.
@@ -23,11 +25,16 @@ struct ClientOp {
   // publish: the payload and the optional event name.
   std::string data;
   std::string event;
+  // publish: the client's name for this publish, echoed in the server's answer ("published"
+  // once stored, or the error) so that a client can match answers to publishes. Empty: only
+  // a failure is answered.
+  std::string ref;
 };
 
 // InvalidArgument (code "bad_request") for text that is not a JSON object with a string
-// "op" and the fields its op needs; Unimplemented (code "unknown_op") for an op other than
-// subscribe, unsubscribe and publish. Messages name the bad field.
+// "op" and the fields its op needs (every op but ping names a "topic"); Unimplemented (code
+// "unknown_op") for an op other than subscribe, unsubscribe, publish and ping. Messages name
+// the bad field.
 absl::StatusOr<ClientOp> ParseClientOp(std::string_view text);
 
 // The error frame `code` for a status: the one mapping of Status to WS error codes.

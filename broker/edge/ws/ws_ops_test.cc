@@ -25,17 +25,27 @@ TEST(ParseClientOpTest, ParsesUnsubscribeAndPublish) {
   EXPECT_EQ(op->kind, ClientOp::Kind::kPublish);
   EXPECT_EQ(op->data, "h\xc3\xa9\n");
   EXPECT_EQ(op->event, "e");
+  EXPECT_EQ(op->ref, "");
+  op = ParseClientOp(R"({"op":"publish","topic":"A","data":"x","ref":"p-1"})");
+  ASSERT_TRUE(op.ok()) << op.status();
+  EXPECT_EQ(op->ref, "p-1");
 }
 
 TEST(ParseClientOpTest, BadJsonAndMissingFieldsAreBadRequests) {
   for (const char* text :
        {"", "{", "[1]", "\"op\"", R"({"topic":"A"})", R"({"op":5})", R"({"op":"subscribe"})",
         R"({"op":"subscribe","topic":1})", R"({"op":"subscribe","topic":"A","from":7})",
-        R"({"op":"publish","topic":"A"})"}) {
+        R"({"op":"publish","topic":"A"})", R"({"op":"publish","topic":"A","data":"x","ref":1})"}) {
     absl::StatusOr<ClientOp> op = ParseClientOp(text);
     ASSERT_FALSE(op.ok()) << text;
     EXPECT_EQ(WsErrorCode(op.status()), "bad_request") << text << ": " << op.status();
   }
+}
+
+TEST(ParseClientOpTest, PingNeedsNoTopic) {
+  absl::StatusOr<ClientOp> op = ParseClientOp(R"({"op":"ping"})");
+  ASSERT_TRUE(op.ok()) << op.status();
+  EXPECT_EQ(op->kind, ClientOp::Kind::kPing);
 }
 
 TEST(ParseClientOpTest, UnknownOpIsNamed) {

@@ -15,6 +15,7 @@
 #include "boost/asio/post.hpp"
 #include "boost/beast/websocket.hpp"
 #include "broker/core/cursor.h"
+#include "broker/core/event.h"
 #include "broker/core/string_view.h"
 #include "broker/core/topic.h"
 #include "broker/edge/http_request.h"
@@ -238,20 +239,42 @@ class WsSession final : public fanout::Delivery,
   }
 
   void SendError(std::string_view code, std::string_view message, std::string_view topic = {},
-                 std::string_view id = {}) {
-    writer_.queue().PushOwned(wire::FrameWsText(wire::EncodeWsError(code, message, topic, id)));
+                 std::string_view id = {}, std::string_view ref = {}) {
+    writer_.queue().PushOwned(
+        wire::FrameWsText(wire::EncodeWsError(code, message, topic, id, ref)));
     context_.metrics.ws_error_frames.fetch_add(1, std::memory_order_relaxed);
     ScheduleWrite();
   }
 
-  void SendError(const absl::Status& status, std::string_view topic = {}) {
-    SendError(WsErrorCode(status), StdView(status.message()), topic);
+  void SendError(const absl::Status& status, std::string_view topic = {},
+                 std::string_view ref = {}) {
+    SendError(WsErrorCode(status), StdView(status.message()), topic, {}, ref);
+  }
+
+  // The store's answer to a publish: an error always, a success only to a publish that
+  // carried a ref (no client without one waits for it). Runs on the owning shard.
+  void AnswerPublish(const absl::StatusOr<EventPtr>& published, const std::string& topic,
+                     const std::string& ref) {
+    if (!published.ok()) {
+      SendError(published.status(), topic, ref);
+      return;
+    }
+    if (ref.empty()) return;
+    const Event& event = **published;
+    writer_.queue().PushOwned(wire::FrameWsText(wire::EncodeWsPublished(
+        topic, EncodeTopicCursor(topic, event.epoch, event.offset), event.offset, ref)));
+    ScheduleWrite();
   }
 
   void HandleText(std::string_view text) {
     absl::StatusOr<ClientOp> op = ParseClientOp(text);
     if (!op.ok()) {
       SendError(op.status());
+      return;
+    }
+    if (op->kind == ClientOp::Kind::kPing) {
+      writer_.queue().PushOwned(wire::FrameWsText(wire::EncodeWsPong()));
+      ScheduleWrite();
       return;
     }
     if (!subscription_) {
@@ -271,6 +294,8 @@ class WsSession final : public fanout::Delivery,
         return;
       case ClientOp::Kind::kPublish:
         Publish(*op);
+        return;
+      case ClientOp::Kind::kPing:
         return;
     }
   }
@@ -333,13 +358,13 @@ class WsSession final : public fanout::Delivery,
   void Publish(const ClientOp& op) {
     absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(op.topic);
     if (!info.ok()) {
-      SendError(info.status(), op.topic);
+      SendError(info.status(), op.topic, op.ref);
       return;
     }
     if (absl::Status allowed =
             session::CheckAccess(grant_.get(), op.topic, session::Access::kPublish);
         !allowed.ok()) {
-      SendError(allowed, op.topic);
+      SendError(allowed, op.topic, op.ref);
       return;
     }
     if (!info->config.allow_browser_publish) {
@@ -347,19 +372,20 @@ class WsSession final : public fanout::Delivery,
                 absl::StrCat("topic '", op.topic,
                              "' does not allow publishing from browsers; publish through the "
                              "gRPC PublishService"),
-                op.topic);
+                op.topic, {}, op.ref);
       return;
     }
-    // The store answers on its own thread, maybe after this session ended: the refusal comes
-    // back to the shard and finds the session only while it lives.
+    // The store answers on its own thread, maybe after this session ended: the answer comes
+    // back to the shard and finds the session only while it lives. Without a ref, a success
+    // needs no trip back.
     context_.engine.Publish({.topic = op.topic, .type = op.event, .data = op.data},
-                            [weak = weak_from_this(), shard = &context_.shard,
-                             topic = op.topic](absl::StatusOr<EventPtr> published) {
-                              if (published.ok()) return;
+                            [weak = weak_from_this(), shard = &context_.shard, topic = op.topic,
+                             ref = op.ref](absl::StatusOr<EventPtr> published) {
+                              if (published.ok() && ref.empty()) return;
                               asio::post(shard->context(),
-                                         [weak, topic, status = published.status()] {
+                                         [weak, topic, ref, published = std::move(published)] {
                                            if (std::shared_ptr<WsSession> self = weak.lock())
-                                             self->SendError(status, topic);
+                                             self->AnswerPublish(published, topic, ref);
                                          });
                             });
   }
