@@ -212,10 +212,12 @@ class PublishStreamReactor final
       const bool ending = failure_.has_value() || read_closed_ || draining_;
       // Store answers call back into this reactor: it finishes only once none is pending.
       // An abandoned stream finishes even with a read or write in flight: its client may
-      // never complete them. Otherwise every ack is written first; a drained stream does
-      // not wait for a read, which an idle client never completes.
+      // never complete them. Otherwise every ack is written first; a drained or failed
+      // stream does not wait for a read, which a client waiting for acks (its window full)
+      // or an idle one never completes.
       const bool settled = at_store_ == 0;
-      if (settled && (abandon_acks_ || (ending && !writing_ && (!reading_ || draining_) &&
+      const bool read_settled = !reading_ || draining_ || failure_.has_value();
+      if (settled && (abandon_acks_ || (ending && !writing_ && read_settled &&
                                         (failure_.has_value() || slots_.empty())))) {
         finished_ = true;
         finish = failure_.value_or(

@@ -44,7 +44,8 @@ async function waitFor(predicate, what, timeoutMs = TIMEOUT_MS) {
     if (await predicate()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  // `what` may be a function, to describe the state at the moment of the timeout.
+  throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
 }
 
 // Headless, without the background traffic this machine's closed network refuses.

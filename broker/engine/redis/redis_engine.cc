@@ -134,19 +134,10 @@ void RedisEngine::ConnectCommands() {
   commands_.Connect(
       [this](absl::Status status) {
         if (status.ok()) {
-          commands_backoff_ = options_.reconnect_delay;
           OnCommandsReady();
-          return;
+        } else {
+          RetryCommands(std::string(status.message()));
         }
-        {
-          MutexLock lock(mu_);
-          unavailable_ = std::string(status.message());
-        }
-        commands_retry_.expires_after(absl::ToChronoMilliseconds(commands_backoff_));
-        commands_backoff_ = std::min(commands_backoff_ * 2, options_.max_reconnect_delay);
-        commands_retry_.async_wait([this](const boost::system::error_code& ec) {
-          if (!ec) ConnectCommands();
-        });
       },
       [this](absl::Status lost) {
         {
@@ -185,18 +176,32 @@ void RedisEngine::ConnectPubSub() {
       });
 }
 
+void RedisEngine::RetryCommands(std::string why) {
+  {
+    MutexLock lock(mu_);
+    unavailable_ = std::move(why);
+  }
+  commands_.Close();
+  commands_retry_.expires_after(absl::ToChronoMilliseconds(commands_backoff_));
+  commands_backoff_ = std::min(commands_backoff_ * 2, options_.max_reconnect_delay);
+  commands_retry_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) ConnectCommands();
+  });
+}
+
 void RedisEngine::OnCommandsReady() {
   commands_.Command({"FUNCTION", "LOAD", "REPLACE", kFunctions},
                     [this](absl::StatusOr<RedisValue> reply) {
                       if (!reply.ok()) return;
                       if (reply->is_error()) {
-                        MutexLock lock(mu_);
-                        unavailable_ = absl::StrCat(
+                        // Also while a restarted Redis still loads its data (LOADING).
+                        RetryCommands(absl::StrCat(
                             "Redis at ", options_.address.ToString(),
                             " refused Herald's functions (Redis 7 or later is needed): ",
-                            reply->str);
+                            reply->str));
                         return;
                       }
+                      commands_backoff_ = options_.reconnect_delay;
                       CheckSettings();
                       SetReady(true, pubsub_ready_);
                       CheckAll();

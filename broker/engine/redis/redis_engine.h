@@ -78,6 +78,8 @@ class RedisEngine final : public Engine {
   void ConnectCommands();
   void ConnectPubSub();
   void OnCommandsReady();
+  // Reconnects the command connection after a delay that doubles with each failure.
+  void RetryCommands(std::string why);
   // Warns about Redis settings that lose acknowledged events.
   void CheckSettings();
   void OnMessage(const RedisValue& message);

@@ -1,6 +1,8 @@
 #include "broker/engine/redis/redis_engine.h"
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -151,6 +153,27 @@ TEST_F(RedisEngineTest, ARedisRestartKeepsOffsetsAndFailsPublishesMeanwhile) {
   EXPECT_EQ((*next)->offset, 2u);
   ASSERT_TRUE(WaitFor([&] { return b->Offsets("t").size() >= 2; }, absl::Seconds(10)));
   EXPECT_EQ(b->Offsets("t"), Range(1, 2));
+}
+
+TEST_F(RedisEngineTest, EveryPublishInFlightWhenRedisStopsIsAnswered) {
+  ASSERT_TRUE(a->engine->CreateTopic({.name = "t"}).ok());
+  std::atomic<int> answered{0};
+  std::atomic<int> stored{0};
+  constexpr int kPublishes = 20000;
+  std::thread stopper([&] {
+    WaitFor([&] { return stored.load() > 2000; }, absl::Seconds(10));
+    redis->Stop();
+  });
+  for (int i = 0; i < kPublishes; ++i) {
+    a->engine->Publish({.topic = "t", .data = "x"}, [&](absl::StatusOr<EventPtr> e) {
+      if (e.ok()) ++stored;
+      ++answered;
+    });
+    if (i % 64 == 63) WaitFor([&] { return answered.load() > i - 64; }, absl::Seconds(5));
+  }
+  stopper.join();
+  EXPECT_TRUE(WaitFor([&] { return answered.load() == kPublishes; }, absl::Seconds(10)))
+      << answered.load() << " of " << kPublishes << " answered, " << stored.load() << " stored";
 }
 
 TEST_F(RedisEngineTest, ARedisThatLostItsDataGetsTheTopicBackInANewEpochWithoutReusingOffsets) {
