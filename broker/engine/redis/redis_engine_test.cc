@@ -47,9 +47,10 @@ struct Node {
 
   bool Knows(const std::string& topic) { return engine->GetTopic(topic).ok(); }
 
-  std::unique_ptr<RedisEngine> engine;
   Mutex mu;
   std::vector<EventPtr> received ABSL_GUARDED_BY(mu);
+  // Last: stopped first, while its sink's vector still exists.
+  std::unique_ptr<RedisEngine> engine;
 };
 
 std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
