@@ -123,11 +123,14 @@ struct Broker::Impl {
 namespace {
 
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const BrokerOptions& options,
+                                                    fanout::ShardPool& shards,
                                                     std::unique_ptr<Store>& store,
                                                     std::vector<std::string>& warnings) {
   if (options.engine_kind == EngineKind::kRedis) {
+    engine::RedisEngineOptions redis_options = options.redis;
+    redis_options.fanout_behind = [&shards] { return shards.Overloaded(); };
     HERALD_ASSIGN_OR_RETURN(std::unique_ptr<engine::RedisEngine> redis,
-                            engine::RedisEngine::Start(options.engine, options.redis));
+                            engine::RedisEngine::Start(options.engine, redis_options));
     warnings = redis->warnings();
     return redis;
   }
@@ -149,8 +152,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
   Impl& b = *impl;
   std::unique_ptr<Broker> broker(new Broker(std::move(impl)));
-  HERALD_ASSIGN_OR_RETURN(b.engine, StartEngine(b.options, b.store, b.warnings));
   b.shards = std::make_unique<fanout::ShardPool>(b.options.shards);
+  HERALD_ASSIGN_OR_RETURN(b.engine, StartEngine(b.options, *b.shards, b.store, b.warnings));
   b.engine->SetSink([shards = b.shards.get()](const EventPtr& event) {
     shards->Publish(fanout::EncodeEvent(event));
   });

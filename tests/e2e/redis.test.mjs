@@ -182,8 +182,9 @@ async function main() {
   await h.waitFor(() => ackedCount() > 1500, 'acks after node 2 died');
 
   await redis.stop();
-  await h.waitFor(async () => (await readyz(n1)).status === 503, 'node 1 unready without Redis');
-  const unready = await readyz(n1);
+  let unready;
+  await h.waitFor(async () => (unready = await readyz(n1)).status === 503,
+                  () => `node 1 unready without Redis; /readyz: ${JSON.stringify(unready)}`);
   h.check('without Redis /readyz is 503 and names Redis', unready.body.includes(
       `127.0.0.1:${redis.port}`), unready.body);
   const refused = await n1.publish(topic, 'while-down').then(() => 'stored', (e) => e.message);
@@ -191,9 +192,9 @@ async function main() {
           /UNAVAILABLE/.test(refused) && refused.includes(`127.0.0.1:${redis.port}`), refused);
   const before = ackedCount();
   await redis.start();
-  let lastReadyz;
-  await h.waitFor(async () => (lastReadyz = await readyz(n1)).status === 200,
-                  () => `node 1 ready again; /readyz: ${JSON.stringify(lastReadyz)}`);
+  let ready;
+  await h.waitFor(async () => (ready = await readyz(n1)).status === 200,
+                  () => `node 1 ready again; /readyz: ${JSON.stringify(ready)}`);
   await h.waitFor(() => ackedCount() > before + 1000,
                   () => `acks after Redis came back; the publisher: ${publisher.tail()}`);
 

@@ -43,17 +43,18 @@ local function offset_of(id)
   return tonumber(string.match(id, '^(%d+)'))
 end
 
+-- The log holds consecutive offsets [first, next): it is trimmed from its oldest end only.
 local function first_retained(log, next)
-  local oldest = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
-  if oldest then return offset_of(oldest[1]) end
-  return next
+  return next - redis.call('XLEN', log)
 end
 
 -- Drops the oldest events while retention (the same rule as broker/core/retention.cc)
--- says so; keeps the dedup keys of what stays.
+-- says so, keeping the dedup keys of what stays; the common case, a count bound not
+-- reached, reads no event. Returns the retained count; m.bytes follows.
 local function trim(keys, m, now)
   local len = redis.call('XLEN', keys[2])
-  while len > 0 do
+  local bounded = m.max_bytes > 0 or m.max_age_ms > 0
+  while len > 0 and (len > m.max_events or bounded) do
     local oldest = redis.call('XRANGE', keys[2], '-', '+', 'COUNT', 1)[1]
     local f = oldest[2]
     local too_many = len > m.max_events
@@ -67,7 +68,7 @@ local function trim(keys, m, now)
     end
     len = len - 1
   end
-  redis.call('HSET', keys[1], 'bytes', m.bytes)
+  return len
 end
 
 local function create(keys, topic, epoch, next, max_events, max_bytes, max_age_ms, browser)
@@ -124,9 +125,8 @@ local function publish(keys, args)
     redis.call('XADD', keys[2], offset .. '-0', 't', type, 'd', data, 'ms', ms)
   end
   m.next, m.last_ms, m.bytes = offset + 1, ms, m.bytes + #type + #data
-  redis.call('HSET', keys[1], 'next', m.next, 'last_ms', ms)
-  trim(keys, m, ms)
-  local first = first_retained(keys[2], m.next)
+  local first = m.next - trim(keys, m, ms)
+  redis.call('HSET', keys[1], 'next', m.next, 'last_ms', ms, 'bytes', m.bytes)
   redis.call('PUBLISH', channel, table.concat({'E', m.epoch, offset, ms, first, topic, #type,
                                                type .. data}, '|'))
   return event_reply(m, offset, ms, 0, first, '', '')
@@ -147,6 +147,7 @@ local function update_topic(keys, args)
   save_config(keys[1], args[3], args[4], args[5], args[6])
   m = load_meta(keys[1])
   trim(keys, m, now_ms())
+  redis.call('HSET', keys[1], 'bytes', m.bytes)
   redis.call('PUBLISH', args[1], 'T|' .. args[2])
   return m.epoch
 end
@@ -173,7 +174,7 @@ local function rotate_topic(keys, args)
   return m.epoch
 end
 
--- KEYS meta, log, marker. ARGV after, count.
+-- KEYS meta, log, marker. ARGV after, count (0: the state alone).
 -- The topic's state and up to `count` retained events after offset `after`, read in one
 -- step so the events and the bounds agree: {epoch, next, first, max_events, max_bytes,
 -- max_age_ms, browser, bytes, marker, {offset, ms, type, data}...}; just {marker} when the
@@ -184,6 +185,7 @@ local function read(keys, args)
   if not m then return {marker} end
   local reply = {m.epoch, m.next, first_retained(keys[2], m.next), m.max_events, m.max_bytes,
                  m.max_age_ms, m.browser, m.bytes, marker}
+  if args[2] == '0' then return reply end
   local entries = redis.call('XRANGE', keys[2], '(' .. args[1] .. '-0', '+', 'COUNT', args[2])
   for _, e in ipairs(entries) do
     table.insert(reply, {offset_of(e[1]), tonumber(e[2][6]), e[2][2], e[2][4]})

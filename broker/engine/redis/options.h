@@ -4,6 +4,7 @@
 #ifndef HERALD_BROKER_ENGINE_REDIS_OPTIONS_H_
 #define HERALD_BROKER_ENGINE_REDIS_OPTIONS_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -23,6 +24,11 @@ struct RedisEngineOptions {
   // Reconnect delays double from the first to the longest.
   absl::Duration reconnect_delay = absl::Milliseconds(100);
   absl::Duration max_reconnect_delay = absl::Seconds(2);
+  // True while this node's fan-out is behind (the broker's shards are overloaded). The
+  // engine then stops taking events from Redis: pub/sub waits in Redis's buffers (past its
+  // limit Redis drops the connection, and the node refills from the Streams once it caught
+  // up), so a node that cannot keep up with the publishers is not buried deeper in memory.
+  std::function<bool()> fanout_behind;
 };
 
 }  // namespace herald::engine

@@ -22,6 +22,8 @@ constexpr char kFunctions[] =
 
 // Events read from Redis per call when a mirror catches up.
 constexpr size_t kSyncBatch = 512;
+// How often a node whose fan-out is behind looks again before taking more events.
+constexpr std::chrono::milliseconds kFanoutRecheck{2};
 
 std::string RandomMarker() {
   std::random_device device;
@@ -53,6 +55,8 @@ struct RedisEngine::Mirror {
   bool sync_again = false;
   // A subscriber's cursor is at this offset minus one: Redis must reach it too.
   uint64_t wanted_next = 0;
+  // Redis's next offset at the last periodic check.
+  uint64_t checked_next = 0;
   // Redis's data-loss marker when this node last found the topic there.
   std::string marker;
 };
@@ -121,7 +125,13 @@ std::vector<std::string> RedisEngine::warnings() const {
   return warnings_;
 }
 
-void RedisEngine::SetSink(EventSink sink) { sink_ = std::move(sink); }
+void RedisEngine::SetSink(EventSink sink) {
+  // The sink is the engine thread's: set there, before anything posted after this call.
+  RunAndWait<bool>([this, sink = std::move(sink)](absl::AnyInvocable<void(bool) &&> done) mutable {
+    sink_ = std::move(sink);
+    std::move(done)(true);
+  });
+}
 
 std::string RedisEngine::Key(const std::string& topic, std::string_view part) const {
   return absl::StrCat(options_.prefix, "{", topic, "}:", AbslView(part));
@@ -204,7 +214,7 @@ void RedisEngine::OnCommandsReady() {
                       commands_backoff_ = options_.reconnect_delay;
                       CheckSettings();
                       SetReady(true, pubsub_ready_);
-                      CheckAll();
+                      CheckAll(/*read_events=*/true);
                       ScheduleCheck();
                     });
 }
@@ -264,7 +274,7 @@ void RedisEngine::OnMessage(const RedisValue& message) {
   if (kind == "subscribe") {
     // Whatever was published while this node was not subscribed is in the Streams.
     SetReady(commands_ready_, true);
-    if (commands_ready_) CheckAll();
+    if (commands_ready_) CheckAll(/*read_events=*/true);
     return;
   }
   if (kind != "message") return;
@@ -275,21 +285,44 @@ void RedisEngine::OnMessage(const RedisValue& message) {
   }
   absl::StatusOr<StoredEvent> stored = ParseEventMessage(payload);
   if (stored.ok()) Arrived(std::move(stored->event), stored->first_retained, std::nullopt);
+  if (!pubsub_paused_ && FanoutBehind()) {
+    pubsub_paused_ = true;
+    pubsub_.PauseReading(true);
+    WhenFanoutKeepsUp([this] {
+      pubsub_paused_ = false;
+      pubsub_.PauseReading(false);
+    });
+  }
+}
+
+bool RedisEngine::FanoutBehind() const {
+  return options_.fanout_behind && options_.fanout_behind();
+}
+
+void RedisEngine::WhenFanoutKeepsUp(std::function<void()> then) {
+  if (stopping_ || !FanoutBehind()) {
+    if (!stopping_) then();
+    return;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, kFanoutRecheck);
+  timer->async_wait([this, timer, then = std::move(then)](const boost::system::error_code& ec) {
+    if (!ec) WhenFanoutKeepsUp(then);
+  });
 }
 
 void RedisEngine::ScheduleCheck() {
   check_timer_.expires_after(absl::ToChronoMilliseconds(options_.check_interval));
   check_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    if (commands_.connected()) CheckAll();
+    if (commands_.connected()) CheckAll(/*read_events=*/false);
     ScheduleCheck();
   });
 }
 
-void RedisEngine::CheckAll() {
+void RedisEngine::CheckAll(bool read_events) {
   // A marker for herald_v1_read to report; a new one after Redis lost its data.
   commands_.Command({"SET", marker_key_, RandomMarker(), "NX"}, [](absl::StatusOr<RedisValue>) {});
-  commands_.Command({"SMEMBERS", topics_key_}, [this](absl::StatusOr<RedisValue> reply) {
+  commands_.Command({"SMEMBERS", topics_key_}, [this, read_events](absl::StatusOr<RedisValue> reply) {
     if (!reply.ok() || reply->is_error()) return;
     std::set<std::string> names;
     for (const RedisValue& name : reply->elements) names.insert(name.str);
@@ -305,7 +338,7 @@ void RedisEngine::CheckAll() {
         SetReady(commands_ready_, pubsub_ready_);
       }
     }
-    for (const std::string& name : names) Sync(name);
+    for (const std::string& name : names) Sync(name, read_events);
   });
 }
 
@@ -318,7 +351,7 @@ RedisEngine::Mirror& RedisEngine::MirrorOf(const std::string& topic) {
   return *mirror;
 }
 
-void RedisEngine::Sync(const std::string& topic) {
+void RedisEngine::Sync(const std::string& topic, bool read_events) {
   if (stopping_) return;
   Mirror& mirror = MirrorOf(topic);
   if (mirror.syncing) {
@@ -326,15 +359,18 @@ void RedisEngine::Sync(const std::string& topic) {
     return;
   }
   mirror.syncing = true;
+  // A topic new to this node is read from its oldest retained event.
+  const bool check = !read_events && mirror.known;
   const uint64_t after = mirror.known ? mirror.next - 1 : 0;
   commands_.Command({"FCALL_RO", "herald_v1_read", "3", Key(topic, "meta"), Key(topic, "log"),
-                     marker_key_, absl::StrCat(after), absl::StrCat(kSyncBatch)},
-                    [this, topic](absl::StatusOr<RedisValue> reply) {
-                      OnSynced(topic, std::move(reply));
+                     marker_key_, absl::StrCat(after), check ? "0" : absl::StrCat(kSyncBatch)},
+                    [this, topic, check](absl::StatusOr<RedisValue> reply) {
+                      OnSynced(topic, check, std::move(reply));
                     });
 }
 
-void RedisEngine::OnSynced(const std::string& topic, absl::StatusOr<RedisValue> reply) {
+void RedisEngine::OnSynced(const std::string& topic, bool check,
+                           absl::StatusOr<RedisValue> reply) {
   Mirror* found;
   {
     MutexLock lock(mu_);
@@ -383,10 +419,16 @@ void RedisEngine::OnSynced(const std::string& topic, absl::StatusOr<RedisValue> 
     return;
   } else {
     ApplyEvents(mirror, now);
-    if (mirror.next < now.next_offset) {
+    if (check) {
+      // Events in flight make Redis a little ahead at any moment; one that was ahead at the
+      // last check too, and still is, lost a message (the last of a burst, typically).
+      if (mirror.next < mirror.checked_next) mirror.sync_again = true;
+      mirror.checked_next = now.next_offset;
+    } else if (mirror.next < now.next_offset) {
       mirror.sync_again = true;
-    } else if (mirror.wanted_next > mirror.next) {
-      // A cursor from another node is ahead of Redis too.
+    }
+    if (mirror.next >= now.next_offset && mirror.wanted_next > mirror.next) {
+      // Caught up, and a cursor from another node is ahead of Redis too.
       const uint64_t wanted = std::exchange(mirror.wanted_next, 0);
       Rotate(mirror, wanted, /*force=*/false);
       return;
@@ -395,7 +437,7 @@ void RedisEngine::OnSynced(const std::string& topic, absl::StatusOr<RedisValue> 
   DeliverEarly(mirror);
   AnswerAcks(mirror);
   if (std::exchange(mirror.sync_again, false)) {
-    Sync(topic);
+    WhenFanoutKeepsUp([this, topic] { Sync(topic); });
   } else if (!loaded_.load() && loading_.erase(topic) && loading_.empty() && catalog_read_) {
     loaded_.store(true);
     SetReady(commands_ready_, pubsub_ready_);

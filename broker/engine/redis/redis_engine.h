@@ -85,13 +85,19 @@ class RedisEngine final : public Engine {
   void OnMessage(const RedisValue& message);
   void ScheduleCheck();
   // Compares every topic with Redis: learns new topics, refills what pub/sub lost, notices
-  // deletions, data loss and a Redis that went back in time.
-  void CheckAll();
+  // deletions, data loss and a Redis that went back in time. `read_events` after a
+  // reconnect, when events were surely missed; the periodic check reads states only.
+  void CheckAll(bool read_events);
 
   Mirror& MirrorOf(const std::string& topic);
-  // Reads the topic's state and events after the mirror's newest from Redis, once at a time.
-  void Sync(const std::string& topic);
-  void OnSynced(const std::string& topic, absl::StatusOr<RedisValue> reply);
+  // Reads the topic's state and events after the mirror's newest from Redis, once at a time;
+  // without `read_events`, the state alone (the periodic check), reading events only when
+  // it shows a message was lost.
+  void Sync(const std::string& topic, bool read_events = true);
+  void OnSynced(const std::string& topic, bool check, absl::StatusOr<RedisValue> reply);
+  bool FanoutBehind() const;
+  // Runs `then` once the fan-out keeps up (at once when it does).
+  void WhenFanoutKeepsUp(std::function<void()> then);
   void ApplyEvents(Mirror& mirror, const TopicState& state);
   // The topic moves to a new epoch in Redis (see herald.lua rotate_topic), then resyncs.
   void Rotate(Mirror& mirror, uint64_t min_next, bool force);
@@ -136,6 +142,7 @@ class RedisEngine final : public Engine {
   bool commands_ready_ = false;
   bool pubsub_ready_ = false;
   bool stopping_ = false;
+  bool pubsub_paused_ = false;
   // Redis's persistence settings are checked once, at the first connection.
   bool settings_checked_ = false;
   // Topics whose first load Start waits for.
