@@ -228,7 +228,7 @@ class PublishStreamReactor final
       } else if (!ending && !reading_ && !paused_ && slots_.size() < env_.options.publish_window) {
         // Overload: while the shards are behind on fan-out, reading more only grows their
         // backlog and takes the CPU they need; stop reading until they catch up.
-        if (env_.shards.Overloaded()) {
+        if (env_.FanoutBehind()) {
           paused_ = true;
           pause = true;
         } else {
@@ -328,7 +328,7 @@ class HeldPublish {
       if (context_->IsCancelled()) {
         reactor_->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
                                       "the client gave up while fan-out was behind; not stored"));
-      } else if (env_.shards.Overloaded()) {
+      } else if (env_.FanoutBehind()) {
         Wait();
         return;
       } else {
@@ -355,7 +355,7 @@ grpc::ServerUnaryReactor* PublishService::Publish(grpc::CallbackServerContext* c
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (absl::Status status = env_.Authorize(*context, auth::Action::kPublish); !status.ok()) {
     reactor->Finish(ToGrpcStatus(status));
-  } else if (env_.shards.Overloaded()) {
+  } else if (env_.FanoutBehind()) {
     (new HeldPublish(env_, context, *request, response, reactor))->Wait();
   } else {
     FinishWhenStored(env_, *request, response, reactor);

@@ -37,6 +37,10 @@ struct ServiceEnvironment {
   absl::Status Authorize(const grpc::CallbackServerContext& context, auth::Action action) const;
   // Unavailable while draining, saying what the client should do.
   absl::Status CheckAcceptingStreams() const;
+
+  // Whether publishers pause: this node's shards, or another node sharing the engine, are
+  // behind on fan-out.
+  bool FanoutBehind() const { return shards.Overloaded() || engine.PeersBehind(); }
 };
 
 }  // namespace herald::control

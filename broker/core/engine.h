@@ -92,6 +92,11 @@ class Engine {
     return false;
   }
 
+  // True while a node sharing this engine's topics is behind on fan-out: publishers pause,
+  // as they do while this node's own shards are behind, rather than bury it. Any thread;
+  // cheap (read on every publish).
+  virtual bool PeersBehind() const { return false; }
+
   // OK while publishes can be stored; Unavailable, saying why, while they cannot (Redis
   // unreachable). Any thread.
   virtual absl::Status Readiness() const { return absl::OkStatus(); }

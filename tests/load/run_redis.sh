@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The Redis engine against one local node, in the same run:
 # - fan-out: scenario A (1,000 SSE subscribers, publisher as fast as acked) and B1k (1,000
-#   subscribers at 20 events/s). "local": one heraldd (memory store) takes the publisher and
-#   the subscribers. "redis": the publisher on node 1, the subscribers on node 2, both on one
-#   redis-server. The node that fans out is pinned to CPU 0 either way; the load tool, node 1
-#   and redis-server share CPU 1 (this machine has two).
+#   subscribers at 20 events/s), each on fresh servers. "local": one heraldd (memory store)
+#   takes the publisher and the subscribers. "redis": the publisher on node 1, the
+#   subscribers on node 2, both on one redis-server. The node that fans out is pinned to
+#   CPU 0 either way; the load tool, node 1 and redis-server share CPU 1 (this machine has
+#   two). In A the publisher is paced by the fan-out: node 2 tells node 1 through Redis
+#   when it is behind, as a node's own shards do.
 # - acknowledged publishes per second through Redis with 1 and 16 PublishStreams, Redis
-#   with appendfsync everysec and always, against the local node's memory store.
+#   with appendfsync everysec and always, against the local node's memory store; the
+#   publisher's node on CPU 0, redis-server and the load tool on CPU 1.
 # Prints the medians and the redis/local ratios the targets are set in (delivered/s >= 0.8,
 # p99 no more than 2 ms above, no loss).
 #   tests/load/run_redis.sh [REPETITIONS]      (default 3; results in $OUT, default /tmp)
@@ -63,16 +66,18 @@ start_local() {
   "$heraldctl" --server="127.0.0.1:$grpc_port" topics create load --max-events 1000000 >/dev/null
 }
 
+# start_redis_nodes FSYNC PUBLISHER_CPUS [fan-out]: redis-server, node 1 (the publisher's)
+# on PUBLISHER_CPUS, and with "fan-out" node 2 (the subscribers') on CPU 0.
 start_redis_nodes() {
   start_redis "$1"
-  # Node 1 (publisher) on other ports; launch_heraldd's own pair is node 2's.
   local http=$http_port grpc=$grpc_port
   http_port=18081 grpc_port=18052
-  launch_heraldd 1 memory "$out/heraldd-node1.log" --shards=1 "${redis_flags[@]}" || exit 1
+  launch_heraldd "$2" memory "$out/heraldd-node1.log" --shards=1 "${redis_flags[@]}" || exit 1
   publisher_pid=$server_pid
   publish_grpc=$grpc_port
   "$heraldctl" --server="127.0.0.1:$grpc_port" topics create load --max-events 1000000 >/dev/null
   http_port=$http grpc_port=$grpc
+  [[ "${3:-}" == fan-out ]] || return 0
   launch_heraldd 0 memory "$out/heraldd-node2.log" --shards=1 "${redis_flags[@]}" || exit 1
   fanout_pid=$server_pid
 }
@@ -93,19 +98,22 @@ publish() {
 }
 
 for rep in $(seq "$reps"); do
+  for scenario in "A 0" "B1k 20"; do
+    read -r name rate <<<"$scenario"
+    start_local
+    fanout "$name-local" "$rate"
+    stop_all
+    start_redis_nodes everysec 1 fan-out
+    fanout "$name-redis" "$rate"
+    stop_all
+  done
   start_local
-  fanout A-local 0
-  fanout B1k-local 20
   publish local 1
   publish local 16
   stop_all
-  start_redis_nodes everysec
-  fanout A-redis 0
-  fanout B1k-redis 20
-  stop_all
   for fsync in everysec always; do
-    start_redis_nodes "$fsync"
-    # The publisher's node is the one measured: its CPU is the server's.
+    # The publisher's node alone on CPU 0, as the local node is; it is the one measured.
+    start_redis_nodes "$fsync" 0
     server_pid=$publisher_pid
     publish "redis-$fsync" 1
     publish "redis-$fsync" 16

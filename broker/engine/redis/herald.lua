@@ -11,6 +11,8 @@
 --               d (data), ms (publish time), k (dedup key, when given)
 --   P{T}:dedup  hash: dedup key -> offset of the retained event published with it
 --   Ptopics     set: every topic name
+--   Pbehind     sorted set: nodes whose fan-out is behind, scored by when that expires
+--               (Redis time, ms); publishers on every node pause while it is not empty
 --   Pmarker     a random value written once: when it changes or vanishes, Redis lost its
 --               data (restarted empty, flushed), and nodes write their topics back rather
 --               than take their absence for deletions
@@ -193,6 +195,19 @@ local function read(keys, args)
   return reply
 end
 
+-- KEYS behind. ARGV node, behind (1 or 0), ttl_ms. The count of nodes behind, this one too.
+local function pressure(keys, args)
+  local now = now_ms()
+  redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
+  if args[2] == '1' then
+    redis.call('ZADD', keys[1], now + tonumber(args[3]), args[1])
+  else
+    redis.call('ZREM', keys[1], args[1])
+  end
+  return redis.call('ZCARD', keys[1])
+end
+
+redis.register_function('herald_v1_pressure', pressure)
 redis.register_function('herald_v1_publish', publish)
 redis.register_function('herald_v1_create', create_topic)
 redis.register_function('herald_v1_update', update_topic)

@@ -24,6 +24,10 @@ constexpr char kFunctions[] =
 constexpr size_t kSyncBatch = 512;
 // How often a node whose fan-out is behind looks again before taking more events.
 constexpr std::chrono::milliseconds kFanoutRecheck{2};
+// How often nodes tell each other through Redis whether their fan-out is behind, and how
+// long a node's word lasts (a node that dies stops holding publishers back).
+constexpr std::chrono::milliseconds kPressureInterval{20};
+constexpr int kPressureTtlMs = 200;
 
 std::string RandomMarker() {
   std::random_device device;
@@ -71,6 +75,9 @@ RedisEngine::RedisEngine(EngineOptions rules, RedisEngineOptions options)
       commands_(io_, options_.address, options_.timeout),
       pubsub_(io_, options_.address, options_.timeout),
       check_timer_(io_),
+      pressure_timer_(io_),
+      node_id_(RandomMarker()),
+      behind_key_(options_.prefix + "behind"),
       commands_retry_(io_),
       pubsub_retry_(io_),
       commands_backoff_(options_.reconnect_delay),
@@ -95,6 +102,7 @@ absl::StatusOr<std::unique_ptr<RedisEngine>> RedisEngine::Start(EngineOptions ru
   boost::asio::post(engine->io_, [e = engine.get()] {
     e->ConnectCommands();
     e->ConnectPubSub();
+    e->SharePressure();
   });
   const absl::Time deadline = absl::Now() + engine->options_.timeout;
   while (!engine->loaded_.load() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
@@ -105,6 +113,7 @@ RedisEngine::~RedisEngine() {
   boost::asio::post(io_, [this] {
     stopping_ = true;
     check_timer_.cancel();
+    pressure_timer_.cancel();
     commands_retry_.cancel();
     pubsub_retry_.cancel();
     commands_.Close();
@@ -307,6 +316,25 @@ void RedisEngine::WhenFanoutKeepsUp(std::function<void()> then) {
   auto timer = std::make_shared<boost::asio::steady_timer>(io_, kFanoutRecheck);
   timer->async_wait([this, timer, then = std::move(then)](const boost::system::error_code& ec) {
     if (!ec) WhenFanoutKeepsUp(then);
+  });
+}
+
+void RedisEngine::SharePressure() {
+  pressure_timer_.expires_after(kPressureInterval);
+  pressure_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    if (!commands_.connected()) {
+      peers_behind_.store(false, std::memory_order_relaxed);
+      SharePressure();
+      return;
+    }
+    commands_.Command({"FCALL", "herald_v1_pressure", "1", behind_key_, node_id_,
+                       FanoutBehind() ? "1" : "0", absl::StrCat(kPressureTtlMs)},
+                      [this](absl::StatusOr<RedisValue> reply) {
+                        peers_behind_.store(reply.ok() && reply->AsInt() > 0,
+                                            std::memory_order_relaxed);
+                      });
+    SharePressure();
   });
 }
 

@@ -62,6 +62,7 @@ class RedisEngine final : public Engine {
   absl::StatusOr<ReadResult> ReadAfter(std::string_view topic, uint64_t after,
                                        size_t max_events) const override;
   bool CatchUp(std::string_view topic, uint32_t epoch, uint64_t offset) const override;
+  bool PeersBehind() const override { return peers_behind_.load(std::memory_order_relaxed); }
   absl::Status Readiness() const override;
   void SetReadinessListener(std::function<void(bool ready)> listener) override;
 
@@ -84,6 +85,8 @@ class RedisEngine final : public Engine {
   void CheckSettings();
   void OnMessage(const RedisValue& message);
   void ScheduleCheck();
+  // Tells Redis whether this node's fan-out is behind and learns whether any node's is.
+  void SharePressure();
   // Compares every topic with Redis: learns new topics, refills what pub/sub lost, notices
   // deletions, data loss and a Redis that went back in time. `read_events` after a
   // reconnect, when events were surely missed; the periodic check reads states only.
@@ -135,6 +138,11 @@ class RedisEngine final : public Engine {
   RedisConnection commands_;
   RedisConnection pubsub_;
   boost::asio::steady_timer check_timer_;
+  boost::asio::steady_timer pressure_timer_;
+  // Names this node in Redis's set of nodes that are behind.
+  const std::string node_id_;
+  const std::string behind_key_;
+  std::atomic<bool> peers_behind_{false};
   boost::asio::steady_timer commands_retry_;
   boost::asio::steady_timer pubsub_retry_;
   absl::Duration commands_backoff_;
