@@ -1,5 +1,6 @@
 // The demo page: one topic followed over Server-Sent Events and over WebSocket side by side,
-// with a publish box that sends over the WebSocket. Uses the browser client in herald.js.
+// with a publish box that sends over the WebSocket. Uses the browser client's plain-script
+// build, herald.js.
 //
 //   http://127.0.0.1:8080/             follows the topic "demo"
 //   http://127.0.0.1:8080/?topic=NAME  follows NAME
@@ -19,8 +20,9 @@
   document.title = `Herald · ${topic}`;
 
   // The offset inside a one-topic cursor, or null. Cursors are opaque to applications and
-  // their format may change: this page reads one only to show where each event sits. The
-  // gRPC API carries offsets as fields of their own.
+  // their format may change: this page reads one only to show where each event sits. Delivered
+  // events carry no offset field in the browser formats; a publish's answer and the gRPC API
+  // do.
   function offsetOf(cursor) {
     let bytes;
     try {
@@ -61,6 +63,8 @@
       status.textContent = state;
       status.parentElement.dataset.state = state;
       $(`${this.name}-detail`).textContent = detail || '';
+      // A reconnect's reason can be long: the pill shows its start, the tooltip all of it.
+      status.parentElement.title = detail || '';
     }
 
     // `kind` is 'event' or 'notice'.
@@ -131,11 +135,8 @@
   }
 
   const panes = {sse: new Pane('sse'), ws: new Pane('ws')};
-  setInterval(() => {
-    for (const pane of Object.values(panes)) {
-      $(`${pane.name}-rate`).textContent = pane.rate().toLocaleString();
-    }
-  }, 250);
+  const publishButton = $('publish-button');
+  const publishStatus = $('publish-status');
 
   // A line above the panes, with a command to run; no text hides it.
   function showHint(text, command) {
@@ -150,80 +151,79 @@
     hint.hidden = !text;
   }
 
-  // SSE notices carry {"topic": …, "message": …}.
-  function noticeMessage(data) {
-    try {
-      return JSON.parse(data).message || data;
-    } catch (e) {
-      return data;
-    }
+  function showPublishStatus(text, kind) {
+    publishStatus.textContent = text;
+    publishStatus.dataset.kind = kind;
   }
 
-  const base = location.origin;
-  const sse = Herald.subscribeSse(`${base}/v1/sse`, [topic], {
-    onEvent: (e) => {
-      received.sse.push(e.data);
-      panes.sse.add('event', e.data, e.lastEventId);
-    },
-    onNotice: (e) => {
-      notices.sse.push(e.type);
-      panes.sse.add('notice', noticeMessage(e.data), e.lastEventId, e.type);
-    },
-    onStatus: (state) => {
-      panes.sse.setState(state);
-      // The stream opens only on a topic that exists.
-      if (state === 'open') showHint('');
-    },
-  });
+  // One client per pane, each held to one transport, so that both show side by side. A page
+  // of its own would leave the default: WebSocket, and SSE where a WebSocket cannot open.
+  function follow(pane, transport) {
+    const client = new Herald.HeraldClient({
+      transports: [transport],
+      // The default ceiling (30 s) spreads out many clients coming back at once; a demo has
+      // one visitor, who restarts heraldd and expects the page back within a few seconds.
+      backoff: {maxMs: 3000},
+      onState: ({state, attempt, reason}) => {
+        let detail = '';
+        if (state === 'reconnecting') detail = reason;
+        if (state === 'connecting' && attempt > 0) detail = `attempt ${attempt + 1}`;
+        panes[pane].setState(state, detail);
+        // The client would hold a publish made meanwhile until it reconnects; the button shows
+        // whether one goes out now.
+        if (transport === 'websocket') publishButton.disabled = state !== 'open';
+      },
+      onNotice: ({kind, message, id}) => {
+        notices[pane].push(`herald.${kind}`);
+        panes[pane].add('notice', message, id, `herald.${kind}`);
+      },
+      onError: (error) => {
+        // Both transports report a missing topic; the client keeps asking with backoff.
+        if (error.topic === topic && error.code === 'not_found') {
+          showHint(`Topic '${topic}' does not exist yet. Create it, with publishing from ` +
+                       'browsers allowed:',
+                   `heraldctl topics create ${topic} --allow-browser-publish=true`);
+          return;
+        }
+        panes[pane].add('notice', error.message, null, `error ${error.code}`);
+      },
+    });
+    const subscription = client.subscribe(topic, (e) => {
+      // Binary payloads come as a Uint8Array over WebSocket.
+      const data = typeof e.data === 'string' ? e.data : `(binary, ${e.data.length} bytes)`;
+      received[pane].push(data);
+      panes[pane].add('event', data, e.id, e.event);
+    });
+    return {client, subscription};
+  }
+  const sse = follow('sse', 'sse');
+  const ws = follow('ws', 'websocket');
 
-  const publishButton = $('publish-button');
-  const publishStatus = $('publish-status');
-  const socket = new Herald.Socket(`${base.replace(/^http/, 'ws')}/v1/ws`, {
-    onNotice: (m) => {
-      notices.ws.push(m.code || m.op);
-      panes.ws.add('notice', m.message || '', m.id, m.code || m.op);
-    },
-    onError: (m) => {
-      if (m.topic === topic && m.code === 'not_found') {
-        showHint(`Topic '${topic}' does not exist yet. Create it, with publishing from ` +
-                     'browsers allowed:',
-                 `heraldctl topics create ${topic} --allow-browser-publish=true`);
-        return;
-      }
-      if (m.topic === topic && m.code === 'permission_denied') {
-        publishStatus.textContent = m.message;
-        publishStatus.dataset.kind = 'error';
-        return;
-      }
-      panes.ws.add('notice', m.message, null, `error ${m.code}`);
-    },
-    onStatus: (state, code, reason) => {
-      panes.ws.setState(state, code ? `${code}${reason ? ` ${reason}` : ''}` : '');
-      publishButton.disabled = state !== 'open';
-    },
-  });
-  socket.subscribe(topic, (m) => {
-    showHint('');
-    const data = m.data !== undefined ? m.data : `(binary) ${m.data_b64}`;
-    received.ws.push(data);
-    panes.ws.add('event', data, m.id, m.event);
-  });
+  setInterval(() => {
+    for (const pane of Object.values(panes)) {
+      $(`${pane.name}-rate`).textContent = pane.rate().toLocaleString();
+    }
+    // A subscription gets its starting cursor only from a topic that exists: once both have
+    // one, the missing topic has been created.
+    if (!$('hint').hidden && sse.subscription.cursor && ws.subscription.cursor) showHint('');
+  }, 250);
 
-  // A publish that is stored gets no reply of its own: it shows up as an event in both panes.
-  // One that is refused comes back as an error frame (see onError above).
+  // The promise settles with the server's answer: the offset the event was stored at, or why
+  // it was refused.
   $('publish').addEventListener('submit', (e) => {
     e.preventDefault();
     const input = $('publish-input');
     if (!input.value) return;
-    socket.publish(topic, input.value);
-    publishStatus.textContent = 'Sent over WebSocket. It appears below once stored.';
-    publishStatus.dataset.kind = 'ok';
+    showPublishStatus('Sent over WebSocket; waiting for the server to store it.', 'pending');
+    ws.client.publish(topic, input.value)
+        .then(({offset}) => showPublishStatus(`Stored at offset #${offset}.`, 'ok'),
+              (error) => showPublishStatus(error.message, 'error'));
     input.value = '';
     input.focus();
   });
 
   $('drop').addEventListener('click', () => {
-    sse.drop();
-    socket.drop();
+    sse.client.reconnect();
+    ws.client.reconnect();
   });
 })();

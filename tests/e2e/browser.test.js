@@ -1,9 +1,9 @@
 // End-to-end in a real browser: Debian's Chromium (driven by playwright-core) opens the demo
-// page served by a live heraldd, follows a topic over EventSource and WebSocket, and must
-// receive every event published with heraldctl or from the page's publish box exactly once and
-// in order, across a severed connection (a TCP proxy that drops every socket) and across a
-// heraldd restart. It leaves screenshots of the page in tests/e2e/out/browser_e2e/ (see
-// harness.outputDir) for a person to look at.
+// page served by a live heraldd, whose browser client follows a topic over Server-Sent Events
+// and over WebSocket, and must receive every event published with heraldctl or from the page's
+// publish box exactly once and in order, across a severed connection (a TCP proxy that drops
+// every socket) and across a heraldd restart. It leaves screenshots of the page in
+// tests/e2e/out/browser_e2e/ (see harness.outputDir) for a person to look at.
 //
 //   node tests/e2e/browser.test.js   (run by tests/e2e/browser_e2e.sh, after a bazel build)
 'use strict';
@@ -139,7 +139,8 @@ async function expectRows(page, n, when) {
   }
 }
 
-// What the page tells a visitor when its topic is missing, or refuses browser publishing.
+// What the page tells a visitor when its topic is missing (until it is created), or refuses
+// browser publishing.
 async function expectHints(browser, port, heraldd, topic) {
   const page = await browser.newPage({viewport: {width: 1280, height: 600}});
   const screenshots = outputDir('browser_e2e');
@@ -151,6 +152,11 @@ async function expectHints(browser, port, heraldd, topic) {
     check('a missing topic shows how to create it', hint.includes('heraldctl topics create'),
           hint);
     await page.screenshot({path: path.join(screenshots, 'demo-missing-topic.png')});
+    // The page keeps asking for the topic: once it exists, the hint goes.
+    heraldd.ctl('topics', 'create', `${topic}.missing`);
+    const gone = await page.waitForFunction(() => document.getElementById('hint').hidden, null,
+                                            {timeout: TIMEOUT_MS}).then(() => true, () => false);
+    check('the hint goes once the missing topic is created', gone, await page.textContent('#hint'));
 
     const closed = `${topic}.closed`;
     heraldd.ctl('topics', 'create', closed);
@@ -221,6 +227,12 @@ async function main() {
     published.push('from the page');
     await expectBoth('an event published from the page arrives in both panes', published);
     await expectRows(page, published.length, 'after a publish from the page');
+    await page.waitForFunction(
+        () => document.getElementById('publish-status').dataset.kind !== 'pending', null,
+        {timeout: TIMEOUT_MS}).catch(() => {});  // the check reports what the box shows
+    const answer = await page.textContent('#publish-status');
+    check('the publish box shows the offset the server stored the event at',
+          answer.includes(`#${published.length}`), answer);
 
     proxy.cut();
     for (let i = 6; i <= 10; i++) publish(`event ${i}`);
