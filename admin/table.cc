@@ -21,12 +21,12 @@ void Table::AddRow(std::vector<std::string> row) {
   rows_.push_back(std::move(row));
 }
 
-std::string Table::Render() const {
+std::string Table::Render(Headers headers) const {
   std::vector<size_t> widths(headers_.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], Width(row[i]));
   };
-  measure(headers_);
+  if (headers == kWithHeaders) measure(headers_);
   for (const auto& row : rows_) measure(row);
 
   std::string out;
@@ -39,7 +39,7 @@ std::string Table::Render() const {
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += '\n';
   };
-  render(headers_);
+  if (headers == kWithHeaders) render(headers_);
   for (const auto& row : rows_) render(row);
   return out;
 }

@@ -15,6 +15,15 @@ TEST(TableTest, AlignsColumnsWithoutTrailingBlanks) {
             "a       7\n");
 }
 
+TEST(TableTest, WithoutHeadersAlignsOnlyTheRows) {
+  Table table({"TOPIC_NAME", "EVENTS"});
+  table.AddRow({"orders", "42"});
+  table.AddRow({"a", "7"});
+  EXPECT_EQ(table.Render(Table::kNoHeaders),
+            "orders  42\n"
+            "a       7\n");
+}
+
 TEST(TableTest, CountsUtf8CodePointsAsOneColumn) {
   Table table({"K", "V"});
   table.AddRow({"\xc3\xa9t\xc3\xa9", "x"});  // "été": 3 columns, 5 bytes

@@ -29,6 +29,7 @@ build_packages=(
   libgrpc++-dev
   libboost1.81-dev
   libabsl-dev
+  libcli11-dev
   librocksdb-dev
   libjwt-dev
   libssl-dev
@@ -45,6 +46,7 @@ test_packages=(
   redis-server
   chromium
   python3
+  python3-yaml
   curl
 )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # heraldctl as a process against a live heraldd: every subcommand, its output and its exit
-# status, with API-key auth on.
+# status, with API-key auth on; -o json/yaml parsed back (python3, python3-yaml); contexts;
+# browser tokens that heraldd's SSE edge accepts (curl); the bash completion script.
 set -uo pipefail
 
 heraldd="$1"
@@ -11,8 +12,15 @@ tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 admin_key="admin-key-0123456789abcdef"
 publisher_key="publisher-key-0123456789abcdef"
 printf '# e2e keys\nadmin %s\npublisher %s\n' "$admin_key" "$publisher_key" >"$tmp/keys"
+printf '%s\n' "$admin_key" >"$tmp/admin.key"
+# Browser token secrets, with the line break an editor leaves: heraldd and heraldctl drop it.
+printf 'e2e-token-secret-0123456789abcdef0123456789\n' >"$tmp/secret"
+printf 'another-secret-0123456789abcdef0123456789ab\n' >"$tmp/other-secret"
+# Contexts go to the test's own folder, never to a real ~/.config.
+export XDG_CONFIG_HOME="$tmp/config"
 
-"$heraldd" --http_port=0 --grpc_port=0 --data_dir="$tmp/store" --api_keys_file="$tmp/keys" 2>"$tmp/heraldd.log" &
+"$heraldd" --http_port=0 --grpc_port=0 --data_dir="$tmp/store" --api_keys_file="$tmp/keys" \
+  --access_token_secret_file="$tmp/secret" 2>"$tmp/heraldd.log" &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null' EXIT
 
@@ -28,6 +36,7 @@ if [[ -z "$port" ]]; then
 fi
 export HERALD_SERVER="127.0.0.1:$port"
 export HERALD_TOKEN="$admin_key"
+http_port=$(sed -n 's/.*browser edge on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$tmp/heraldd.log")
 
 # expect NAME WANT_STATUS PATTERN -- heraldctl args...: runs heraldctl, checks the exit status
 # and that stdout+stderr match PATTERN (an extended regex).
@@ -48,12 +57,63 @@ expect() {
   fi
 }
 
+# verdict NAME STATUS DETAIL: records one check (STATUS 0: passed).
+verdict() {
+  if [[ "$2" == 0 ]]; then
+    echo "ok   $1"
+  else
+    echo "FAIL $1: $3"
+    failures=$((failures + 1))
+  fi
+}
+
+# parses NAME PYTHON -- heraldctl args...: runs heraldctl, which must succeed, and a Python
+# expression over its stdout: `out` is the text, `json` and `yaml` the modules.
+parses() {
+  local name="$1" expression="$2"
+  shift 3
+  local out status=0
+  out=$("$heraldctl" "$@" 2>"$tmp/stderr") || status=$?
+  if [[ "$status" != 0 ]]; then
+    verdict "$name" 1 "exit status $status: $(cat "$tmp/stderr")"
+    return
+  fi
+  python3 -c "import json, sys, yaml; out = sys.stdin.read(); sys.exit(0 if ($expression) else 1)" \
+    <<<"$out" 2>"$tmp/python.err"
+  verdict "$name" $? "$expression is not true of: $out $(cat "$tmp/python.err")"
+}
+
+# same_data NAME -- heraldctl args...: -o json and -o yaml of the command parse to the same data.
+same_data() {
+  local name="$1"
+  shift 2
+  "$heraldctl" "$@" -o json >"$tmp/same.json" 2>"$tmp/stderr" &&
+    "$heraldctl" "$@" -o yaml >"$tmp/same.yaml" 2>>"$tmp/stderr" &&
+    python3 -c 'import json, sys, yaml
+sys.exit(json.load(open(sys.argv[1])) != yaml.safe_load(open(sys.argv[2])))' \
+      "$tmp/same.json" "$tmp/same.yaml" 2>>"$tmp/stderr"
+  verdict "$name" $? "json $(cat "$tmp/same.json"); yaml $(cat "$tmp/same.yaml"); $(cat "$tmp/stderr")"
+}
+
 expect help 0 'topics create' -- --help
 expect help-topics 0 'max-age' -- topics --help
 expect help-publish 0 'stream' -- publish --help
 expect help-tail 0 'from CURSOR' -- tail --help
+expect help-command 0 'Usage: heraldctl topics create \[OPTIONS\] NAME' -- help topics create
+expect help-names-global-flags 0 '--server' -- drain --help
+expect no-command 2 '^Usage: heraldctl' --
 expect unknown-command 2 '^error: USAGE: unknown command' -- frobnicate
 expect unknown-flag 2 '^error: USAGE: unknown flag --colour' -- topics list --colour
+expect unknown-flag-drain 2 '^error: USAGE: unknown flag --max-events for heraldctl drain' -- \
+  drain --max-events 5
+expect flag-of-another-command 2 '^error: USAGE: unknown flag --stream for heraldctl tail' -- \
+  tail orders --stream
+expect unexpected-argument 2 "^error: USAGE: unexpected argument 'extra'" -- stats extra
+expect missing-subcommand 2 '^error: USAGE: heraldctl topics needs a command: create' -- topics
+expect bad-output 2 "'xml' is not one of table, wide, json, yaml" -- -o xml health
+HERALD_OUTPUT=xml expect bad-output-env 2 "^error: USAGE: --output: 'xml' is not one of" -- health
+expect version 0 '^heraldctl [0-9]+\.[0-9]+\.[0-9]+ \(API herald\.v1, gRPC [0-9.]+\)$' -- version
+parses version-json 'json.loads(out)["api"] == "herald.v1"' -- version -o json
 
 expect health 0 '^SERVING$' -- health
 expect no-token 1 '^error: UNAUTHENTICATED: .*--token' -- topics list --token=""
@@ -71,6 +131,18 @@ expect list 0 '^audit ' -- topics list
 expect list-second 0 '^orders ' -- topics list
 expect list-page 0 'next page: --page-token ' -- topics list --page-size 1
 expect list-json 0 '"name":"orders"' -- topics list --output json
+# One JSON document for every page, however many topics.
+parses list-json-parses '[t["name"] for t in json.loads(out)["topics"]] == ["audit", "orders"]' \
+  -- topics list -o json
+parses list-json-page 'len(json.loads(out)["topics"]) == 1 and json.loads(out)["next_page_token"]' \
+  -- topics list -o json --page-size 1
+parses get-yaml 'yaml.safe_load(out)["retention"]["max_events"] == "50"' -- topics get orders -o yaml
+same_data get-json-is-yaml -- topics get orders
+same_data list-json-is-yaml -- topics list
+parses health-json 'json.loads(out) == {"status": "SERVING"}' -- health -o json
+parses no-headers '[l.split()[0] for l in out.splitlines()] == ["audit", "orders"]' \
+  -- topics list --no-headers -o table
+expect wide 0 '^NAME .* BROWSER_PUBLISH +EVENTS$' -- topics get orders -o wide
 
 expect publish-arg 0 'orders +1 +[0-9]+ +[A-Za-z0-9_-]+' -- publish orders hello --event greeting
 cursor=$("$heraldctl" publish orders second --output json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
@@ -99,6 +171,12 @@ else
   echo "FAIL tail-from:"; echo "$out"; failures=$((failures + 1))
 fi
 expect tail-json 0 '"data":"ZnJvbSBhIGZpbGU="' -- tail orders --from "$cursor" --count 1 --output json
+parses tail-json-lines '[json.loads(l)["offset"] for l in out.splitlines()] == ["3", "4"]' \
+  -- tail orders --from "$cursor" --count 2 -o json
+parses tail-yaml-documents '[d["offset"] for d in yaml.safe_load_all(out)] == ["3", "4"]' \
+  -- tail orders --from "$cursor" --count 2 -o yaml
+expect tail-wide 0 $'^orders\t3\tmessage\t[^\t]+\t[0-9]+\t[0-9T:-]+Z\tfrom a file$' \
+  -- tail orders --from "$cursor" --count 1 -o wide
 expect tail-bad-cursor 1 '^error: INVALID_ARGUMENT: bad cursor in from' -- tail orders --from garbage
 
 # A live tail shows up in connections and stats, and can be kicked.
@@ -109,6 +187,10 @@ expect connections-list 0 'c[0-9]+ +grpc +subscribe .* orders' -- connections li
 expect connections-filter 0 '^ID +TRANSPORT' -- connections list --topic audit
 expect stats 0 'connections\.grpc +1' -- stats
 expect stats-json 0 '"topics":"2"' -- stats --output json
+parses stats-yaml 'yaml.safe_load(out)["connections"]["grpc"] == "1"' -- stats -o yaml
+parses connections-json 'json.loads(out)["connections"][0]["kind"] == "subscribe"' \
+  -- connections list -o json
+expect connections-wide 0 '^ID +TRANSPORT .* SUBJECT +QUEUED_BYTES$' -- connections list -o wide
 id=$("$heraldctl" connections list | awk '/subscribe/ {print $1; exit}')
 expect kick 0 "disconnected $id" -- connections kick "$id" --reason maintenance
 wait "$tail_pid"
@@ -122,6 +204,103 @@ expect kick-missing 1 '^error: NOT_FOUND: ' -- connections kick c99999999
 
 expect delete 0 'deleted topic audit' -- topics delete audit
 expect delete-again 1 '^error: NOT_FOUND: ' -- topics delete audit
+"$heraldctl" topics create doomed >/dev/null
+parses delete-json 'json.loads(out) == {"deleted": "doomed"}' -- topics delete doomed -o json
+
+# Contexts: the current one supplies the server, the key and the token secret; flags and their
+# variables override it.
+expect contexts-none 0 '^NAME +CURRENT +SERVER' -- context list
+expect context-show-none 1 '^error: NOT_FOUND: no current context' -- context show
+expect context-add 0 "added context 'e2e' and made it current" -- context add e2e \
+  --server "127.0.0.1:$port" --api-key-file "$tmp/admin.key" --secret-file "$tmp/secret"
+expect context-add-again 1 "^error: ALREADY_EXISTS: context 'e2e' exists" -- context add e2e \
+  --server "127.0.0.1:$port"
+expect context-add-bad-name 2 "^error: USAGE: context name 'a b' is not valid" -- context add \
+  'a b' --server x:1
+expect context-add-no-file 2 "^error: USAGE: --api-key-file: no file" -- context add x \
+  --server x:1 --api-key-file "$tmp/nope"
+expect context-add-no-server 2 '^error: USAGE: --server is required' -- context add x
+HERALD_SERVER='' HERALD_TOKEN='' expect context-used 0 '^orders ' -- topics list
+HERALD_SERVER='' HERALD_TOKEN='' expect context-flag-overrides 1 \
+  '^error: UNAVAILABLE: cannot reach the Herald control plane at 127\.0\.0\.1:1 ' \
+  -- health --server 127.0.0.1:1 --timeout 1s
+HERALD_SERVER='' HERALD_TOKEN='' expect context-no-key 1 '^error: UNAUTHENTICATED: ' \
+  -- topics list --token=
+expect context-add-second 0 "added context 'elsewhere'; switch to it" -- context add elsewhere \
+  --server 127.0.0.1:1
+expect context-use 0 "switched to context 'elsewhere'" -- context use elsewhere
+HERALD_SERVER='' expect context-switched 1 'control plane at 127\.0\.0\.1:1 ' -- health --timeout 1s
+HERALD_SERVER='' expect context-flag 0 '^SERVING$' -- --context e2e health
+HERALD_SERVER='' HERALD_CONTEXT=e2e expect context-env 0 '^SERVING$' -- health
+expect context-use-missing 1 "^error: NOT_FOUND: context 'nope' not found" -- context use nope
+expect context-use-back 0 "switched to context 'e2e'" -- context use e2e
+expect context-list 0 '^e2e +\* +127\.0\.0\.1:[0-9]+ +no +/' -- context list
+parses context-list-json '[(c["name"], c["current"]) for c in json.loads(out)["contexts"]] ==
+  [("e2e", True), ("elsewhere", False)]' -- context list -o json
+same_data context-show-json-is-yaml -- context show
+parses context-show-named 'yaml.safe_load(out)["context"]["server"] == "127.0.0.1:1"' \
+  -- context show elsewhere -o yaml
+expect context-rm 0 "removed context 'elsewhere'" -- context rm elsewhere
+mode=$(stat -c %a "$tmp/config/herald/contexts.json")
+verdict contexts-file-owner-only "$([[ "$mode" == 600 ]]; echo $?)" "mode $mode"
+XDG_CONFIG_HOME='' HOME="$tmp/home" "$heraldctl" context add home --server h:1 >/dev/null
+verdict contexts-under-home "$([[ -f "$tmp/home/.config/herald/contexts.json" ]]; echo $?)" \
+  "no $tmp/home/.config/herald/contexts.json"
+
+# Browser tokens from heraldctl are what heraldd's edge accepts.
+"$heraldctl" topics create news.e2e >/dev/null
+first=$("$heraldctl" publish news.e2e first -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+"$heraldctl" publish news.e2e 'second "news"' >/dev/null
+# sse NAME TOKEN TOPIC: GET /v1/sse for TOPIC from the first event with TOKEN; the body goes
+# to $tmp/NAME.sse, the HTTP status to stdout.
+sse() {
+  curl -sN --max-time 2 -o "$tmp/$1.sse" -w '%{http_code}' -H "Last-Event-ID: $first" \
+    "http://127.0.0.1:$http_port/v1/sse?topic=$3&access_token=$2"
+}
+token=$("$heraldctl" token create --topics 'news.*' --ttl 1h --subject e2e)
+verdict token-create "$([[ "$token" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]]; echo $?)" \
+  "not a JWT: $token"
+status=$(sse token "$token" news.e2e)
+verdict token-accepted "$([[ "$status" == 200 ]] && grep -qx 'data: second "news"' "$tmp/token.sse"; echo $?)" \
+  "status $status: $(cat "$tmp/token.sse")"
+status=$(sse other-topic "$token" orders)
+verdict token-other-topic-refused "$([[ "$status" == 403 ]]; echo $?)" "status $status"
+forged=$("$heraldctl" token create --topics 'news.*' --secret-file "$tmp/other-secret")
+status=$(sse forged "$forged" news.e2e)
+verdict token-other-secret-refused "$([[ "$status" == 401 ]]; echo $?)" "status $status"
+explicit=$(HERALD_CONTEXT=nope "$heraldctl" token create --topics news.e2e,chat --secret-file "$tmp/secret")
+status=$(sse explicit "$explicit" news.e2e)
+verdict token-secret-file "$([[ "$status" == 200 ]]; echo $?)" "status $status"
+parses token-json 'json.loads(out)["topics"] == ["news.*", "chat"] and json.loads(out)["publish"]' \
+  -- token create --topics 'news.* chat' --publish -o json
+# Real JSON escaping: quotes, backslashes, control characters and UTF-8 come back as given.
+subject=$'quote " backslash \\ tab \t bell \x07 \xc3\xa9'
+parses token-json-escapes "json.loads(out)['subject'] == $(printf '%s' "$subject" | python3 -c 'import sys; print(repr(sys.stdin.read()))')" \
+  -- token create --topics a --subject "$subject" -o json
+expect token-no-topics 2 '^error: USAGE: --topics is required' -- token create
+expect token-bad-ttl 2 "^error: USAGE: --ttl is '0s'" -- token create --topics a --ttl 0s
+XDG_CONFIG_HOME='' HOME="$tmp/home" expect token-no-secret 2 '^error: USAGE: no token secret' \
+  -- token create --topics a
+
+# Bash completion from the same definitions as the parser.
+"$heraldctl" completion bash >"$tmp/completion.bash"
+bash -n "$tmp/completion.bash"
+verdict completion-syntax $? "bash -n refused $tmp/completion.bash"
+# complete WORDS...: what the script offers for the last word.
+complete_words() {
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _heraldctl
+    echo "${COMPREPLY[*]}"' _ "$tmp/completion.bash" "$heraldctl" "$@"
+}
+out=$(complete_words topics '')
+verdict completion-commands "$([[ "$out" == 'create get list update delete' ]]; echo $?)" "$out"
+out=$(complete_words topics create x --max)
+verdict completion-flags "$([[ "$out" == '--max-events --max-bytes --max-age' ]]; echo $?)" "$out"
+out=$(complete_words -o '')
+verdict completion-choices "$([[ "$out" == 'table wide json yaml' ]]; echo $?)" "$out"
+out=$(complete_words context use '')
+verdict completion-contexts "$([[ "$out" == 'e2e' ]]; echo $?)" "$out"
+out=$(complete_words tail news)
+verdict completion-topics "$([[ "$out" == 'news.e2e' ]]; echo $?)" "$out"
 
 expect drain 0 '^draining' -- drain
 expect health-draining 1 'NOT_SERVING' -- health
