@@ -13,6 +13,7 @@
 # Prints the medians and the redis/local ratios the targets are set in (delivered/s >= 0.8,
 # p99 no more than 2 ms above, no loss).
 #   tests/load/run_redis.sh [REPETITIONS]      (default 3; results in $OUT, default /tmp)
+# PARTS="fanout publish" (the default) runs both; PARTS=fanout or PARTS=publish one.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -97,8 +98,9 @@ publish() {
     --server_pid="$server_pid" --json="$out/publish-$1-$2-$rep.json" | tee -a "$out/summary.txt"
 }
 
+parts="${PARTS:-fanout publish}"
 for rep in $(seq "$reps"); do
-  for scenario in "A 0" "B1k 20"; do
+  [[ "$parts" == *fanout* ]] && for scenario in "A 0" "B1k 20"; do
     read -r name rate <<<"$scenario"
     start_local
     fanout "$name-local" "$rate"
@@ -107,6 +109,7 @@ for rep in $(seq "$reps"); do
     fanout "$name-redis" "$rate"
     stop_all
   done
+  [[ "$parts" == *publish* ]] || continue
   start_local
   publish local 1
   publish local 16

@@ -25,9 +25,8 @@ struct RedisEngineOptions {
   absl::Duration reconnect_delay = absl::Milliseconds(100);
   absl::Duration max_reconnect_delay = absl::Seconds(2);
   // True while this node's fan-out is behind (the broker's shards are overloaded). The
-  // engine then stops taking events from Redis: pub/sub waits in Redis's buffers (past its
-  // limit Redis drops the connection, and the node refills from the Streams once it caught
-  // up), so a node that cannot keep up with the publishers is not buried deeper in memory.
+  // engine tells the other nodes, whose publishers then pause, and holds back refills
+  // until it keeps up again.
   std::function<bool()> fanout_behind;
 };
 

@@ -19,14 +19,12 @@ struct RedisConnection::Io : std::enable_shared_from_this<Io> {
   Io(boost::asio::io_context& io, redisAsyncContext* c) : socket(io, c->c.fd), context(c) {}
 
   void WaitRead() {
-    if (reading || !want_read || paused || context == nullptr) return;
+    if (reading || !want_read || context == nullptr) return;
     reading = true;
     socket.async_wait(boost::asio::posix::descriptor_base::wait_read,
                       [self = shared_from_this()](const boost::system::error_code& ec) {
                         self->reading = false;
-                        if (ec || self->context == nullptr || !self->want_read || self->paused) {
-                          return;
-                        }
+                        if (ec || self->context == nullptr || !self->want_read) return;
                         // May end the connection: hiredis then cleans up (context is null).
                         redisAsyncHandleRead(self->context);
                         self->WaitRead();
@@ -69,7 +67,6 @@ struct RedisConnection::Io : std::enable_shared_from_this<Io> {
   redisAsyncContext* context;
   bool want_read = false;
   bool want_write = false;
-  bool paused = false;
   bool reading = false;
   bool writing = false;
 };
@@ -102,7 +99,6 @@ void RedisConnection::Connect(absl::AnyInvocable<void(absl::Status) &&> ready,
   }
   context_->data = this;
   io_state_ = std::make_shared<Io>(io_, context_);
-  io_state_->paused = reading_paused_;
   context_->ev.data = io_state_.get();
   context_->ev.addRead = &Io::AddRead;
   context_->ev.delRead = &Io::DelRead;
@@ -169,13 +165,6 @@ void RedisConnection::Subscribe(const std::string& channel, RedisMessageCallback
   const char* argv[] = {"SUBSCRIBE", channel.data()};
   const size_t lengths[] = {9, channel.size()};
   redisAsyncCommandArgv(context_, &RedisConnection::OnMessage, this, 2, argv, lengths);
-}
-
-void RedisConnection::PauseReading(bool paused) {
-  reading_paused_ = paused;
-  if (!io_state_) return;
-  io_state_->paused = paused;
-  if (!paused) io_state_->WaitRead();
 }
 
 void RedisConnection::OnReply(redisAsyncContext* context, void* reply, void* privdata) {

@@ -60,10 +60,6 @@ class RedisConnection {
   // The connection then takes no other command (Redis's subscribed mode).
   void Subscribe(const std::string& channel, RedisMessageCallback on_message);
 
-  // Stops (true) or resumes reading replies and messages: what the server sends meanwhile
-  // waits in its buffers and the kernel's.
-  void PauseReading(bool paused);
-
   // Closes the connection, failing what is in flight; `lost` does not run.
   void Close();
 
@@ -102,7 +98,6 @@ class RedisConnection {
   // What commands failed by the connection's end are told.
   std::string closing_reason_;
   RedisMessageCallback on_message_;
-  bool reading_paused_ = false;
 };
 
 }  // namespace herald::engine

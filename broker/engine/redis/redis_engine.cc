@@ -294,14 +294,9 @@ void RedisEngine::OnMessage(const RedisValue& message) {
   }
   absl::StatusOr<StoredEvent> stored = ParseEventMessage(payload);
   if (stored.ok()) Arrived(std::move(stored->event), stored->first_retained, std::nullopt);
-  if (!pubsub_paused_ && FanoutBehind()) {
-    pubsub_paused_ = true;
-    pubsub_.PauseReading(true);
-    WhenFanoutKeepsUp([this] {
-      pubsub_paused_ = false;
-      pubsub_.PauseReading(false);
-    });
-  }
+  // Publishers elsewhere learn at once that this node fell behind, not at the next tick:
+  // events they send meanwhile queue here.
+  if (const bool behind = FanoutBehind(); behind != reported_behind_) ReportPressure(behind);
 }
 
 bool RedisEngine::FanoutBehind() const {
@@ -323,19 +318,23 @@ void RedisEngine::SharePressure() {
   pressure_timer_.expires_after(kPressureInterval);
   pressure_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    if (!commands_.connected()) {
-      peers_behind_.store(false, std::memory_order_relaxed);
-      SharePressure();
-      return;
-    }
-    commands_.Command({"FCALL", "herald_v1_pressure", "1", behind_key_, node_id_,
-                       FanoutBehind() ? "1" : "0", absl::StrCat(kPressureTtlMs)},
-                      [this](absl::StatusOr<RedisValue> reply) {
-                        peers_behind_.store(reply.ok() && reply->AsInt() > 0,
-                                            std::memory_order_relaxed);
-                      });
+    ReportPressure(FanoutBehind());
     SharePressure();
   });
+}
+
+void RedisEngine::ReportPressure(bool behind) {
+  if (!commands_.connected()) {
+    peers_behind_.store(false, std::memory_order_relaxed);
+    return;
+  }
+  reported_behind_ = behind;
+  commands_.Command({"FCALL", "herald_v1_pressure", "1", behind_key_, node_id_, behind ? "1" : "0",
+                     absl::StrCat(kPressureTtlMs)},
+                    [this](absl::StatusOr<RedisValue> reply) {
+                      peers_behind_.store(reply.ok() && reply->AsInt() > 0,
+                                          std::memory_order_relaxed);
+                    });
 }
 
 void RedisEngine::ScheduleCheck() {

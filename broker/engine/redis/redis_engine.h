@@ -85,8 +85,10 @@ class RedisEngine final : public Engine {
   void CheckSettings();
   void OnMessage(const RedisValue& message);
   void ScheduleCheck();
-  // Tells Redis whether this node's fan-out is behind and learns whether any node's is.
+  // Every kPressureInterval: ReportPressure.
   void SharePressure();
+  // Tells Redis whether this node's fan-out is behind and learns whether any node's is.
+  void ReportPressure(bool behind);
   // Compares every topic with Redis: learns new topics, refills what pub/sub lost, notices
   // deletions, data loss and a Redis that went back in time. `read_events` after a
   // reconnect, when events were surely missed; the periodic check reads states only.
@@ -150,7 +152,8 @@ class RedisEngine final : public Engine {
   bool commands_ready_ = false;
   bool pubsub_ready_ = false;
   bool stopping_ = false;
-  bool pubsub_paused_ = false;
+  // What this node last told Redis about its fan-out.
+  bool reported_behind_ = false;
   // Redis's persistence settings are checked once, at the first connection.
   bool settings_checked_ = false;
   // Topics whose first load Start waits for.
