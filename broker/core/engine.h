@@ -102,9 +102,7 @@ class Engine {
   virtual absl::Status Readiness() const { return absl::OkStatus(); }
   // `listener` learns each change of Readiness() (true: OK), and the current state at once.
   // Set once; it runs on an engine thread and must be quick.
-  virtual void SetReadinessListener(std::function<void(bool ready)> listener) {
-    listener(true);
-  }
+  virtual void SetReadinessListener(std::function<void(bool ready)> listener) { listener(true); }
 };
 
 // Publishes and waits for the outcome: for tests, tools and callers that own their thread.

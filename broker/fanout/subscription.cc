@@ -66,8 +66,7 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
                absl::StrCat("cursor is from another history of topic '", topic,
                             "' (recreated or its store was wiped); restarting from its oldest "
                             "retained event")};
-  } else if (from->offset > info.last_offset &&
-             !engine_.CatchUp(topic, info.epoch, from->offset)) {
+  } else if (from->offset > info.last_offset && !engine_.CatchUp(topic, info.epoch, from->offset)) {
     state.next = info.first_offset;
     state.pending_notice = Notice{
         Notice::Kind::kReset, topic,

@@ -102,12 +102,12 @@ TEST_F(RedisBrokerTest, HealthFollowsRedis) {
   Node node(redis_->url());
   EXPECT_EQ(node.Health(), HealthCheckResponse::SERVING);
   redis_->Stop();
-  EXPECT_TRUE(WaitFor([&] { return node.Health() == HealthCheckResponse::NOT_SERVING; },
-                      absl::Seconds(5)));
+  EXPECT_TRUE(
+      WaitFor([&] { return node.Health() == HealthCheckResponse::NOT_SERVING; }, absl::Seconds(5)));
   EXPECT_TRUE(absl::IsUnavailable(node.broker->Readiness()));
   ASSERT_TRUE(redis_->Restart(/*wipe=*/false).ok());
-  EXPECT_TRUE(WaitFor([&] { return node.Health() == HealthCheckResponse::SERVING; },
-                      absl::Seconds(10)));
+  EXPECT_TRUE(
+      WaitFor([&] { return node.Health() == HealthCheckResponse::SERVING; }, absl::Seconds(10)));
 }
 
 // A cursor acknowledged by node A resumes on node B at once, while A keeps publishing: B may

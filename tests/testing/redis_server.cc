@@ -1,13 +1,13 @@
 #include "tests/testing/redis_server.h"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -75,8 +75,8 @@ absl::Status RedisServer::Launch() {
   pid_ = fork();
   if (pid_ == 0) {
     execl(kRedisServer, kRedisServer, "--port", port.c_str(), "--bind", "127.0.0.1", "--dir",
-          dir_.c_str(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-          "--logfile", log.c_str(), static_cast<char*>(nullptr));
+          dir_.c_str(), "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--logfile",
+          log.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   if (WaitFor([this] { return Call({"PING"}).ok(); }, absl::Seconds(10))) return absl::OkStatus();

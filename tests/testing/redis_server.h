@@ -7,11 +7,10 @@
 #ifndef HERALD_TESTS_TESTING_REDIS_SERVER_H_
 #define HERALD_TESTS_TESTING_REDIS_SERVER_H_
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "absl/status/statusor.h"

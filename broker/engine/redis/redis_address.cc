@@ -10,7 +10,8 @@ namespace {
 
 absl::Status BadUrl(std::string_view url, std::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("Redis URL '", AbslView(url), "': ", AbslView(why), "; expected redis://[:password@]host[:port][/db]"));
+      absl::StrCat("Redis URL '", AbslView(url), "': ", AbslView(why),
+                   "; expected redis://[:password@]host[:port][/db]"));
 }
 
 }  // namespace

@@ -78,8 +78,8 @@ RedisConnection::RedisConnection(boost::asio::io_context& io, RedisAddress addre
 RedisConnection::~RedisConnection() { Close(); }
 
 absl::Status RedisConnection::Unavailable(std::string_view what) const {
-  return absl::UnavailableError(absl::StrCat("Redis at ", address_.ToString(), ": ",
-                                             AbslView(what)));
+  return absl::UnavailableError(
+      absl::StrCat("Redis at ", address_.ToString(), ": ", AbslView(what)));
 }
 
 void RedisConnection::Connect(absl::AnyInvocable<void(absl::Status) &&> ready,
@@ -124,9 +124,9 @@ void RedisConnection::Connect(absl::AnyInvocable<void(absl::Status) &&> ready,
   Send({"PING"}, [this](absl::StatusOr<RedisValue> reply) {
     if (!reply.ok() || state_ != State::kConnecting) return;
     state_ = State::kReady;
-    if (ready_) boost::asio::post(io_, [ready = std::move(ready_)]() mutable {
-      std::move(ready)(absl::OkStatus());
-    });
+    if (ready_)
+      boost::asio::post(
+          io_, [ready = std::move(ready_)]() mutable { std::move(ready)(absl::OkStatus()); });
   });
   ArmTimeoutCheck();
 }
@@ -153,7 +153,7 @@ void RedisConnection::Send(const std::vector<std::string>& args, RedisReplyCallb
                             static_cast<int>(args.size()), argv.data(),
                             lengths.data()) != REDIS_OK) {
     std::unique_ptr<RedisReplyCallback> owned(callback);
-    std::move(*owned)(Unavailable("cannot send a command"));
+    std::move (*owned)(Unavailable("cannot send a command"));
     return;
   }
   sent_.push_back(absl::Now());
@@ -171,11 +171,11 @@ void RedisConnection::OnReply(redisAsyncContext* context, void* reply, void* pri
   std::unique_ptr<RedisReplyCallback> done(static_cast<RedisReplyCallback*>(privdata));
   auto* self = static_cast<RedisConnection*>(context->data);
   if (reply == nullptr) {
-    std::move(*done)(self->Unavailable(self->closing_reason_));
+    std::move (*done)(self->Unavailable(self->closing_reason_));
     return;
   }
   if (!self->sent_.empty()) self->sent_.pop_front();
-  std::move(*done)(RedisValue::From(*static_cast<redisReply*>(reply)));
+  std::move (*done)(RedisValue::From(*static_cast<redisReply*>(reply)));
 }
 
 void RedisConnection::OnMessage(redisAsyncContext*, void* reply, void* privdata) {
@@ -194,9 +194,9 @@ void RedisConnection::OnConnect(const redisAsyncContext* context, int status) {
 void RedisConnection::OnDisconnect(const redisAsyncContext* context, int status) {
   auto* self = static_cast<RedisConnection*>(context->data);
   if (self->context_ != context) return;
-  self->Ended(self->Unavailable(status == REDIS_OK ? std::string("connection closed")
-                                                    : absl::StrCat("connection lost: ",
-                                                                   context->errstr)));
+  self->Ended(self->Unavailable(status == REDIS_OK
+                                    ? std::string("connection closed")
+                                    : absl::StrCat("connection lost: ", context->errstr)));
 }
 
 void RedisConnection::Ended(absl::Status why) {
@@ -221,7 +221,7 @@ void RedisConnection::Finish(absl::Status why) {
   sent_.clear();
   on_message_ = nullptr;
   timeout_timer_.cancel();
-  absl::AnyInvocable<void(absl::Status) &&> tell =
+  absl::AnyInvocable<void(absl::Status)&&> tell =
       was == State::kConnecting ? std::move(ready_) : std::move(lost_);
   ready_ = nullptr;
   lost_ = nullptr;

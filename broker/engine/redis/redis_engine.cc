@@ -29,6 +29,13 @@ constexpr std::chrono::milliseconds kFanoutRecheck{2};
 constexpr std::chrono::milliseconds kPressureInterval{20};
 constexpr int kPressureTtlMs = 200;
 
+// A topic's configuration as herald.lua's functions take it.
+std::vector<std::string> ConfigArgs(const TopicConfig& config) {
+  return {absl::StrCat(config.retention.max_events), absl::StrCat(config.retention.max_bytes),
+          absl::StrCat(absl::ToInt64Milliseconds(config.retention.max_age)),
+          config.allow_browser_publish ? "1" : "0"};
+}
+
 std::string RandomMarker() {
   std::random_device device;
   return absl::StrCat(device(), "-", device(), "-", absl::ToUnixMicros(absl::Now()));
@@ -86,8 +93,8 @@ RedisEngine::RedisEngine(EngineOptions rules, RedisEngineOptions options)
 absl::StatusOr<std::unique_ptr<RedisEngine>> RedisEngine::Start(EngineOptions rules,
                                                                 RedisEngineOptions options) {
   if (options.prefix.find_first_of("{}") != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Redis key prefix '", options.prefix, "' has a brace; topic names are the hash tags"));
+    return absl::InvalidArgumentError(absl::StrCat("Redis key prefix '", options.prefix,
+                                                   "' has a brace; topic names are the hash tags"));
   }
   if (options.timeout <= absl::ZeroDuration() || options.check_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("Redis timeout and check interval must be positive");
@@ -95,8 +102,8 @@ absl::StatusOr<std::unique_ptr<RedisEngine>> RedisEngine::Start(EngineOptions ru
   std::unique_ptr<RedisEngine> engine(new RedisEngine(std::move(rules), std::move(options)));
   {
     MutexLock lock(engine->mu_);
-    engine->unavailable_ = absl::StrCat("Redis at ", engine->options_.address.ToString(),
-                                        ": not connected yet");
+    engine->unavailable_ =
+        absl::StrCat("Redis at ", engine->options_.address.ToString(), ": not connected yet");
   }
   engine->thread_ = std::thread([e = engine.get()] { e->io_.run(); });
   boost::asio::post(engine->io_, [e = engine.get()] {
@@ -209,23 +216,22 @@ void RedisEngine::RetryCommands(std::string why) {
 }
 
 void RedisEngine::OnCommandsReady() {
-  commands_.Command({"FUNCTION", "LOAD", "REPLACE", kFunctions},
-                    [this](absl::StatusOr<RedisValue> reply) {
-                      if (!reply.ok()) return;
-                      if (reply->is_error()) {
-                        // Also while a restarted Redis still loads its data (LOADING).
-                        RetryCommands(absl::StrCat(
-                            "Redis at ", options_.address.ToString(),
-                            " refused Herald's functions (Redis 7 or later is needed): ",
-                            reply->str));
-                        return;
-                      }
-                      commands_backoff_ = options_.reconnect_delay;
-                      CheckSettings();
-                      SetReady(true, pubsub_ready_);
-                      CheckAll(/*read_events=*/true);
-                      ScheduleCheck();
-                    });
+  commands_.Command(
+      {"FUNCTION", "LOAD", "REPLACE", kFunctions}, [this](absl::StatusOr<RedisValue> reply) {
+        if (!reply.ok()) return;
+        if (reply->is_error()) {
+          // Also while a restarted Redis still loads its data (LOADING).
+          RetryCommands(absl::StrCat(
+              "Redis at ", options_.address.ToString(),
+              " refused Herald's functions (Redis 7 or later is needed): ", reply->str));
+          return;
+        }
+        commands_backoff_ = options_.reconnect_delay;
+        CheckSettings();
+        SetReady(true, pubsub_ready_);
+        CheckAll(/*read_events=*/true);
+        ScheduleCheck();
+      });
 }
 
 void RedisEngine::CheckSettings() {
@@ -349,24 +355,25 @@ void RedisEngine::ScheduleCheck() {
 void RedisEngine::CheckAll(bool read_events) {
   // A marker for herald_v1_read to report; a new one after Redis lost its data.
   commands_.Command({"SET", marker_key_, RandomMarker(), "NX"}, [](absl::StatusOr<RedisValue>) {});
-  commands_.Command({"SMEMBERS", topics_key_}, [this, read_events](absl::StatusOr<RedisValue> reply) {
-    if (!reply.ok() || reply->is_error()) return;
-    std::set<std::string> names;
-    for (const RedisValue& name : reply->elements) names.insert(name.str);
-    {
-      MutexLock lock(mu_);
-      for (const auto& [name, mirror] : mirrors_) names.insert(name);
-    }
-    if (!catalog_read_) {
-      catalog_read_ = true;
-      loading_ = names;
-      if (loading_.empty()) {
-        loaded_.store(true);
-        SetReady(commands_ready_, pubsub_ready_);
-      }
-    }
-    for (const std::string& name : names) Sync(name, read_events);
-  });
+  commands_.Command({"SMEMBERS", topics_key_},
+                    [this, read_events](absl::StatusOr<RedisValue> reply) {
+                      if (!reply.ok() || reply->is_error()) return;
+                      std::set<std::string> names;
+                      for (const RedisValue& name : reply->elements) names.insert(name.str);
+                      {
+                        MutexLock lock(mu_);
+                        for (const auto& [name, mirror] : mirrors_) names.insert(name);
+                      }
+                      if (!catalog_read_) {
+                        catalog_read_ = true;
+                        loading_ = names;
+                        if (loading_.empty()) {
+                          loaded_.store(true);
+                          SetReady(commands_ready_, pubsub_ready_);
+                        }
+                      }
+                      for (const std::string& name : names) Sync(name, read_events);
+                    });
 }
 
 // Mirrors ------------------------------------------------------------------------------------
@@ -396,8 +403,7 @@ void RedisEngine::Sync(const std::string& topic, bool read_events) {
                     });
 }
 
-void RedisEngine::OnSynced(const std::string& topic, bool check,
-                           absl::StatusOr<RedisValue> reply) {
+void RedisEngine::OnSynced(const std::string& topic, bool check, absl::StatusOr<RedisValue> reply) {
   Mirror* found;
   {
     MutexLock lock(mu_);
@@ -496,13 +502,10 @@ void RedisEngine::Rotate(Mirror& mirror, uint64_t min_next, bool force) {
 }
 
 void RedisEngine::Recreate(Mirror& mirror) {
-  const TopicConfig& config = mirror.config;
-  const std::string topic = config.name;
-  FunctionCall("herald_v1_create", topic,
-               {absl::StrCat(NewEpoch()), absl::StrCat(mirror.next),
-                absl::StrCat(config.retention.max_events), absl::StrCat(config.retention.max_bytes),
-                absl::StrCat(absl::ToInt64Milliseconds(config.retention.max_age)),
-                config.allow_browser_publish ? "1" : "0"},
+  const std::string topic = mirror.config.name;
+  std::vector<std::string> args = {absl::StrCat(NewEpoch()), absl::StrCat(mirror.next)};
+  for (std::string& arg : ConfigArgs(mirror.config)) args.push_back(std::move(arg));
+  FunctionCall("herald_v1_create", topic, std::move(args),
                [this, topic](absl::StatusOr<RedisValue>) { Sync(topic); });
 }
 
@@ -560,30 +563,29 @@ void RedisEngine::StartPublish(PublishRequest request, PublishCallback done) {
                                    absl::StrCat(retention.max_bytes),
                                    absl::StrCat(absl::ToInt64Milliseconds(retention.max_age))};
   const std::string topic = request.topic;
-  FunctionCall(
-      "herald_v1_publish", topic, std::move(args),
-      [this, request = std::move(request),
-       done = std::move(done)](absl::StatusOr<RedisValue> reply) mutable {
-        if (!reply.ok()) {
-          std::move(done)(absl::UnavailableError(absl::StrCat(
-              reply.status().message(),
-              "; the event may or may not be stored: retry with the same dedup_key")));
-          return;
-        }
-        if (reply->is_error()) {
-          absl::Status error = FunctionError(*reply);
-          std::move(done)(absl::IsNotFound(error) ? TopicNotFound(request.topic) : error);
-          return;
-        }
-        absl::StatusOr<StoredEvent> stored =
-            ParsePublishReply(*reply, std::move(request.topic), std::move(request.type),
-                              std::move(request.data));
-        if (!stored.ok()) {
-          std::move(done)(stored.status());
-          return;
-        }
-        Arrived(std::move(stored->event), stored->first_retained, std::move(done));
-      });
+  FunctionCall("herald_v1_publish", topic, std::move(args),
+               [this, request = std::move(request),
+                done = std::move(done)](absl::StatusOr<RedisValue> reply) mutable {
+                 if (!reply.ok()) {
+                   std::move(done)(absl::UnavailableError(absl::StrCat(
+                       reply.status().message(),
+                       "; the event may or may not be stored: retry with the same dedup_key")));
+                   return;
+                 }
+                 if (reply->is_error()) {
+                   absl::Status error = FunctionError(*reply);
+                   std::move(done)(absl::IsNotFound(error) ? TopicNotFound(request.topic) : error);
+                   return;
+                 }
+                 absl::StatusOr<StoredEvent> stored =
+                     ParsePublishReply(*reply, std::move(request.topic), std::move(request.type),
+                                       std::move(request.data));
+                 if (!stored.ok()) {
+                   std::move(done)(stored.status());
+                   return;
+                 }
+                 Arrived(std::move(stored->event), stored->first_retained, std::move(done));
+               });
 }
 
 void RedisEngine::FunctionCall(const std::string& function, const std::string& topic,
@@ -691,106 +693,76 @@ T RedisEngine::RunAndWait(absl::AnyInvocable<void(absl::AnyInvocable<void(T) &&>
   return outcome->Wait();
 }
 
-absl::StatusOr<TopicInfo> RedisEngine::CreateTopic(const TopicConfig& config) {
-  HERALD_RETURN_IF_ERROR(ValidateTopicConfig(config));
+absl::Status RedisEngine::TopicCall(const std::string& function, const std::string& topic,
+                                    std::vector<std::string> args,
+                                    absl::AnyInvocable<void(const RedisValue&) &&> stored) {
   using Answer = absl::AnyInvocable<void(absl::Status) &&>;
-  HERALD_RETURN_IF_ERROR(RunAndWait<absl::Status>([this, config](Answer answer) mutable {
+  return RunAndWait<absl::Status>([&](Answer answer) mutable {
     if (!commands_.connected()) {
       std::move(answer)(UnavailableNow());
       return;
     }
-    const uint32_t epoch = NewEpoch();
-    FunctionCall("herald_v1_create", config.name,
-                 {absl::StrCat(epoch), "1", absl::StrCat(config.retention.max_events),
-                  absl::StrCat(config.retention.max_bytes),
-                  absl::StrCat(absl::ToInt64Milliseconds(config.retention.max_age)),
-                  config.allow_browser_publish ? "1" : "0"},
-                 [this, config, epoch, answer = std::move(answer)](
-                     absl::StatusOr<RedisValue> reply) mutable {
-                   if (!reply.ok()) {
-                     std::move(answer)(reply.status());
-                     return;
-                   }
-                   if (reply->is_error()) {
-                     absl::Status error = FunctionError(*reply);
-                     std::move(answer)(absl::IsAlreadyExists(error)
-                                           ? absl::AlreadyExistsError(absl::StrCat(
-                                                 "topic '", config.name, "' already exists"))
-                                           : error);
-                     return;
-                   }
-                   Mirror& mirror = MirrorOf(config.name);
-                   if (reply->elements.size() == 2) mirror.marker = reply->elements[1].str;
-                   {
-                     MutexLock lock(mu_);
-                     if (!mirror.known || mirror.epoch != epoch) {
-                       mirror.known = true;
-                       mirror.config = config;
-                       mirror.epoch = epoch;
-                       mirror.events.clear();
-                       mirror.bytes = 0;
-                       mirror.first = mirror.next = 1;
-                     }
-                   }
-                   std::move(answer)(absl::OkStatus());
-                 });
-  }));
+    FunctionCall(
+        function, topic, std::move(args),
+        [&topic, &stored, answer = std::move(answer)](absl::StatusOr<RedisValue> reply) mutable {
+          std::move(answer)([&]() -> absl::Status {
+            if (!reply.ok()) return reply.status();
+            if (!reply->is_error()) {
+              std::move(stored)(*reply);
+              return absl::OkStatus();
+            }
+            absl::Status error = FunctionError(*reply);
+            if (absl::IsNotFound(error)) return TopicNotFound(topic);
+            if (absl::IsAlreadyExists(error)) {
+              return absl::AlreadyExistsError(absl::StrCat("topic '", topic, "' already exists"));
+            }
+            return error;
+          }());
+        });
+  });
+}
+
+absl::StatusOr<TopicInfo> RedisEngine::CreateTopic(const TopicConfig& config) {
+  HERALD_RETURN_IF_ERROR(ValidateTopicConfig(config));
+  const uint32_t epoch = NewEpoch();
+  std::vector<std::string> args = {absl::StrCat(epoch), "1"};
+  for (std::string& arg : ConfigArgs(config)) args.push_back(std::move(arg));
+  HERALD_RETURN_IF_ERROR(
+      TopicCall("herald_v1_create", config.name, std::move(args), [&](const RedisValue& reply) {
+        Mirror& mirror = MirrorOf(config.name);
+        if (reply.elements.size() == 2) mirror.marker = reply.elements[1].str;
+        MutexLock lock(mu_);
+        // Unless pub/sub's notice of the creation came first.
+        if (!mirror.known || mirror.epoch != epoch) {
+          mirror.known = true;
+          mirror.config = config;
+          mirror.epoch = epoch;
+          mirror.events.clear();
+          mirror.bytes = 0;
+          mirror.first = mirror.next = 1;
+        }
+      }));
   return GetTopic(config.name);
 }
 
 absl::StatusOr<TopicInfo> RedisEngine::UpdateTopic(const TopicConfig& config) {
   HERALD_RETURN_IF_ERROR(ValidateTopicConfig(config));
-  using Answer = absl::AnyInvocable<void(absl::Status) &&>;
-  HERALD_RETURN_IF_ERROR(RunAndWait<absl::Status>([this, config](Answer answer) mutable {
-    FunctionCall("herald_v1_update", config.name,
-                 {absl::StrCat(config.retention.max_events),
-                  absl::StrCat(config.retention.max_bytes),
-                  absl::StrCat(absl::ToInt64Milliseconds(config.retention.max_age)),
-                  config.allow_browser_publish ? "1" : "0"},
-                 [this, config, answer = std::move(answer)](
-                     absl::StatusOr<RedisValue> reply) mutable {
-                   if (!reply.ok()) {
-                     std::move(answer)(reply.status());
-                     return;
-                   }
-                   if (reply->is_error()) {
-                     absl::Status error = FunctionError(*reply);
-                     std::move(answer)(absl::IsNotFound(error) ? TopicNotFound(config.name)
-                                                               : error);
-                     return;
-                   }
-                   Mirror& mirror = MirrorOf(config.name);
-                   {
-                     MutexLock lock(mu_);
-                     mirror.config = config;
-                   }
-                   // A tighter retention trimmed the Stream: the mirror follows.
-                   Sync(config.name);
-                   std::move(answer)(absl::OkStatus());
-                 });
-  }));
+  HERALD_RETURN_IF_ERROR(
+      TopicCall("herald_v1_update", config.name, ConfigArgs(config), [&](const RedisValue&) {
+        Mirror& mirror = MirrorOf(config.name);
+        {
+          MutexLock lock(mu_);
+          mirror.config = config;
+        }
+        // A tighter retention trimmed the Stream: the mirror follows.
+        Sync(config.name);
+      }));
   return GetTopic(config.name);
 }
 
 absl::Status RedisEngine::DeleteTopic(std::string_view name) {
-  using Answer = absl::AnyInvocable<void(absl::Status) &&>;
-  return RunAndWait<absl::Status>([this, topic = std::string(name)](Answer answer) mutable {
-    FunctionCall("herald_v1_delete", topic, {},
-                 [this, topic, answer = std::move(answer)](
-                     absl::StatusOr<RedisValue> reply) mutable {
-                   if (!reply.ok()) {
-                     std::move(answer)(reply.status());
-                     return;
-                   }
-                   if (reply->is_error()) {
-                     absl::Status error = FunctionError(*reply);
-                     std::move(answer)(absl::IsNotFound(error) ? TopicNotFound(topic) : error);
-                     return;
-                   }
-                   Forget(topic);
-                   std::move(answer)(absl::OkStatus());
-                 });
-  });
+  const std::string topic(name);
+  return TopicCall("herald_v1_delete", topic, {}, [&](const RedisValue&) { Forget(topic); });
 }
 
 // Reads from the mirrors ---------------------------------------------------------------------
@@ -829,8 +801,8 @@ std::vector<TopicInfo> RedisEngine::ListTopics(std::string_view after, size_t li
 
 size_t RedisEngine::TopicCount() const {
   MutexLock lock(mu_);
-  return static_cast<size_t>(std::count_if(
-      mirrors_.begin(), mirrors_.end(), [](const auto& entry) { return entry.second->known; }));
+  return static_cast<size_t>(std::count_if(mirrors_.begin(), mirrors_.end(),
+                                           [](const auto& entry) { return entry.second->known; }));
 }
 
 absl::StatusOr<ReadResult> RedisEngine::ReadAfter(std::string_view topic, uint64_t after,

@@ -124,6 +124,12 @@ class RedisEngine final : public Engine {
   T RunAndWait(absl::AnyInvocable<void(absl::AnyInvocable<void(T) &&>) &&> call);
   void FunctionCall(const std::string& function, const std::string& topic,
                     std::vector<std::string> args, RedisReplyCallback done);
+  // Calls a topic function from another thread and waits: `stored` runs on the engine's
+  // thread with its reply when it succeeded. Unavailable, NotFound or AlreadyExists (naming
+  // the topic), or the function's error.
+  absl::Status TopicCall(const std::string& function, const std::string& topic,
+                         std::vector<std::string> args,
+                         absl::AnyInvocable<void(const RedisValue&) &&> stored);
   std::string Key(const std::string& topic, std::string_view part) const;
   absl::Status UnavailableNow() const;
   void SetReady(bool commands, bool pubsub);

@@ -2,8 +2,8 @@
 
 #include <atomic>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -222,8 +222,8 @@ TEST_F(RedisEngineTest, TopicChangesReachEveryNode) {
   ASSERT_TRUE(WaitFor([&] { return b->Knows("t"); }, absl::Seconds(5)));
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(PublishAndWait(*a->engine, {.topic = "t"}).ok());
   ASSERT_TRUE(a->engine->UpdateTopic({.name = "t", .retention = {.max_events = 4}}).ok());
-  ASSERT_TRUE(WaitFor([&] { return b->engine->GetTopic("t")->first_offset == 7; },
-                      absl::Seconds(5)));
+  ASSERT_TRUE(
+      WaitFor([&] { return b->engine->GetTopic("t")->first_offset == 7; }, absl::Seconds(5)));
   EXPECT_EQ(b->engine->GetTopic("t")->config.retention.max_events, 4u);
   ASSERT_TRUE(b->engine->DeleteTopic("t").ok());
   ASSERT_TRUE(WaitFor([&] { return !a->Knows("t"); }, absl::Seconds(5)));

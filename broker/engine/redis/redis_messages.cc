@@ -12,9 +12,9 @@ namespace herald::engine {
 namespace {
 
 absl::Status Malformed(std::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("malformed ", AbslView(what), " from Redis; is another program writing "
-                   "Herald's keys, or a different Herald version?"));
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", AbslView(what),
+                                                 " from Redis; is another program writing "
+                                                 "Herald's keys, or a different Herald version?"));
 }
 
 // Splits off the text up to the next '|'.
@@ -31,8 +31,8 @@ bool NextNumber(std::string_view& rest, uint64_t& value) {
   return NextField(rest, field) && absl::SimpleAtoi(AbslView(field), &value);
 }
 
-EventPtr MakeEvent(std::string topic, uint32_t epoch, uint64_t offset, int64_t ms,
-                   std::string type, std::string data) {
+EventPtr MakeEvent(std::string topic, uint32_t epoch, uint64_t offset, int64_t ms, std::string type,
+                   std::string data) {
   auto event = std::make_shared<Event>();
   event->topic = std::move(topic);
   event->epoch = epoch;
@@ -55,9 +55,8 @@ absl::StatusOr<StoredEvent> ParseEventMessage(std::string_view message) {
     return Malformed("event message");
   }
   return StoredEvent{
-      MakeEvent(std::string(topic), static_cast<uint32_t>(epoch), offset,
-                static_cast<int64_t>(ms), std::string(rest.substr(0, type_length)),
-                std::string(rest.substr(type_length))),
+      MakeEvent(std::string(topic), static_cast<uint32_t>(epoch), offset, static_cast<int64_t>(ms),
+                std::string(rest.substr(0, type_length)), std::string(rest.substr(type_length))),
       first};
 }
 
