@@ -1,0 +1,134 @@
+// End-to-end over the examples, each run the way its README says: its run.sh, on free ports,
+// with the heraldd and heraldctl the suite's script built (HERALD_BIN). The chat and the
+// ticker in Debian's Chromium (playwright-core), leaving screenshots in
+// tests/e2e/out/examples_e2e/.
+//
+//   node tests/e2e/examples.test.js   (run by tests/e2e/examples_e2e.sh, after a bazel build)
+'use strict';
+
+const {check, finish, freePort, launchChromium, outputDir, waitFor} = require('./harness');
+const {spawn} = require('child_process');
+const path = require('path');
+
+const root = path.resolve(__dirname, '../..');
+
+// One example's run.sh in its own process group, its output prefixed and kept.
+class Example {
+  constructor(name, script, env) {
+    this.name = name;
+    this.output = '';
+    this.proc = spawn(path.join(root, script), [], {
+      env: {...process.env, ...env}, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [this.proc.stdout, this.proc.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (text) => {
+        this.output += text;
+        for (const line of text.split('\n')) if (line) console.log(`  ${name}: ${line}`);
+      });
+    }
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+  }
+
+  // Waits for the line the script prints once everything is up.
+  ready(pattern) {
+    return waitFor(() => pattern.test(this.output) || this.proc.exitCode !== null,
+        `${this.name} to start`, 60000).then(() => {
+      if (this.proc.exitCode !== null) throw new Error(`${this.name} exited: ${this.output}`);
+    });
+  }
+
+  // SIGTERM to the script alone: its exit trap stops what it started, as Ctrl-C would.
+  async stop() {
+    if (this.proc.exitCode === null) this.proc.kill('SIGTERM');
+    const code = await this.exited;
+    return code;
+  }
+}
+
+async function chat(browser) {
+  const [chatPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+  const example = new Example('chat', 'examples/chat/run.sh', {
+    CHAT_PORT: chatPort, HERALD_HTTP_PORT: httpPort, HERALD_GRPC_PORT: grpcPort,
+  });
+  try {
+    await example.ready(/chat: serving/);
+    const url = `http://127.0.0.1:${chatPort}/`;
+
+    const refused = await fetch(`http://127.0.0.1:${httpPort}/v1/sse?topic=chat.lobby`);
+    check('chat: heraldd refuses a stream without a token', refused.status === 401,
+        `HTTP ${refused.status}`);
+
+    const pages = [];
+    for (const name of ['Ada', 'Grace']) {
+      const page = await browser.newPage({viewport: {width: 1100, height: 700}});
+      await page.goto(url);
+      await page.fill('#name', name);
+      await page.click('#join button');
+      await waitFor(() => page.$eval('#state', (el) => el.dataset.state === 'open'),
+          `${name}'s page to connect`);
+      pages.push(page);
+    }
+    check('chat: both pages joined and connected', true);
+
+    const [ada, grace] = pages;
+    const text = `hello from Ada ${Date.now()}`;
+    await ada.fill('#message', text);
+    await ada.press('#message', 'Enter');
+    const arrived = (page, wanted) => page.$$eval('#messages .text',
+        (els, t) => els.some((el) => el.textContent === t), wanted);
+    try {
+      await waitFor(() => arrived(grace, text), 'the message on the other page');
+      check('chat: a message typed on one page appears on the other', true);
+    } catch (e) {
+      check('chat: a message typed on one page appears on the other', false, e.message);
+    }
+
+    // Grace answers in another room: Ada sees it counted as unread there, then reads it.
+    await grace.click('#rooms button:nth-child(2)');
+    await grace.fill('#message', 'over here, Ada');
+    await grace.press('#message', 'Enter');
+    await grace.click('#rooms button:nth-child(1)');
+    await grace.fill('#message', 'nice to meet you');
+    await grace.press('#message', 'Enter');
+    try {
+      await waitFor(() => ada.$eval('#rooms button:nth-child(2) .unread',
+          (el) => el.textContent === '1'), 'an unread count of 1 in #random');
+      await ada.click('#rooms button:nth-child(2)');
+      await waitFor(() => arrived(ada, 'over here, Ada'), 'the message in #random');
+      await ada.click('#rooms button:nth-child(1)');
+      await waitFor(() => arrived(ada, 'nice to meet you'), 'the reply in #lobby');
+      check('chat: rooms are separate topics, with unread counts', true);
+    } catch (e) {
+      check('chat: rooms are separate topics, with unread counts', false, e.message);
+    }
+
+    const sent = await ada.$$eval('#messages .text', (els) => els.map((el) => el.textContent));
+    check('chat: each message is shown once', sent.length === 2, JSON.stringify(sent));
+
+    const screenshot = path.join(outputDir('examples_e2e'), 'chat.png');
+    await ada.screenshot({path: screenshot});
+    console.log(`  screenshot: ${screenshot}`);
+    for (const page of pages) await page.close();
+  } catch (e) {
+    check('chat: runs', false, e.message);
+  } finally {
+    check('chat: run.sh stops on SIGTERM', [130, 143].includes(await example.stop()),
+        'unexpected exit code');
+  }
+}
+
+async function main() {
+  const browser = await launchChromium();
+  try {
+    await chat(browser);
+  } finally {
+    await browser.close();
+  }
+  finish('examples_e2e');
+}
+
+main().catch((e) => {
+  check('examples end-to-end', false, e.stack);
+  finish('examples_e2e');
+});
