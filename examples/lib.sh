@@ -38,10 +38,13 @@ herald_track() {
   started_pids+=("$1")
 }
 
+# Newest first: what feeds heraldd stops before heraldd does.
 stop_started() {
-  local pid
-  for pid in "${started_pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
+  local i
+  for ((i = ${#started_pids[@]} - 1; i >= 0; i--)); do
+    kill "${started_pids[i]}" 2>/dev/null
+    wait "${started_pids[i]}" 2>/dev/null
+  done
 }
 trap stop_started EXIT
 trap 'exit 130' INT TERM

@@ -118,10 +118,53 @@ async function chat(browser) {
   }
 }
 
+async function ticker(browser) {
+  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  const example = new Example('ticker', 'examples/ticker/run.sh', {
+    HERALD_HTTP_PORT: httpPort, HERALD_GRPC_PORT: grpcPort, TICK_MS: 50,
+  });
+  try {
+    await example.ready(/ticker: open/);
+    const page = await browser.newPage({viewport: {width: 1100, height: 720}});
+    await page.goto(`http://127.0.0.1:${httpPort}/`);
+    try {
+      await waitFor(() => page.evaluate(() => window.ticks.length >= 60), 'sixty ticks');
+      check('ticker: the page receives the feed\'s ticks over SSE', true);
+    } catch (e) {
+      check('ticker: the page receives the feed\'s ticks over SSE', false, e.message);
+    }
+    const cards = await page.$$eval('.symbol .name', (els) => els.map((el) => el.textContent));
+    check('ticker: a card per symbol', cards.length === 4, JSON.stringify(cards));
+    // The chart drew a line: some pixels of the canvas are neither blank nor the grid's grey.
+    const drawn = await page.$eval('#chart', (canvas) => {
+      const {data} = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      let coloured = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+        if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+      }
+      return coloured;
+    });
+    check('ticker: the chart is drawn', drawn > 200, `${drawn} coloured pixels`);
+    const transport = await page.evaluate(() => document.getElementById('state').textContent);
+    check('ticker: the page says it is live', transport === 'live', transport);
+    const screenshot = path.join(outputDir('examples_e2e'), 'ticker.png');
+    await page.screenshot({path: screenshot});
+    console.log(`  screenshot: ${screenshot}`);
+    await page.close();
+  } catch (e) {
+    check('ticker: runs', false, e.message);
+  } finally {
+    check('ticker: run.sh stops on SIGTERM', [130, 143].includes(await example.stop()),
+        'unexpected exit code');
+  }
+}
+
 async function main() {
   const browser = await launchChromium();
   try {
     await chat(browser);
+    await ticker(browser);
   } finally {
     await browser.close();
   }
