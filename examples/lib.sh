@@ -16,7 +16,8 @@ herald_url="http://127.0.0.1:$HERALD_HTTP_PORT"
 herald_server="127.0.0.1:$HERALD_GRPC_PORT"
 started_pids=()
 
-# Builds as tools/run.sh does (optimized), once; later runs take seconds.
+# Builds heraldd, heraldctl and the given targets as tools/run.sh does (optimized), once;
+# later runs take seconds. Sets `bin`, where the outputs are.
 herald_build() {
   if [[ -n "${HERALD_BIN:-}" ]]; then
     bin="$HERALD_BIN"
@@ -24,7 +25,7 @@ herald_build() {
   fi
   (cd "$root" && tools/setup.sh --run) || exit 1
   echo "example: building heraldd and heraldctl (the first build takes several minutes)"
-  (cd "$root" && bazel build -c opt //broker/heraldd //admin:heraldctl) || exit 1
+  (cd "$root" && bazel build -c opt //broker/heraldd //admin:heraldctl "$@") || exit 1
   # The opt outputs themselves: the bazel-bin symlink follows whichever configuration built last.
   bin="$(cd "$root" && bazel info -c opt bazel-bin 2>/dev/null)"
 }

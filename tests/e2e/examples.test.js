@@ -1,23 +1,26 @@
 // End-to-end over the examples, each run the way its README says: its run.sh, on free ports,
 // with the heraldd and heraldctl the suite's script built (HERALD_BIN). The chat and the
 // ticker in Debian's Chromium (playwright-core), leaving screenshots in
-// tests/e2e/out/examples_e2e/.
+// tests/e2e/out/examples_e2e/; the publishers (C++, Python, Node) each publishing through a
+// broken stream and a retry, then the topic checked to hold each event once. A publisher
+// whose packages are missing is skipped with a SKIP line.
 //
 //   node tests/e2e/examples.test.js   (run by tests/e2e/examples_e2e.sh, after a bazel build)
 'use strict';
 
 const {check, finish, freePort, launchChromium, outputDir, waitFor} = require('./harness');
-const {spawn} = require('child_process');
+const {spawn, spawnSync} = require('child_process');
+const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '../..');
 
 // One example's run.sh in its own process group, its output prefixed and kept.
 class Example {
-  constructor(name, script, env) {
+  constructor(name, script, env, args = []) {
     this.name = name;
     this.output = '';
-    this.proc = spawn(path.join(root, script), [], {
+    this.proc = spawn(path.join(root, script), args, {
       env: {...process.env, ...env}, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [this.proc.stdout, this.proc.stderr]) {
@@ -160,6 +163,49 @@ async function ticker(browser) {
   }
 }
 
+// Why a publisher cannot run here, or null when it can.
+function publisherMissing(language) {
+  if (language === 'python') {
+    const probe = spawnSync('/usr/bin/python3', ['-c', 'import grpc, grpc_tools']);
+    return probe.status === 0 ? null :
+        'no python3-grpcio and python3-grpc-tools for /usr/bin/python3 (tools/setup.sh)';
+  }
+  if (language === 'node') {
+    const modules = path.join(root, 'examples/publishers/node/node_modules/@grpc/grpc-js');
+    return fs.existsSync(modules) ? null :
+        'no examples/publishers/node/node_modules (tools/setup.sh)';
+  }
+  return null;
+}
+
+// A publisher's run.sh: N events with a stream broken after some acks and retried with the
+// same dedup keys; the topic must then hold each event once (heraldctl topics get, printed
+// by run.sh: FIRST 1, LAST N).
+async function publisher(language) {
+  const missing = publisherMissing(language);
+  if (missing) {
+    console.log(`SKIP examples_e2e publishers/${language}: ${missing}`);
+    return;
+  }
+  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  const count = 300;
+  const example = new Example(`publishers/${language}`,
+      `examples/publishers/${language}/run.sh`,
+      {HERALD_HTTP_PORT: httpPort, HERALD_GRPC_PORT: grpcPort},
+      [`--count=${count}`, '--break_after=120']);
+  const code = await example.exited;
+  const name = `publishers/${language}`;
+  check(`${name}: run.sh succeeds`, code === 0, `exit code ${code}`);
+  check(`${name}: the first stream broke and the rest was retried`,
+      /attempt 1: 120 of 300 acked/.test(example.output), 'no retry reported');
+  const summary = `published ${count} events to 'orders': acked offsets 1..${count}, without a gap`;
+  check(`${name}: every event was acked, at offsets without a gap`,
+      example.output.includes(summary), 'no such summary');
+  check(`${name}: the topic holds each event once`,
+      new RegExp(`^orders\\s+\\d+\\s+1\\s+${count}\\s`, 'm').test(example.output),
+      'heraldctl topics get shows another history');
+}
+
 async function main() {
   const browser = await launchChromium();
   try {
@@ -168,6 +214,7 @@ async function main() {
   } finally {
     await browser.close();
   }
+  for (const language of ['cpp', 'python', 'node']) await publisher(language);
   finish('examples_e2e');
 }
 

@@ -8,10 +8,12 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-if ! bazel build //broker/heraldd //admin:heraldctl >/dev/null 2>&1; then
-  echo "examples_e2e: 0 passed, 1 failed (bazel build of heraldd/heraldctl failed)"
+if ! bazel build //broker/heraldd //admin:heraldctl //examples/publishers/cpp:publish \
+  >/dev/null 2>&1; then
+  echo "examples_e2e: 0 passed, 1 failed (bazel build of heraldd/heraldctl/publish failed)"
   exit 1
 fi
 # Not the bazel-bin symlink: it follows whichever configuration (opt, asan) built last. The
-# examples' run.sh scripts take these binaries instead of building their own (optimized) ones.
+# examples' run.sh scripts take these binaries (the C++ publisher's too) instead of building
+# their own, optimized ones.
 HERALD_BIN="$(bazel info bazel-bin 2>/dev/null)" node tests/e2e/examples.test.js
