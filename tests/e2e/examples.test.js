@@ -179,8 +179,8 @@ function publisherMissing(language) {
 }
 
 // A publisher's run.sh: N events with a stream broken after some acks and retried with the
-// same dedup keys; the topic must then hold each event once (heraldctl topics get, printed
-// by run.sh: FIRST 1, LAST N).
+// same dedup keys, then ten acked ones sent again; the topic must then hold each event once
+// (heraldctl topics get, printed by run.sh: FIRST 1, LAST N).
 async function publisher(language) {
   const missing = publisherMissing(language);
   if (missing) {
@@ -201,6 +201,9 @@ async function publisher(language) {
   const summary = `published ${count} events to 'orders': acked offsets 1..${count}, without a gap`;
   check(`${name}: every event was acked, at offsets without a gap`,
       example.output.includes(summary), 'no such summary');
+  check(`${name}: acked events sent again are answered from their dedup keys`,
+      example.output.includes('sent 10 acked events again with their keys: each answered with ' +
+          'its first offset'), 'no such line');
   check(`${name}: the topic holds each event once`,
       new RegExp(`^orders\\s+\\d+\\s+1\\s+${count}\\s`, 'm').test(example.output),
       'heraldctl topics get shows another history');

@@ -6,11 +6,10 @@
 //
 //   bazel run //examples/publishers/cpp:publish -- --server=127.0.0.1:50051 --count=100
 //   ... --break_after=40    # ends the first stream after 40 acks, to show a retry
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <grpcpp/grpcpp.h>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -35,6 +34,9 @@ namespace {
 
 namespace v1 = herald::v1;
 
+// Events sent once more after all were acked, to show a retry is answered from its key.
+constexpr int kReplayed = 10;
+
 struct Event {
   std::string dedup_key;
   std::string data;
@@ -49,9 +51,9 @@ grpc::Status PublishAttempt(v1::PublishService::Stub& stub, const std::string& t
   auto stream = stub.PublishStream(&context);
   // Acks are read beside the writes: the server reads ahead of its acks only within a
   // bounded window, so a writer that never read would stall there.
+  size_t received = 0;
   std::thread reader([&] {
     v1::PublishResponse ack;
-    size_t received = 0;
     // Acks come in request order: the i-th ack is for the i-th event sent.
     while (received < pending.size() && stream->Read(&ack)) {
       acks[pending[received++]] = ack.offset();
@@ -73,7 +75,7 @@ grpc::Status PublishAttempt(v1::PublishService::Stub& stub, const std::string& t
   stream->WritesDone();
   reader.join();
   grpc::Status status = stream->Finish();
-  if (status.ok() && acks.size() < events.size()) {
+  if (status.ok() && received < pending.size()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the stream ended before every ack");
   }
   return status;
@@ -94,8 +96,8 @@ int main(int argc, char** argv) {
                    absl::StrFormat(R"({"order":%d,"run":"%s"})", seq, run)};
   }
 
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
   auto stub = v1::PublishService::NewStub(channel);
   std::map<int, uint64_t> acks;
   for (int attempt = 1; attempt <= absl::GetFlag(FLAGS_attempts); ++attempt) {
@@ -104,8 +106,8 @@ int main(int argc, char** argv) {
       if (!acks.contains(seq)) pending.push_back(seq);
     }
     if (pending.empty()) break;
-    const grpc::Status status = PublishAttempt(
-        *stub, topic, events, pending, acks, attempt == 1 ? absl::GetFlag(FLAGS_break_after) : 0);
+    const grpc::Status status = PublishAttempt(*stub, topic, events, pending, acks,
+                                               attempt == 1 ? absl::GetFlag(FLAGS_break_after) : 0);
     if (status.ok()) break;
     std::cerr << absl::StrFormat(
         "attempt %d: %d of %d acked (%s); sending the other %d again with the same dedup keys\n",
@@ -117,6 +119,27 @@ int main(int argc, char** argv) {
     std::cerr << absl::StrFormat("publish: only %d of %d events acked\n", acks.size(), count);
     return 1;
   }
+  // A retry of events already acked, as a publisher that lost only the acks would send: each
+  // must be answered with the offset it was first stored at, and nothing appended.
+  std::vector<int> replay;
+  for (int seq = 1; seq <= std::min(count, kReplayed); ++seq) replay.push_back(seq);
+  std::map<int, uint64_t> replay_acks;
+  if (const grpc::Status status = PublishAttempt(*stub, topic, events, replay, replay_acks, 0);
+      !status.ok()) {
+    std::cerr << "publish: the replay failed: " << status.error_message() << "\n";
+    return 1;
+  }
+  for (int seq : replay) {
+    if (replay_acks[seq] != acks[seq]) {
+      std::cerr << absl::StrFormat("publish: event %d, sent again, got offset %d, not %d\n", seq,
+                                   replay_acks[seq], acks[seq]);
+      return 1;
+    }
+  }
+  std::cout << absl::StrFormat(
+      "sent %d acked events again with their keys: each answered with its first offset\n",
+      replay.size());
+
   uint64_t first = UINT64_MAX;
   uint64_t last = 0;
   for (const auto& [seq, offset] : acks) {
@@ -125,9 +148,8 @@ int main(int argc, char** argv) {
   }
   // On a topic this publisher alone writes to, an event stored twice would leave a hole in
   // the acked offsets (its first copy's offset, acked to nobody).
-  std::cout << absl::StrFormat("published %d events to '%s': acked offsets %d..%d, %s\n", count,
-                               topic, first, last,
-                               last - first + 1 == static_cast<uint64_t>(count) ? "without a gap"
-                                                                                : "WITH GAPS");
+  std::cout << absl::StrFormat(
+      "published %d events to '%s': acked offsets %d..%d, %s\n", count, topic, first, last,
+      last - first + 1 == static_cast<uint64_t>(count) ? "without a gap" : "WITH GAPS");
   return 0;
 }

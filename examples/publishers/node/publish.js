@@ -27,6 +27,8 @@ const {values: args} = parseArgs({
   },
 });
 const count = Number(args.count);
+// Events sent once more after all were acked, to show a retry is answered from its key.
+const REPLAYED = 10;
 const attempts = Number(args.attempts);
 
 const definition = protoLoader.loadSync(
@@ -82,11 +84,23 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }
-  client.close();
   if (acks.size !== count) {
     console.error(`publish: only ${acks.size} of ${count} events acked`);
     return 1;
   }
+  // A retry of events already acked, as a publisher that lost only the acks would send: each
+  // must be answered with the offset it was first stored at, and nothing appended.
+  const replay = [...events.keys()].slice(0, REPLAYED);
+  const replayAcks = new Map();
+  await publishAttempt(client, events, replay, replayAcks, 0);
+  client.close();
+  const wrong = replay.filter((seq) => replayAcks.get(seq) !== acks.get(seq));
+  if (wrong.length) {
+    console.error(`publish: events ${wrong}, sent again, got other offsets`);
+    return 1;
+  }
+  console.log(`sent ${replay.length} acked events again with their keys: each answered with ` +
+      'its first offset');
   const offsets = [...acks.values()].sort((a, b) => a - b);
   // On a topic this publisher alone writes to, an event stored twice would leave a hole in
   // the acked offsets (its first copy's offset, acked to nobody).
