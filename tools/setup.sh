@@ -108,9 +108,11 @@ fi
 # examples' end-to-end suite runs.
 node_publisher="$root/examples/publishers/node"
 if [[ "$mode" != run && ! -d "$node_publisher/node_modules/@grpc/grpc-js" ]]; then
-  echo "setup: installing npm packages in examples/publishers/node (@grpc/grpc-js, @grpc/proto-loader)"
+  echo "setup: installing npm packages in examples/publishers/node (@grpc/grpc-js," \
+    "@grpc/proto-loader)"
   (cd "$node_publisher" && npm ci --no-audit --no-fund) || {
-    echo "setup: cannot install npm packages '@grpc/grpc-js' and '@grpc/proto-loader' (npm ci in examples/publishers/node failed)" >&2
+    echo "setup: cannot install npm packages '@grpc/grpc-js' and '@grpc/proto-loader'" \
+      "(npm ci in examples/publishers/node failed)" >&2
     exit 1
   }
 fi
