@@ -48,7 +48,9 @@ stop_started() {
   done
 }
 trap stop_started EXIT
-trap 'exit 130' INT TERM
+# Exiting runs the EXIT trap: Ctrl-C and kill stop everything too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Starts heraldd in the background with the given extra flags and waits until both its edge
 # and its control plane answer; exits the script when it does not come up.

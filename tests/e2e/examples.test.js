@@ -75,7 +75,7 @@ async function chat(browser) {
     check('chat: both pages joined and connected', true);
 
     const [ada, grace] = pages;
-    const text = `hello from Ada ${Date.now()}`;
+    const text = 'Hello Grace! Every room here is a Herald topic.';
     await ada.fill('#message', text);
     await ada.press('#message', 'Enter');
     const arrived = (page, wanted) => page.$$eval('#messages .text',
