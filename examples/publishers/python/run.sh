@@ -7,6 +7,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../lib.sh"
 
+if ! /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null; then
+  echo "example: Debian's python3-grpcio and python3-grpc-tools are missing; run tools/setup.sh" \
+    "or apt-get install python3-grpcio python3-grpc-tools" >&2
+  exit 1
+fi
 herald_build
 herald_start
 herald_topic orders --max-events=100000
