@@ -66,6 +66,10 @@ async function chat(browser) {
     for (const name of ['Ada', 'Grace']) {
       const page = await browser.newPage({viewport: {width: 1100, height: 700}});
       await page.goto(url);
+      if (!pages.length) {
+        await page.waitForSelector('#rooms button');
+        await page.screenshot({path: path.join(outputDir('examples_e2e'), 'chat-join.png')});
+      }
       await page.fill('#name', name);
       await page.click('#join button');
       await waitFor(() => page.$eval('#state', (el) => el.dataset.state === 'open'),
@@ -112,6 +116,8 @@ async function chat(browser) {
     const screenshot = path.join(outputDir('examples_e2e'), 'chat.png');
     await ada.screenshot({path: screenshot});
     console.log(`  screenshot: ${screenshot}`);
+    // Grace, back in #lobby, with Ada's message and her own reply.
+    await grace.screenshot({path: path.join(outputDir('examples_e2e'), 'chat-other.png')});
     for (const page of pages) await page.close();
   } catch (e) {
     check('chat: runs', false, e.message);
