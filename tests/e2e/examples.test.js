@@ -14,6 +14,8 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '../..');
+// A publisher's whole run.sh: heraldd's start, 300 events, a retry, heraldd's drain.
+const PUBLISHER_TIMEOUT_MS = 120000;
 
 // One example's run.sh in its own process group, its output prefixed and kept.
 class Example {
@@ -44,8 +46,7 @@ class Example {
   // SIGTERM to the script alone: its exit trap stops what it started, as Ctrl-C would.
   async stop() {
     if (this.proc.exitCode === null) this.proc.kill('SIGTERM');
-    const code = await this.exited;
-    return code;
+    return this.exited;
   }
 }
 
@@ -155,8 +156,8 @@ async function ticker(browser) {
       return coloured;
     });
     check('ticker: the chart is drawn', drawn > 200, `${drawn} coloured pixels`);
-    const transport = await page.evaluate(() => document.getElementById('state').textContent);
-    check('ticker: the page says it is live', transport === 'live', transport);
+    const state = await page.evaluate(() => document.getElementById('state').textContent);
+    check('ticker: the page says it is live', state === 'live', state);
     const screenshot = path.join(outputDir('examples_e2e'), 'ticker.png');
     await page.screenshot({path: screenshot});
     console.log(`  screenshot: ${screenshot}`);
@@ -199,7 +200,10 @@ async function publisher(language) {
       `examples/publishers/${language}/run.sh`,
       {HERALD_HTTP_PORT: httpPort, HERALD_GRPC_PORT: grpcPort},
       [`--count=${count}`, '--break_after=120']);
+  // A publisher that hangs is stopped, and fails below, rather than holding up the suite.
+  const timer = setTimeout(() => example.stop(), PUBLISHER_TIMEOUT_MS);
   const code = await example.exited;
+  clearTimeout(timer);
   const name = `publishers/${language}`;
   check(`${name}: run.sh succeeds`, code === 0, `exit code ${code}`);
   check(`${name}: the first stream broke and the rest was retried`,
