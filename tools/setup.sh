@@ -49,10 +49,16 @@ test_packages=(
   python3-yaml
   curl
 )
+# What the examples' end-to-end suite adds for the Python publisher. Bazel never reads them, so
+# they stay out of the disk cache's key below.
+example_packages=(
+  python3-grpcio
+  python3-grpc-tools
+)
 
 packages=("${build_packages[@]}")
 if [[ "$mode" != run ]]; then
-  packages+=("${test_packages[@]}")
+  packages+=("${test_packages[@]}" "${example_packages[@]}")
   # Node.js may come from another packaging (its own npm inside); Debian's only where absent.
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
@@ -94,6 +100,19 @@ if [[ "$mode" != run && ! -d "$e2e/node_modules/playwright-core" ]]; then
   echo "setup: installing npm packages in tests/e2e (playwright-core)"
   (cd "$e2e" && npm ci --no-audit --no-fund) || {
     echo "setup: cannot install npm package 'playwright-core' (npm ci in tests/e2e failed)" >&2
+    exit 1
+  }
+fi
+
+# The Node publisher example's gRPC packages (@grpc/grpc-js, @grpc/proto-loader), which the
+# examples' end-to-end suite runs.
+node_publisher="$root/examples/publishers/node"
+if [[ "$mode" != run && ! -d "$node_publisher/node_modules/@grpc/grpc-js" ]]; then
+  echo "setup: installing npm packages in examples/publishers/node (@grpc/grpc-js," \
+    "@grpc/proto-loader)"
+  (cd "$node_publisher" && npm ci --no-audit --no-fund) || {
+    echo "setup: cannot install npm packages '@grpc/grpc-js' and '@grpc/proto-loader'" \
+      "(npm ci in examples/publishers/node failed)" >&2
     exit 1
   }
 fi
