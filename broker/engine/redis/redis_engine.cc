@@ -1,5 +1,8 @@
 #include "broker/engine/redis/redis_engine.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <random>
 #include <utility>
@@ -105,7 +108,15 @@ absl::StatusOr<std::unique_ptr<RedisEngine>> RedisEngine::Start(EngineOptions ru
     engine->unavailable_ =
         absl::StrCat("Redis at ", engine->options_.address.ToString(), ": not connected yet");
   }
-  engine->thread_ = std::thread([e = engine.get()] { e->io_.run(); });
+  engine->thread_ = std::thread([e = engine.get()] {
+    // hiredis writes with write(2): to a Redis that went away that raises SIGPIPE, which
+    // ends the process. Blocked in this thread, the write fails with EPIPE instead.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    e->io_.run();
+  });
   boost::asio::post(engine->io_, [e = engine.get()] {
     e->ConnectCommands();
     e->ConnectPubSub();
