@@ -137,7 +137,8 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
         ListenAddress(server->options_)));
   }
   server->health_.store(server->server_->GetHealthCheckService());
-  server->health_.load()->SetServingStatus(server->engine_ready_.load());
+  // The engine's readiness follows through SetEngineReady.
+  server->health_.load()->SetServingStatus(true);
   server->drain_hook_.emplace(sessions, [s = server.get()] { s->StopAccepting(); });
   // The node may have begun draining before the hook was in place.
   if (sessions.draining()) server->StopAccepting();
@@ -154,7 +155,6 @@ void ControlServer::StopAccepting() {
 
 void ControlServer::SetEngineReady(bool ready) {
   MutexLock lock(health_mu_);
-  engine_ready_.store(ready);
   health_.load()->SetServingStatus(ready && !env_->draining.load());
 }
 

@@ -82,7 +82,6 @@ class ControlServer {
   std::unique_ptr<grpc::Server> server_;
   // Set once the server is built; read by AdminService.Drain on gRPC's threads.
   std::atomic<grpc::HealthCheckServiceInterface*> health_{nullptr};
-  std::atomic<bool> engine_ready_{true};
   // Orders health changes: a drain's NOT_SERVING is never overwritten by the engine's.
   Mutex health_mu_;
   // Last: removed first, before anything it refers to.

@@ -208,9 +208,7 @@ void RedisConnection::Ended(absl::Status why) {
 void RedisConnection::Fail(absl::Status why) {
   if (state_ == State::kClosed) return;
   redisAsyncContext* context = context_;
-  context_ = nullptr;
-  closing_reason_ = std::string(why.message());
-  Finish(std::move(why));
+  Ended(std::move(why));
   // Fails every command in flight (now, or after the hiredis callback we may be inside).
   if (context) redisAsyncFree(context);
 }

@@ -39,6 +39,16 @@ std::vector<std::string> ConfigArgs(const TopicConfig& config) {
           config.allow_browser_publish ? "1" : "0"};
 }
 
+// A topic function's error reply as the Engine interface words it for `topic`.
+absl::Status TopicFunctionError(const RedisValue& reply, const std::string& topic) {
+  absl::Status error = FunctionError(reply);
+  if (absl::IsNotFound(error)) return TopicNotFound(topic);
+  if (absl::IsAlreadyExists(error)) {
+    return absl::AlreadyExistsError(absl::StrCat("topic '", topic, "' already exists"));
+  }
+  return error;
+}
+
 std::string RandomMarker() {
   std::random_device device;
   return absl::StrCat(device(), "-", device(), "-", absl::ToUnixMicros(absl::Now()));
@@ -73,6 +83,22 @@ struct RedisEngine::Mirror {
   uint64_t checked_next = 0;
   // Redis's data-loss marker when this node last found the topic there.
   std::string marker;
+
+  // A history that begins at `offset` with nothing retained yet. Under mu_.
+  void RestartAt(uint64_t offset) {
+    events.clear();
+    bytes = 0;
+    first = next = offset;
+  }
+
+  // Under mu_.
+  TopicInfo Info() const {
+    return {.config = config,
+            .epoch = epoch,
+            .first_offset = first,
+            .last_offset = next - 1,
+            .retained_bytes = bytes};
+  }
 };
 
 RedisEngine::RedisEngine(EngineOptions rules, RedisEngineOptions options)
@@ -195,11 +221,7 @@ void RedisEngine::ConnectPubSub() {
           pubsub_.Subscribe(channel_, [this](const RedisValue& message) { OnMessage(message); });
           return;
         }
-        pubsub_retry_.expires_after(absl::ToChronoMilliseconds(pubsub_backoff_));
-        pubsub_backoff_ = std::min(pubsub_backoff_ * 2, options_.max_reconnect_delay);
-        pubsub_retry_.async_wait([this](const boost::system::error_code& ec) {
-          if (!ec) ConnectPubSub();
-        });
+        RetryAfter(pubsub_retry_, pubsub_backoff_, &RedisEngine::ConnectPubSub);
       },
       [this](absl::Status lost) {
         {
@@ -219,10 +241,15 @@ void RedisEngine::RetryCommands(std::string why) {
     unavailable_ = std::move(why);
   }
   commands_.Close();
-  commands_retry_.expires_after(absl::ToChronoMilliseconds(commands_backoff_));
-  commands_backoff_ = std::min(commands_backoff_ * 2, options_.max_reconnect_delay);
-  commands_retry_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) ConnectCommands();
+  RetryAfter(commands_retry_, commands_backoff_, &RedisEngine::ConnectCommands);
+}
+
+void RedisEngine::RetryAfter(boost::asio::steady_timer& timer, absl::Duration& backoff,
+                             void (RedisEngine::*connect)()) {
+  timer.expires_after(absl::ToChronoMilliseconds(backoff));
+  backoff = std::min(backoff * 2, options_.max_reconnect_delay);
+  timer.async_wait([this, connect](const boost::system::error_code& ec) {
+    if (!ec) (this->*connect)();
   });
 }
 
@@ -378,10 +405,7 @@ void RedisEngine::CheckAll(bool read_events) {
                       if (!catalog_read_) {
                         catalog_read_ = true;
                         loading_ = names;
-                        if (loading_.empty()) {
-                          loaded_.store(true);
-                          SetReady(commands_ready_, pubsub_ready_);
-                        }
+                        LoadedIfDone();
                       }
                       for (const std::string& name : names) Sync(name, read_events);
                     });
@@ -449,9 +473,7 @@ void RedisEngine::OnSynced(const std::string& topic, bool check, absl::StatusOr<
       reset = mirror.known;
       mirror.known = true;
       mirror.epoch = now.epoch;
-      mirror.events.clear();
-      mirror.bytes = 0;
-      mirror.first = mirror.next = now.first_retained;
+      mirror.RestartAt(now.first_retained);
     }
   }
   if (reset) {
@@ -482,10 +504,20 @@ void RedisEngine::OnSynced(const std::string& topic, bool check, absl::StatusOr<
   AnswerAcks(mirror);
   if (std::exchange(mirror.sync_again, false)) {
     WhenFanoutKeepsUp([this, topic] { Sync(topic); });
-  } else if (!loaded_.load() && loading_.erase(topic) && loading_.empty() && catalog_read_) {
-    loaded_.store(true);
-    SetReady(commands_ready_, pubsub_ready_);
+  } else {
+    Loaded(topic);
   }
+}
+
+void RedisEngine::Loaded(const std::string& topic) {
+  loading_.erase(topic);
+  LoadedIfDone();
+}
+
+void RedisEngine::LoadedIfDone() {
+  if (loaded_.load() || !catalog_read_ || !loading_.empty()) return;
+  loaded_.store(true);
+  SetReady(commands_ready_, pubsub_ready_);
 }
 
 void RedisEngine::ApplyEvents(Mirror& mirror, const TopicState& state) {
@@ -495,9 +527,7 @@ void RedisEngine::ApplyEvents(Mirror& mirror, const TopicState& state) {
       // Redis trimmed what this node had not read yet: the mirror continues after the gap,
       // which subscribers are told about as herald.gap.
       MutexLock lock(mu_);
-      mirror.events.clear();
-      mirror.bytes = 0;
-      mirror.first = mirror.next = event->offset;
+      mirror.RestartAt(event->offset);
     }
     Append(mirror, event);
   }
@@ -530,10 +560,7 @@ void RedisEngine::Forget(const std::string& topic) {
     mirrors_.erase(it);
   }
   for (Ack& ack : gone->acks) std::move(ack.done)(ack.event);
-  if (!loaded_.load() && loading_.erase(topic) && loading_.empty() && catalog_read_) {
-    loaded_.store(true);
-    SetReady(commands_ready_, pubsub_ready_);
-  }
+  Loaded(topic);
 }
 
 // Publishing ---------------------------------------------------------------------------------
@@ -584,8 +611,7 @@ void RedisEngine::StartPublish(PublishRequest request, PublishCallback done) {
                    return;
                  }
                  if (reply->is_error()) {
-                   absl::Status error = FunctionError(*reply);
-                   std::move(done)(absl::IsNotFound(error) ? TopicNotFound(request.topic) : error);
+                   std::move(done)(TopicFunctionError(*reply, request.topic));
                    return;
                  }
                  absl::StatusOr<StoredEvent> stored =
@@ -722,12 +748,7 @@ absl::Status RedisEngine::TopicCall(const std::string& function, const std::stri
               std::move(stored)(*reply);
               return absl::OkStatus();
             }
-            absl::Status error = FunctionError(*reply);
-            if (absl::IsNotFound(error)) return TopicNotFound(topic);
-            if (absl::IsAlreadyExists(error)) {
-              return absl::AlreadyExistsError(absl::StrCat("topic '", topic, "' already exists"));
-            }
-            return error;
+            return TopicFunctionError(*reply, topic);
           }());
         });
   });
@@ -748,9 +769,7 @@ absl::StatusOr<TopicInfo> RedisEngine::CreateTopic(const TopicConfig& config) {
           mirror.known = true;
           mirror.config = config;
           mirror.epoch = epoch;
-          mirror.events.clear();
-          mirror.bytes = 0;
-          mirror.first = mirror.next = 1;
+          mirror.RestartAt(1);
         }
       }));
   return GetTopic(config.name);
@@ -778,25 +797,16 @@ absl::Status RedisEngine::DeleteTopic(std::string_view name) {
 
 // Reads from the mirrors ---------------------------------------------------------------------
 
-namespace {
-
-TopicInfo InfoOf(const TopicConfig& config, uint32_t epoch, uint64_t first, uint64_t next,
-                 uint64_t bytes) {
-  return {.config = config,
-          .epoch = epoch,
-          .first_offset = first,
-          .last_offset = next - 1,
-          .retained_bytes = bytes};
+const RedisEngine::Mirror* RedisEngine::KnownMirror(std::string_view topic) const {
+  auto it = mirrors_.find(topic);
+  return it == mirrors_.end() || !it->second->known ? nullptr : it->second.get();
 }
-
-}  // namespace
 
 absl::StatusOr<TopicInfo> RedisEngine::GetTopic(std::string_view name) const {
   MutexLock lock(mu_);
-  auto it = mirrors_.find(name);
-  if (it == mirrors_.end() || !it->second->known) return TopicNotFound(name);
-  const Mirror& m = *it->second;
-  return InfoOf(m.config, m.epoch, m.first, m.next, m.bytes);
+  const Mirror* mirror = KnownMirror(name);
+  if (mirror == nullptr) return TopicNotFound(name);
+  return mirror->Info();
 }
 
 std::vector<TopicInfo> RedisEngine::ListTopics(std::string_view after, size_t limit) const {
@@ -804,8 +814,7 @@ std::vector<TopicInfo> RedisEngine::ListTopics(std::string_view after, size_t li
   MutexLock lock(mu_);
   auto it = after.empty() ? mirrors_.begin() : mirrors_.upper_bound(after);
   for (; it != mirrors_.end() && infos.size() < limit; ++it) {
-    const Mirror& m = *it->second;
-    if (m.known) infos.push_back(InfoOf(m.config, m.epoch, m.first, m.next, m.bytes));
+    if (it->second->known) infos.push_back(it->second->Info());
   }
   return infos;
 }
@@ -819,13 +828,12 @@ size_t RedisEngine::TopicCount() const {
 absl::StatusOr<ReadResult> RedisEngine::ReadAfter(std::string_view topic, uint64_t after,
                                                   size_t max_events) const {
   MutexLock lock(mu_);
-  auto it = mirrors_.find(topic);
-  if (it == mirrors_.end() || !it->second->known) return TopicNotFound(topic);
-  const Mirror& m = *it->second;
-  ReadResult result{.epoch = m.epoch, .first_offset = m.first, .last_offset = m.next - 1};
-  for (uint64_t offset = std::max(after + 1, m.first);
-       offset < m.next && result.events.size() < max_events; ++offset) {
-    result.events.push_back(m.events[offset - m.first]);
+  const Mirror* m = KnownMirror(topic);
+  if (m == nullptr) return TopicNotFound(topic);
+  ReadResult result{.epoch = m->epoch, .first_offset = m->first, .last_offset = m->next - 1};
+  for (uint64_t offset = std::max(after + 1, m->first);
+       offset < m->next && result.events.size() < max_events; ++offset) {
+    result.events.push_back(m->events[offset - m->first]);
   }
   return result;
 }

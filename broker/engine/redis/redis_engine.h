@@ -81,6 +81,9 @@ class RedisEngine final : public Engine {
   void OnCommandsReady();
   // Reconnects the command connection after a delay that doubles with each failure.
   void RetryCommands(std::string why);
+  // Runs `connect` once `backoff` has passed on `timer`, and doubles `backoff`.
+  void RetryAfter(boost::asio::steady_timer& timer, absl::Duration& backoff,
+                  void (RedisEngine::*connect)());
   // Warns about Redis settings that lose acknowledged events.
   void CheckSettings();
   void OnMessage(const RedisValue& message);
@@ -109,6 +112,11 @@ class RedisEngine final : public Engine {
   // Writes the mirror's topic back after Redis lost its data.
   void Recreate(Mirror& mirror);
   void Forget(const std::string& topic);
+  // Start waits for every topic of the first catalog read: `topic` is one that is done.
+  void Loaded(const std::string& topic);
+  void LoadedIfDone();
+  // The mirror of `topic` once Redis described it, or nullptr. Under mu_.
+  const Mirror* KnownMirror(std::string_view topic) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   void StartPublish(PublishRequest request, PublishCallback done);
   // An event Redis stored: from a publish reply (with its publisher's `done`) or pub/sub.
