@@ -30,6 +30,8 @@ build_packages=(
   libboost1.81-dev
   libabsl-dev
   libcli11-dev
+  libtomlplusplus-dev
+  libspdlog-dev
   librocksdb-dev
   libjwt-dev
   libssl-dev
@@ -43,6 +45,7 @@ test_packages=(
   libbenchmark-dev
   libhiredis-dev
   prometheus-cpp-dev
+  prometheus
   redis-server
   chromium
   python3

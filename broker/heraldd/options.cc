@@ -1,0 +1,230 @@
+#include "broker/heraldd/options.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "broker/auth/browser_token.h"
+#include "broker/engine/redis/redis_address.h"
+
+// Each flag is also a config-file key and an environment variable (config.cc's table says
+// which section): keep the help text what an operator needs to set it.
+
+ABSL_FLAG(int, shards, 0, "I/O shards (event loops); 0 means one per CPU");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(5),
+          "on a drain (SIGTERM, heraldctl drain), how long sessions get to leave before they are "
+          "closed");
+
+ABSL_FLAG(std::string, engine, "local",
+          "where topics live: local (this process, in --store) or redis (shared by every node "
+          "on --redis_url with the same --redis_prefix)");
+ABSL_FLAG(bool, auto_create_topics, false,
+          "create a topic on its first publish instead of answering NOT_FOUND");
+ABSL_FLAG(uint64_t, max_event_bytes, 1 << 20, "largest event accepted, in bytes");
+ABSL_FLAG(uint64_t, default_max_events, 1000,
+          "retention of topics created without one (auto-created topics): events kept");
+ABSL_FLAG(uint64_t, default_max_bytes, 0,
+          "retention of topics created without one: bytes kept; 0 means no byte bound");
+ABSL_FLAG(absl::Duration, default_max_age, absl::ZeroDuration(),
+          "retention of topics created without one: age of the oldest event kept; 0 means none");
+
+ABSL_FLAG(std::string, store, "rocksdb",
+          "where history is kept: rocksdb (durable, in --data_dir) or memory (lost at exit)");
+ABSL_FLAG(std::string, data_dir, "./data", "directory of the rocksdb store");
+ABSL_FLAG(std::string, durability, "process",
+          "rocksdb store: process (an acknowledged event survives kill -9 of heraldd) or fsync "
+          "(it survives a power loss: acknowledged after a WAL sync, shared by concurrent "
+          "publishes)");
+ABSL_FLAG(uint64_t, min_free_disk_bytes, 128 << 20,
+          "rocksdb store: refuse publishes (UNAVAILABLE) while the data directory has less free "
+          "space than this, which RocksDB needs to flush and compact");
+
+ABSL_FLAG(std::string, redis_url, "redis://127.0.0.1:6379/0",
+          "--engine=redis: redis://[[user]:password@]host[:port][/db]");
+ABSL_FLAG(std::string, redis_password_file, "",
+          "--engine=redis: file holding the Redis password (keeps it out of the process list)");
+ABSL_FLAG(std::string, redis_prefix, "herald:",
+          "--engine=redis: prefix of every key and channel, so several Herald clusters can "
+          "share one Redis");
+ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2),
+          "--engine=redis: a Redis command unanswered this long fails and reconnects");
+ABSL_FLAG(absl::Duration, redis_check_interval, absl::Seconds(1),
+          "--engine=redis: how often every topic is compared with Redis, catching a lost "
+          "pub/sub message");
+
+ABSL_FLAG(std::string, http_address, "127.0.0.1", "address of the browser edge (SSE, WebSocket)");
+ABSL_FLAG(int, http_port, 8080, "port of the browser edge; 0 picks a free one");
+ABSL_FLAG(std::string, static_dir, "", "directory served at / by the browser edge (none if empty)");
+ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
+          "origins allowed for CORS and WebSocket handshakes (comma-separated; empty: any)");
+ABSL_FLAG(absl::Duration, sse_heartbeat, absl::Seconds(15), "SSE heartbeat after this silence");
+ABSL_FLAG(absl::Duration, sse_retry, absl::Seconds(2),
+          "the `retry:` SSE clients are told to wait before reconnecting");
+ABSL_FLAG(absl::Duration, ws_ping_interval, absl::Seconds(30),
+          "WebSocket ping interval; two unanswered pings close the connection");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "time a client has to send its request head or WebSocket handshake");
+ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(60),
+          "an HTTP keep-alive connection with no request for this long is closed");
+ABSL_FLAG(uint64_t, outbound_queue_bytes, 1 << 20,
+          "bytes queued for one browser session; past it the session is closed as too slow and "
+          "the client resumes from its cursor");
+
+ABSL_FLAG(uint64_t, max_connections, 10000, "browser connections past this get 503");
+ABSL_FLAG(uint64_t, max_ws_message_bytes, 1 << 20, "largest WebSocket message accepted");
+ABSL_FLAG(uint32_t, max_ws_messages_per_second, 100,
+          "WebSocket client messages per second past which the connection is closed (1008); 0 "
+          "means no limit");
+ABSL_FLAG(uint64_t, max_header_bytes, 16 << 10, "larger HTTP request heads are answered 431");
+ABSL_FLAG(uint64_t, max_topics_per_subscription, 64, "topics one SSE request may name");
+
+ABSL_FLAG(std::string, grpc_address, "127.0.0.1", "address of the gRPC control plane");
+ABSL_FLAG(int, grpc_port, 50051, "port of the gRPC control plane; 0 picks a free one");
+ABSL_FLAG(std::string, api_keys_file, "",
+          "file of '<role> <key>' lines (roles: admin, publisher, subscriber) for the control "
+          "plane; empty: no auth (development only)");
+ABSL_FLAG(std::string, grpc_tls_cert, "", "PEM certificate chain: serve gRPC over TLS");
+ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key of --grpc_tls_cert");
+ABSL_FLAG(std::string, grpc_tls_client_ca, "",
+          "PEM CA: require gRPC client certificates it signed (mutual TLS)");
+ABSL_FLAG(uint64_t, grpc_max_message_bytes, 4 << 20,
+          "largest gRPC request accepted; larger ones get RESOURCE_EXHAUSTED");
+ABSL_FLAG(uint64_t, subscriber_queue_events, 1024,
+          "events queued per gRPC Subscribe stream before it is ended as too slow");
+ABSL_FLAG(uint64_t, publish_window, 64,
+          "requests a PublishStream reads ahead of the acks its client has taken");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
+          "at stop, how long gRPC calls get to finish before they are cancelled");
+
+ABSL_FLAG(std::string, access_token_secret_file, "",
+          "file holding the HS256 secret (32 bytes or more) that signs browsers' access "
+          "tokens; when unset, browsers need no token");
+
+namespace herald::heraldd {
+namespace {
+
+// The secret's file, without a trailing newline. NotFound when unreadable, InvalidArgument
+// when shorter than HS256's 32-byte key.
+absl::StatusOr<std::string> ReadSecret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrFormat("cannot read access token secret file '%s'", path));
+  }
+  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.size() < 32) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "access token secret in '%s' is %d bytes; use at least 32", path, secret.size()));
+  }
+  return secret;
+}
+
+// The file's first line, without its line break.
+absl::StatusOr<std::string> ReadFirstLine(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    return absl::NotFoundError(absl::StrFormat("cannot read %s file '%s'", what, path));
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// The choices of --store, --durability and --engine are checked by the settings table.
+void StoreFromFlags(store::StoreOptions& options) {
+  options.kind = absl::GetFlag(FLAGS_store) == "memory" ? store::StoreKind::kMemory
+                                                        : store::StoreKind::kRocksDb;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.durability = absl::GetFlag(FLAGS_durability) == "fsync" ? store::Durability::kFsync
+                                                                  : store::Durability::kProcess;
+  options.min_free_bytes = absl::GetFlag(FLAGS_min_free_disk_bytes);
+}
+
+absl::Status EngineFromFlags(BrokerOptions& options) {
+  options.engine.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
+  options.engine.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
+  options.engine.default_retention = {.max_events = absl::GetFlag(FLAGS_default_max_events),
+                                      .max_bytes = absl::GetFlag(FLAGS_default_max_bytes),
+                                      .max_age = absl::GetFlag(FLAGS_default_max_age)};
+  if (absl::GetFlag(FLAGS_engine) != "redis") {
+    StoreFromFlags(options.store);
+    return absl::OkStatus();
+  }
+  options.engine_kind = EngineKind::kRedis;
+  absl::StatusOr<engine::RedisAddress> address =
+      engine::ParseRedisUrl(absl::GetFlag(FLAGS_redis_url));
+  if (!address.ok()) return address.status();
+  options.redis.address = *std::move(address);
+  if (const std::string path = absl::GetFlag(FLAGS_redis_password_file); !path.empty()) {
+    absl::StatusOr<std::string> password = ReadFirstLine(path, "Redis password");
+    if (!password.ok()) return password.status();
+    options.redis.address.password = *std::move(password);
+  }
+  options.redis.prefix = absl::GetFlag(FLAGS_redis_prefix);
+  options.redis.timeout = absl::GetFlag(FLAGS_redis_timeout);
+  options.redis.check_interval = absl::GetFlag(FLAGS_redis_check_interval);
+  return absl::OkStatus();
+}
+
+absl::Status EdgeFromFlags(edge::EdgeOptions& edge) {
+  edge.address = absl::GetFlag(FLAGS_http_address);
+  edge.port = static_cast<uint16_t>(absl::GetFlag(FLAGS_http_port));
+  edge.static_dir = absl::GetFlag(FLAGS_static_dir);
+  edge.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
+  edge.heartbeat_interval = absl::GetFlag(FLAGS_sse_heartbeat);
+  edge.sse_retry = absl::GetFlag(FLAGS_sse_retry);
+  edge.ws_ping_interval = absl::GetFlag(FLAGS_ws_ping_interval);
+  edge.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  edge.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
+  edge.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  edge.outbound_queue_bytes = absl::GetFlag(FLAGS_outbound_queue_bytes);
+  edge.max_connections = absl::GetFlag(FLAGS_max_connections);
+  edge.max_ws_message_bytes = absl::GetFlag(FLAGS_max_ws_message_bytes);
+  edge.max_ws_messages_per_second = absl::GetFlag(FLAGS_max_ws_messages_per_second);
+  edge.max_header_bytes = absl::GetFlag(FLAGS_max_header_bytes);
+  edge.max_topics_per_subscription = absl::GetFlag(FLAGS_max_topics_per_subscription);
+  // Sweeps finer than the shortest interval, so short settings are honoured.
+  edge.sweep_interval = std::min({absl::Seconds(1), edge.heartbeat_interval / 4,
+                                  edge.ws_ping_interval / 4, edge.handshake_timeout / 4});
+  if (const std::string path = absl::GetFlag(FLAGS_access_token_secret_file); !path.empty()) {
+    absl::StatusOr<std::string> secret = ReadSecret(path);
+    if (!secret.ok()) return secret.status();
+    edge.access_tokens = std::make_shared<auth::BrowserTokenVerifier>(*std::move(secret));
+  }
+  return absl::OkStatus();
+}
+
+void ControlFromFlags(control::ControlOptions& control) {
+  control.address = absl::GetFlag(FLAGS_grpc_address);
+  control.port = absl::GetFlag(FLAGS_grpc_port);
+  control.api_keys_file = absl::GetFlag(FLAGS_api_keys_file);
+  control.tls_cert_file = absl::GetFlag(FLAGS_grpc_tls_cert);
+  control.tls_key_file = absl::GetFlag(FLAGS_grpc_tls_key);
+  control.tls_client_ca_file = absl::GetFlag(FLAGS_grpc_tls_client_ca);
+  control.max_message_bytes = absl::GetFlag(FLAGS_grpc_max_message_bytes);
+  control.subscriber_queue_events = absl::GetFlag(FLAGS_subscriber_queue_events);
+  control.publish_window = absl::GetFlag(FLAGS_publish_window);
+  control.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+}
+
+}  // namespace
+
+absl::StatusOr<BrokerOptions> OptionsFromFlags() {
+  BrokerOptions options;
+  options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
+  if (absl::Status status = EngineFromFlags(options); !status.ok()) return status;
+  options.serve_edge = true;
+  if (absl::Status status = EdgeFromFlags(options.edge); !status.ok()) return status;
+  options.serve_control = true;
+  ControlFromFlags(options.control);
+  return options;
+}
+
+}  // namespace herald::heraldd
