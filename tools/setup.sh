@@ -3,7 +3,7 @@
 # installs, and is silent when everything is present; stops naming a package it cannot install.
 #   tools/setup.sh          building, running and the whole test suite
 #   tools/setup.sh --run    only building and running heraldd and heraldctl
-#   tools/setup.sh --load   also nginx + nchan, the peer the load tool measures against
+#   tools/setup.sh --load   also nchan (nginx's module), the peer the load tool measures against
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,6 +47,8 @@ test_packages=(
   prometheus-cpp-dev
   prometheus
   redis-server
+  nginx
+  openssl
   chromium
   python3
   python3-yaml
@@ -67,7 +69,7 @@ if [[ "$mode" != run ]]; then
   command -v npm >/dev/null || packages+=(npm)
 fi
 if [[ "$mode" == load ]]; then
-  packages+=(nginx libnginx-mod-nchan)
+  packages+=(libnginx-mod-nchan)
 fi
 
 missing=()
