@@ -60,6 +60,22 @@ ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(5),
           "closed");
 ABSL_FLAG(uint64_t, max_ws_message_bytes, 1 << 20, "largest WebSocket message accepted");
 ABSL_FLAG(uint64_t, max_connections, 10000, "browser connections past this get 503");
+ABSL_FLAG(uint64_t, max_connections_per_ip, 256,
+          "browser connections one client (IPv4 address, IPv6 /64) may hold open; past it 429 "
+          "(0: no limit)");
+ABSL_FLAG(double, max_new_connections_per_second_per_ip, 20,
+          "new browser connections one client may open per second; past it 429 (0: no limit)");
+ABSL_FLAG(double, new_connection_burst_per_ip, 40,
+          "new browser connections one client may open at once after a quiet spell");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
+          "proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client "
+          "for per-client limits and listings; empty: the header is ignored");
+ABSL_FLAG(uint32_t, max_ws_messages_per_second, 100,
+          "WebSocket client messages per second per connection; past it close 1008 (0: no limit)");
+ABSL_FLAG(uint64_t, max_ws_bytes_per_second, 1 << 20,
+          "WebSocket client bytes per second per connection; past it close 1008 (0: no limit)");
+ABSL_FLAG(uint32_t, max_ws_publishes_per_second, 50,
+          "WebSocket publish ops per second per connection; past it an error frame (0: no limit)");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1", "address of the gRPC control plane");
 ABSL_FLAG(int, grpc_port, 50051, "port of the gRPC control plane; 0 picks a free one");
 ABSL_FLAG(std::string, api_keys_file, "",
@@ -170,6 +186,14 @@ absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   options.edge.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.edge.max_ws_message_bytes = absl::GetFlag(FLAGS_max_ws_message_bytes);
   options.edge.max_connections = absl::GetFlag(FLAGS_max_connections);
+  options.edge.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
+  options.edge.max_new_connections_per_second_per_ip =
+      absl::GetFlag(FLAGS_max_new_connections_per_second_per_ip);
+  options.edge.new_connection_burst_per_ip = absl::GetFlag(FLAGS_new_connection_burst_per_ip);
+  options.edge.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
+  options.edge.max_ws_messages_per_second = absl::GetFlag(FLAGS_max_ws_messages_per_second);
+  options.edge.max_ws_bytes_per_second = absl::GetFlag(FLAGS_max_ws_bytes_per_second);
+  options.edge.max_ws_publishes_per_second = absl::GetFlag(FLAGS_max_ws_publishes_per_second);
   // Sweeps finer than the shortest interval, so short test settings are honoured.
   options.edge.sweep_interval =
       std::min({absl::Seconds(1), options.edge.heartbeat_interval / 4,

@@ -153,7 +153,7 @@ class SseSession final : public fanout::Delivery,
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
     // Asked of the socket when listed: a field per stream would cost every idle one.
-    out.peer = FormatPeer(PeerOf(socket_.next_layer()));
+    out.peer = lease_.Peer(socket_.next_layer());
     if (subject_ != nullptr) out.subject = *subject_;
     if (subscription_) out.topics = subscription_->topic_names();
     out.delivered = writer_.delivered();
