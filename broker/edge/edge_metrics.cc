@@ -28,6 +28,7 @@ void AppendRefused(std::string& out, const EdgeMetrics& m) {
       {"client_connection_rate", &m.refused_client_connection_rate},
       {"ws_byte_rate", &m.refused_ws_byte_rate},
       {"ws_publish_rate", &m.refused_ws_publish_rate},
+      {"topic_max_subscribers", &m.refused_topic_full},
       {"handshake_timeout", &m.handshake_timeouts},
       {"idle_timeout", &m.idle_timeouts},
       {"ping_timeout", &m.ping_timeouts},

@@ -142,7 +142,7 @@ same_data list-json-is-yaml -- topics list
 parses health-json 'json.loads(out) == {"status": "SERVING"}' -- health -o json
 parses no-headers '[l.split()[0] for l in out.splitlines()] == ["audit", "orders"]' \
   -- topics list --no-headers -o table
-expect wide 0 '^NAME .* BROWSER_PUBLISH +EVENTS$' -- topics get orders -o wide
+expect wide 0 '^NAME .* BROWSER_PUBLISH +EVENTS +MAX_SUBSCRIBERS$' -- topics get orders -o wide
 
 expect publish-arg 0 'orders +1 +[0-9]+ +[A-Za-z0-9_-]+' -- publish orders hello --event greeting
 cursor=$("$heraldctl" publish orders second --output json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')

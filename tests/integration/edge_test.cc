@@ -789,6 +789,45 @@ TEST_F(EdgeTest, StartRefusesATrustedProxyThatIsNotANetwork) {
   EXPECT_THAT(std::string(broker.status().message()), HasSubstr("10.0.0.0/99"));
 }
 
+TEST_F(EdgeTest, ATopicAtItsMaxSubscribersRefusesSseWith429AndWsWithAnErrorFrame) {
+  Start();
+  ASSERT_TRUE(broker().CreateTopic({.name = "room", .max_subscribers = 2}).ok());
+  std::unique_ptr<SseClient> first = Sse("/v1/sse?topic=room");
+  std::unique_ptr<WsClient> second = Ws();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->status(), 200);
+  ASSERT_TRUE(second->Send(R"({"op":"subscribe","topic":"room"})").ok());
+  EXPECT_EQ(Field(NextOp(*second), "op"), "subscribed");
+
+  std::unique_ptr<SseClient> third = Sse("/v1/sse?topic=room");
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(third->status(), 429);
+  EXPECT_THAT(third->head(), HasSubstr("Retry-After: 1"));
+  EXPECT_THAT(third->ReadToEnd(kWait), HasSubstr("max_subscribers"));
+  std::unique_ptr<WsClient> fourth = Ws();
+  ASSERT_NE(fourth, nullptr);
+  ASSERT_TRUE(fourth->Send(R"({"op":"subscribe","topic":"room"})").ok());
+  boost::json::object refused = NextOp(*fourth);
+  EXPECT_EQ(Field(refused, "code"), "resource_exhausted");
+  EXPECT_EQ(Field(refused, "topic"), "room");
+  EXPECT_THAT(Metrics(), HasSubstr("{reason=\"topic_max_subscribers\"} 2"));
+
+  // Once one leaves, the room has a place again.
+  ASSERT_TRUE(second->Send(R"({"op":"unsubscribe","topic":"room"})").ok());
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        if (!fourth->Send(R"({"op":"subscribe","topic":"room"})").ok()) return false;
+        return Field(NextOp(*fourth), "op") == "subscribed";
+      },
+      kWait));
+  Publish("room", "hello");
+  EXPECT_EQ(Field(NextOp(*fourth), "data"), "hello");
+  std::optional<SseEvent> event = first->Next(kWait);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->data, "hello");
+}
+
 TEST_F(EdgeTest, WsClosesAClientPastTheByteRateWith1008) {
   // The fake clock never moves, so the sweep never opens a new one-second window.
   Start([&](BrokerOptions& o) {

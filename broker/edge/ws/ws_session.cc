@@ -344,15 +344,19 @@ class WsSession final : public fanout::Delivery,
         return;
       }
     }
-    // Queued before Add, which replays what the cursor is owed right behind it.
+    if (absl::Status added = subscription_->Add(op.topic, entry); !added.ok()) {
+      if (absl::IsResourceExhausted(added)) {
+        context_.metrics.refused_topic_full.fetch_add(1, std::memory_order_relaxed);
+      }
+      SendError(added, op.topic);
+      return;
+    }
+    // Queued before Pump, which replays what the cursor is owed right behind it (Add
+    // delivers nothing).
     const std::string start =
         op.from.empty() ? EncodeTopicCursor(op.topic, info->epoch, info->last_offset) : op.from;
     writer_.queue().PushOwned(wire::FrameWsText(wire::EncodeWsSubscribed(op.topic, start)));
     ScheduleWrite();
-    if (absl::Status added = subscription_->Add(op.topic, entry); !added.ok()) {
-      SendError(added, op.topic);
-      return;
-    }
     topics_.push_back(op.topic);
     subscription_->Pump();
   }
