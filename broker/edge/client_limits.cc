@@ -66,16 +66,15 @@ ClientAdmission ClientLimits::Admit(const boost::asio::ip::address& client) {
   const double burst = options_.new_per_second > 0 ? std::max(options_.burst, 1.0) : 1;
   Entry& entry =
       part.entries.try_emplace(key, Entry{.bucket = TokenBucket(rate, burst, now)}).first->second;
-  const std::string who = client.to_string();
   if (options_.max_connections > 0 && entry.connections >= options_.max_connections) {
     return {.refusal = absl::ResourceExhaustedError(absl::StrCat(
-                "client ", who, " has ", entry.connections,
+                "client ", client.to_string(), " has ", entry.connections,
                 " connections open, the most one client may; close some before opening more")),
             .retry_after = absl::Seconds(1)};
   }
   if (options_.new_per_second > 0 && !entry.bucket.TryTake(now)) {
     return {.refusal = absl::ResourceExhaustedError(
-                absl::StrCat("client ", who, " opens connections faster than ",
+                absl::StrCat("client ", client.to_string(), " opens connections faster than ",
                              options_.new_per_second, " per second; slow down")),
             .retry_after = entry.bucket.TimeToNext(now),
             .by_rate = true};

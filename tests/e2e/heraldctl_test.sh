@@ -294,7 +294,7 @@ complete_words() {
 out=$(complete_words topics '')
 verdict completion-commands "$([[ "$out" == 'create get list update delete' ]]; echo $?)" "$out"
 out=$(complete_words topics create x --max)
-verdict completion-flags "$([[ "$out" == '--max-events --max-bytes --max-age' ]]; echo $?)" "$out"
+verdict completion-flags "$([[ "$out" == '--max-events --max-bytes --max-age --max-subscribers' ]]; echo $?)" "$out"
 out=$(complete_words -o '')
 verdict completion-choices "$([[ "$out" == 'table wide json yaml' ]]; echo $?)" "$out"
 out=$(complete_words context use '')
