@@ -25,6 +25,7 @@ struct RetentionFlags {
   std::optional<uint64_t> max_bytes;
   std::optional<std::string> max_age;
   std::optional<bool> allow_browser_publish;
+  std::optional<uint32_t> max_subscribers;
 };
 
 struct TopicFlags {
@@ -46,6 +47,10 @@ void AddRetentionFlags(CLI::App& command, RetentionFlags& flags) {
   AddChoice(command, "--allow-browser-publish", flags.allow_browser_publish,
             std::vector<std::pair<std::string, bool>>{{"true", true}, {"false", false}},
             "whether browsers may publish to it (over WebSocket)");
+  command
+      .add_option("--max-subscribers", flags.max_subscribers,
+                  "subscribers each node serves at once; past it 429 (0: no limit)")
+      ->type_name("N");
 }
 
 std::optional<Failure> ParseMaxAge(const std::string& text, google::protobuf::Duration& out) {
@@ -83,6 +88,10 @@ std::optional<Failure> ApplyRetentionFlags(const RetentionFlags& flags, v1::Topi
     topic.set_allow_browser_publish(*flags.allow_browser_publish);
     mask.push_back("allow_browser_publish");
   }
+  if (flags.max_subscribers) {
+    topic.set_max_subscribers(*flags.max_subscribers);
+    mask.push_back("max_subscribers");
+  }
   return std::nullopt;
 }
 
@@ -102,7 +111,7 @@ Table TopicTable(const std::vector<v1::Topic>& topics, bool wide) {
   std::vector<std::string> headers = {"NAME",      "EPOCH",   "FIRST",
                                       "LAST",      "BYTES",   "MAX_EVENTS",
                                       "MAX_BYTES", "MAX_AGE", "BROWSER_PUBLISH"};
-  if (wide) headers.push_back("EVENTS");
+  if (wide) headers.insert(headers.end(), {"EVENTS", "MAX_SUBSCRIBERS"});
   Table table(headers);
   for (const v1::Topic& topic : topics) {
     const v1::Retention& retention = topic.retention();
@@ -116,7 +125,11 @@ Table TopicTable(const std::vector<v1::Topic>& topics, bool wide) {
         retention.max_bytes() == 0 ? "-" : absl::StrCat(retention.max_bytes()),
         FormatMaxAge(retention.max_age()),
         topic.allow_browser_publish() ? "yes" : "no"};
-    if (wide) row.push_back(absl::StrCat(RetainedEvents(topic)));
+    if (wide) {
+      row.insert(row.end(),
+                 {absl::StrCat(RetainedEvents(topic)),
+                  topic.max_subscribers() == 0 ? "-" : absl::StrCat(topic.max_subscribers())});
+    }
     table.AddRow(std::move(row));
   }
   return table;

@@ -57,13 +57,16 @@ absl::Status ApplyMask(const v1::UpdateTopicRequest& request, TopicConfig& confi
       config.retention.max_age = update.retention.max_age;
     } else if (path == "allow_browser_publish") {
       config.allow_browser_publish = update.allow_browser_publish;
+    } else if (path == "max_subscribers") {
+      config.max_subscribers = update.max_subscribers;
     } else if (path == "name") {
       return absl::InvalidArgumentError(
           "update_mask: 'name' is immutable; create a new topic instead");
     } else {
       return absl::InvalidArgumentError(
           absl::StrFormat("update_mask: unknown field '%s'; use retention, retention.max_events, "
-                          "retention.max_bytes, retention.max_age or allow_browser_publish",
+                          "retention.max_bytes, retention.max_age, allow_browser_publish or "
+                          "max_subscribers",
                           path));
     }
   }
@@ -84,6 +87,7 @@ v1::Topic ToProto(const TopicInfo& info) {
   retention->mutable_max_age()->set_nanos(
       static_cast<int32_t>(absl::ToInt64Nanoseconds(age - absl::Seconds(seconds))));
   topic.set_allow_browser_publish(info.config.allow_browser_publish);
+  topic.set_max_subscribers(info.config.max_subscribers);
   topic.set_epoch(info.epoch);
   topic.set_first_offset(info.first_offset);
   topic.set_last_offset(info.last_offset);
@@ -95,6 +99,7 @@ absl::StatusOr<TopicConfig> FromProto(const v1::Topic& topic, std::string_view f
   TopicConfig config;
   config.name = topic.name();
   config.allow_browser_publish = topic.allow_browser_publish();
+  config.max_subscribers = topic.max_subscribers();
   // Zero is proto3's "unset": keep the default bound rather than ask for an empty topic.
   if (topic.retention().max_events() != 0) {
     config.retention.max_events = topic.retention().max_events();

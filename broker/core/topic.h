@@ -30,6 +30,10 @@ struct TopicConfig {
   // Browsers may publish over WebSocket only where the topic allows it and their
   // credentials do.
   bool allow_browser_publish = false;
+  // Subscribers (SSE, WebSocket and gRPC streams) one node serves at once; past it a new
+  // subscriber is refused with ResourceExhausted. Counted per node, not across nodes. 0 means
+  // no limit.
+  uint32_t max_subscribers = 0;
 
   friend bool operator==(const TopicConfig&, const TopicConfig&) = default;
 };

@@ -26,6 +26,11 @@ struct EdgeMetrics {
   std::atomic<uint64_t> refused_bad_request{0};
   std::atomic<uint64_t> refused_origin{0};
   std::atomic<uint64_t> refused_rate_limit{0};
+  std::atomic<uint64_t> refused_client_connections{0};
+  std::atomic<uint64_t> refused_client_connection_rate{0};
+  std::atomic<uint64_t> refused_ws_byte_rate{0};
+  std::atomic<uint64_t> refused_ws_publish_rate{0};
+  std::atomic<uint64_t> refused_topic_full{0};
   std::atomic<uint64_t> handshake_timeouts{0};
   std::atomic<uint64_t> idle_timeouts{0};
   std::atomic<uint64_t> ping_timeouts{0};

@@ -34,6 +34,12 @@ struct EdgeOptions {
   // WebSocket: more client messages than this in one second close the connection with 1008;
   // 0 means no limit.
   uint32_t max_ws_messages_per_second = 100;
+  // WebSocket: more bytes of client messages (after inflation) than this in one second close
+  // the connection with 1008; 0 means no limit.
+  size_t max_ws_bytes_per_second = 1 << 20;
+  // WebSocket: publish ops past this many in one second are answered with a
+  // resource_exhausted error frame (the connection stays open); 0 means no limit.
+  uint32_t max_ws_publishes_per_second = 50;
   // Larger request heads are answered with 431.
   size_t max_header_bytes = 16 << 10;
   // A request head (or WebSocket handshake) must arrive within this time.
@@ -42,6 +48,17 @@ struct EdgeOptions {
   absl::Duration idle_timeout = absl::Seconds(60);
   // Connections past this are answered with 503.
   size_t max_connections = 10'000;
+  // Connections one client (an IPv4 address, an IPv6 /64) may hold open; past it 429 with
+  // Retry-After. 0 means no limit.
+  size_t max_connections_per_ip = 256;
+  // New connections one client may open per second, a token bucket holding
+  // new_connection_burst_per_ip; past it 429 with Retry-After. 0 means no limit.
+  double max_new_connections_per_second_per_ip = 20;
+  double new_connection_burst_per_ip = 40;
+  // Proxies (addresses or CIDRs, e.g. "10.0.0.0/8") whose X-Forwarded-For is believed: behind
+  // one, the client (for the limits above, listings and logs) is the right-most address of
+  // the header that is not a trusted proxy. From anyone else the header is ignored.
+  std::vector<std::string> trusted_proxies;
   // Per-session bound of bytes queued for a client; past it the session is closed and the
   // client resumes from its cursor.
   size_t outbound_queue_bytes = 1 << 20;

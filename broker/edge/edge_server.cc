@@ -1,5 +1,6 @@
 #include "broker/edge/edge_server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <utility>
@@ -101,6 +102,17 @@ class HttpConnection final : public session::Session {
   bool draining_ = false;
 };
 
+// Every X-Forwarded-For line of `request`, joined as one list (proxies may add a line each).
+std::string ForwardedFor(const Request& request) {
+  std::string joined;
+  const auto [first, last] = request.equal_range("X-Forwarded-For");
+  for (auto line = first; line != last; ++line) {
+    if (!joined.empty()) joined += ',';
+    joined.append(line->value().data(), line->value().size());
+  }
+  return joined;
+}
+
 void CloseGracefully(tcp::socket& socket) {
   boost::system::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -109,13 +121,19 @@ void CloseGracefully(tcp::socket& socket) {
 
 }  // namespace
 
-EdgeServer::EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
-                       session::SessionRegistry& sessions, const Clock& clock)
+EdgeServer::EdgeServer(EdgeOptions options, TrustedProxies trusted_proxies, Engine& engine,
+                       fanout::ShardPool& shards, session::SessionRegistry& sessions,
+                       const Clock& clock)
     : options_(std::move(options)),
       engine_(engine),
       shards_(shards),
       sessions_(sessions),
-      clock_(clock) {}
+      clock_(clock),
+      trusted_proxies_(std::move(trusted_proxies)),
+      client_limits_({.max_connections = options_.max_connections_per_ip,
+                      .new_per_second = options_.max_new_connections_per_second_per_ip,
+                      .burst = options_.new_connection_burst_per_ip},
+                     clock) {}
 
 absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions options, Engine& engine,
                                                               fanout::ShardPool& shards,
@@ -127,14 +145,23 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
         "EdgeOptions: outbound_queue_bytes, max_ws_message_bytes and max_header_bytes must "
         "be positive");
   }
+  if (options.max_new_connections_per_second_per_ip < 0 ||
+      (options.max_new_connections_per_second_per_ip > 0 &&
+       options.new_connection_burst_per_ip < 1)) {
+    return absl::InvalidArgumentError(
+        "EdgeOptions: max_new_connections_per_second_per_ip must not be negative, and "
+        "new_connection_burst_per_ip must be at least 1 when it is set");
+  }
+  absl::StatusOr<TrustedProxies> trusted_proxies = TrustedProxies::Parse(options.trusted_proxies);
+  if (!trusted_proxies.ok()) return trusted_proxies.status();
   boost::system::error_code ec;
   const asio::ip::address address = asio::ip::make_address(options.address, ec);
   if (ec) {
     return absl::InvalidArgumentError(absl::StrCat("edge address '", options.address,
                                                    "' is not an IP address (", ec.message(), ")"));
   }
-  std::unique_ptr<EdgeServer> server(
-      new EdgeServer(std::move(options), engine, shards, sessions, clock));
+  std::unique_ptr<EdgeServer> server(new EdgeServer(std::move(options), *std::move(trusted_proxies),
+                                                    engine, shards, sessions, clock));
   // Bound here, on the caller's thread, so a port in use is an error of Start(); the
   // acceptor is used only on shard 0 once Accept() runs.
   auto acceptor = std::make_unique<tcp::acceptor>(shards.shard(0).context());
@@ -189,7 +216,7 @@ asio::awaitable<void> EdgeServer::Accept() {
 
 asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, tcp::socket socket,
                                         ConnectionLease lease) {
-  std::optional<StreamRequest> stream = co_await ServeHttp(sessions, socket);
+  std::optional<StreamRequest> stream = co_await ServeHttp(sessions, socket, lease);
   if (!stream) {
     CloseGracefully(socket);
     co_return;
@@ -211,8 +238,27 @@ asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, tcp::s
   }
 }
 
+asio::awaitable<bool> EdgeServer::AdmitClient(tcp::socket& socket, const asio::ip::address& client,
+                                              unsigned http_version, ConnectionLease& lease) {
+  ClientAdmission admission = client_limits_.Admit(client);
+  if (admission.refusal.ok()) {
+    lease.Hold(std::move(admission.slot));
+    co_return true;
+  }
+  (admission.by_rate ? metrics_.refused_client_connection_rate
+                     : metrics_.refused_client_connections)
+      .fetch_add(1, std::memory_order_relaxed);
+  Response response = TextResponse(http_version, false, http::status::too_many_requests,
+                                   std::string(admission.refusal.message()));
+  response.set(http::field::retry_after,
+               absl::StrCat(std::max<int64_t>(
+                   1, absl::ToInt64Seconds(absl::Ceil(admission.retry_after, absl::Seconds(1))))));
+  co_await http::async_write(socket, response, kAwait);
+  co_return false;
+}
+
 asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
-    session::ShardSessions& sessions, tcp::socket& socket) {
+    session::ShardSessions& sessions, tcp::socket& socket, ConnectionLease& lease) {
   if (static_cast<size_t>(metrics_.connections_open.load()) > options_.max_connections) {
     metrics_.refused_connection_limit.fetch_add(1, std::memory_order_relaxed);
     Response response = TextResponse(
@@ -223,6 +269,10 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     co_await http::async_write(socket, response, kAwait);
     co_return std::nullopt;
   }
+  // A proxy's connection carries many clients: each is counted when its stream is asked for.
+  const asio::ip::address peer = PeerOf(socket).address();
+  const bool proxied = trusted_proxies_.Contains(peer);
+  if (!proxied && !co_await AdmitClient(socket, peer, 11, lease)) co_return std::nullopt;
   beast::flat_buffer buffer;
   HttpConnection connection(socket, metrics_);
   sessions.Add(&connection, session::Transport::kHttp);
@@ -281,6 +331,11 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
       refusal.set(http::field::retry_after, "1");
       co_await http::async_write(socket, refusal, kAwait);
       break;
+    }
+    if (stream && proxied) {
+      const asio::ip::address client = trusted_proxies_.ClientOf(peer, ForwardedFor(request));
+      lease.SetForwardedClient(client);
+      if (!co_await AdmitClient(socket, client, request.version(), lease)) break;
     }
     if (stream) {
       std::optional<auth::BrowserGrant> grant;

@@ -22,6 +22,8 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
+#include "broker/edge/client_address.h"
+#include "broker/edge/client_limits.h"
 #include "broker/edge/connection_lease.h"
 #include "broker/edge/edge_metrics.h"
 #include "broker/edge/edge_options.h"
@@ -59,8 +61,8 @@ class EdgeServer {
   void Stop();
 
  private:
-  EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
-             session::SessionRegistry& sessions, const Clock& clock);
+  EdgeServer(EdgeOptions options, TrustedProxies trusted_proxies, Engine& engine,
+             fanout::ShardPool& shards, session::SessionRegistry& sessions, const Clock& clock);
 
   // Spawns `task` on `context`, counted until it ends so that Stop() can wait for it.
   void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
@@ -80,7 +82,13 @@ class EdgeServer {
   // of its own so that its parser and read buffer end with it instead of living in the
   // frame of every idle stream.
   boost::asio::awaitable<std::optional<StreamRequest>> ServeHttp(
-      session::ShardSessions& sessions, boost::asio::ip::tcp::socket& socket);
+      session::ShardSessions& sessions, boost::asio::ip::tcp::socket& socket,
+      ConnectionLease& lease);
+  // Counts the connection against `client`'s limits in `lease`, or answers 429 and returns
+  // false.
+  boost::asio::awaitable<bool> AdmitClient(boost::asio::ip::tcp::socket& socket,
+                                           const boost::asio::ip::address& client,
+                                           unsigned http_version, ConnectionLease& lease);
   // The answer to a request that is not a stream: health, metrics, static files, errors.
   Response Respond(const Request& request, const std::string& path);
 
@@ -89,6 +97,8 @@ class EdgeServer {
   fanout::ShardPool& shards_;
   session::SessionRegistry& sessions_;
   const Clock& clock_;
+  const TrustedProxies trusted_proxies_;
+  ClientLimits client_limits_;
   EdgeMetrics metrics_;
   // Lives on shard 0; used only there after Start().
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;

@@ -23,14 +23,15 @@
 #include "broker/fanout/encoded_history.h"
 #include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription_index.h"
+#include "broker/fanout/topic_audience.h"
 
 namespace herald::fanout {
 
 // Thread-safe: context() and Post() from any thread; index() only on the shard's thread.
 class Shard {
  public:
-  // `history` (the pool's) must outlive the shard.
-  Shard(size_t id, EncodedHistory& history);
+  // `history` and `audience` (the pool's) must outlive the shard.
+  Shard(size_t id, EncodedHistory& history, TopicAudience& audience);
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -40,6 +41,8 @@ class Shard {
   SubscriptionIndex& index() { return index_; }
   // The newest events of every topic, encoded; where subscriptions replay from.
   EncodedHistory& history() { return history_; }
+  // Subscribers per topic on every shard of the node; thread-safe.
+  TopicAudience& audience() { return audience_; }
   // Sessions on this shard give it to their OutboundQueue.
   QueueGauge& queue_gauge() { return queue_gauge_; }
   bool running_in_this_thread() { return context_.get_executor().running_in_this_thread(); }
@@ -65,6 +68,7 @@ class Shard {
 
   const size_t id_;
   EncodedHistory& history_;
+  TopicAudience& audience_;
   boost::asio::io_context context_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   SubscriptionIndex index_;
@@ -110,8 +114,9 @@ class ShardPool {
   void Stop();
 
  private:
-  // Declared before the shards, which refer to it.
+  // Declared before the shards, which refer to them.
   EncodedHistory history_;
+  TopicAudience audience_;
   std::vector<std::unique_ptr<Shard>> shards_;
   const size_t max_backlog_;
   std::atomic<size_t> next_{0};

@@ -23,7 +23,10 @@ Subscription::Subscription(Shard& shard, const Engine& engine, Delivery& deliver
     : shard_(shard), engine_(engine), delivery_(delivery), mode_(mode) {}
 
 Subscription::~Subscription() {
-  for (const TopicState& state : topics_) shard_.index().Remove(state.name, this);
+  for (const TopicState& state : topics_) {
+    shard_.index().Remove(state.name, this);
+    shard_.audience().Leave(state.name);
+  }
 }
 
 Subscription::TopicState* Subscription::Find(std::string_view topic) {
@@ -48,6 +51,7 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
     }
   }
   HERALD_ASSIGN_OR_RETURN(const TopicInfo info, engine_.GetTopic(topic));
+  HERALD_RETURN_IF_ERROR(shard_.audience().Join(topic, info.config.max_subscribers));
   TopicState& state = topics_.emplace_back();
   state.name = topic;
   state.epoch = info.epoch;
@@ -88,6 +92,7 @@ absl::Status Subscription::Remove(std::string_view topic) {
     return absl::NotFoundError(absl::StrFormat("not subscribed to topic '%s'", topic));
   }
   shard_.index().Remove(it->name, this);
+  shard_.audience().Leave(it->name);
   topics_.erase(it);
   return absl::OkStatus();
 }

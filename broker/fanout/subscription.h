@@ -89,7 +89,8 @@ class Subscription {
   // carries the position of every topic (an id missing a topic would resume it from "now",
   // losing its history). NotFound for an unknown topic; InvalidArgument past
   // Cursor::kMaxEntries topics or when two topics' hashes collide; AlreadyExists when the
-  // topic is followed already.
+  // topic is followed already; ResourceExhausted when the topic has its max_subscribers on
+  // this node.
   absl::Status Add(const std::string& topic, const CursorEntry* from);
   // Stops following `topic`; NotFound when it was not followed.
   absl::Status Remove(std::string_view topic);

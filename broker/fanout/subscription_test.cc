@@ -161,6 +161,32 @@ TEST_F(SubscriptionTest, UnknownTopicIsNotFoundAndDuplicateTopicAlreadyExists) {
   EXPECT_EQ(Subscribe({"t", "t"}, "").code(), absl::StatusCode::kAlreadyExists);
 }
 
+TEST_F(SubscriptionTest, ATopicWithItsMaxSubscribersRefusesAnotherUntilOneLeaves) {
+  ASSERT_TRUE(engine_.CreateTopic({.name = "room", .max_subscribers = 1}).ok());
+  CreateTopic("hall");
+  ASSERT_TRUE(Subscribe({"room"}, "").ok());
+  RecordingDelivery other;
+  EXPECT_TRUE(OnShard([&] {
+    Subscription second(shards_.shard(0), engine_, other, CursorMode::kCombined);
+    const bool refused = absl::IsResourceExhausted(second.Add("room", nullptr));
+    // A refused topic is not followed, and leaves no count behind.
+    return refused && second.topics() == 0 && second.Add("hall", nullptr).ok() &&
+           shards_.shard(0).audience().Count("room") == 1;
+  }));
+  EXPECT_TRUE(OnShard([this] {
+    const bool removed = subscription_->Remove("room").ok();
+    return removed && shards_.shard(0).audience().Count("room") == 0;
+  }));
+  // Destroying a subscription leaves every topic it followed.
+  EXPECT_TRUE(OnShard([&] {
+    {
+      Subscription third(shards_.shard(0), engine_, other, CursorMode::kCombined);
+      if (!third.Add("room", nullptr).ok()) return false;
+    }
+    return shards_.shard(0).audience().Count("room") == 0;
+  }));
+}
+
 TEST_F(SubscriptionTest, LiveEventIntoAFullQueueReportsOverflowOnce) {
   CreateTopic("t");
   ASSERT_TRUE(Subscribe({"t"}, "").ok());

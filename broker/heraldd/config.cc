@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -91,7 +92,13 @@ constexpr Setting kSettings[] = {
 
     {"limits", "max_connections", Check::kPositive},
     {"limits", "max_ws_message_bytes", Check::kPositive},
+    {"limits", "max_connections_per_ip"},
+    {"limits", "max_new_connections_per_second_per_ip", Check::kNonNegative},
+    {"limits", "new_connection_burst_per_ip", Check::kPositive},
+    {"limits", "trusted_proxies"},
     {"limits", "max_ws_messages_per_second"},
+    {"limits", "max_ws_bytes_per_second"},
+    {"limits", "max_ws_publishes_per_second"},
     {"limits", "max_header_bytes", Check::kPositive},
     {"limits", "max_topics_per_subscription", Check::kPositive},
 
@@ -152,6 +159,7 @@ std::string EnvironmentName(absl::string_view flag) {
 
 bool IsDuration(const absl::CommandLineFlag& flag) { return flag.IsOfType<absl::Duration>(); }
 bool IsList(const absl::CommandLineFlag& flag) { return flag.IsOfType<std::vector<std::string>>(); }
+bool IsNumber(const absl::CommandLineFlag& flag) { return flag.IsOfType<double>(); }
 bool IsInteger(const absl::CommandLineFlag& flag) {
   return flag.IsOfType<int>() || flag.IsOfType<int64_t>() || flag.IsOfType<uint32_t>() ||
          flag.IsOfType<uint64_t>();
@@ -160,6 +168,7 @@ bool IsInteger(const absl::CommandLineFlag& flag) {
 std::string TypeName(const absl::CommandLineFlag& flag) {
   if (flag.IsOfType<bool>()) return "a boolean (true or false)";
   if (IsInteger(flag)) return "an integer";
+  if (IsNumber(flag)) return "a number";
   if (IsDuration(flag)) return "a duration string such as \"15s\" or \"500ms\"";
   if (IsList(flag)) return "an array of strings";
   return "a string";
@@ -170,6 +179,9 @@ std::optional<std::string> FlagText(const absl::CommandLineFlag& flag, const tom
   if (flag.IsOfType<bool>()) {
     if (const auto* value = node.as_boolean()) return value->get() ? "true" : "false";
   } else if (IsInteger(flag)) {
+    if (const auto* value = node.as_integer()) return std::to_string(value->get());
+  } else if (IsNumber(flag)) {
+    if (const auto* value = node.as_floating_point()) return absl::StrCat(value->get());
     if (const auto* value = node.as_integer()) return std::to_string(value->get());
   } else if (IsList(flag)) {
     const toml::array* array = node.as_array();
@@ -197,7 +209,7 @@ std::string TomlString(std::string_view text) {
 
 // A flag's value text as TOML.
 std::string TomlValue(const absl::CommandLineFlag& flag, const std::string& text) {
-  if (flag.IsOfType<bool>() || IsInteger(flag)) return text;
+  if (flag.IsOfType<bool>() || IsInteger(flag) || IsNumber(flag)) return text;
   if (IsList(flag)) {
     std::ostringstream out;
     toml::array array;
@@ -289,8 +301,8 @@ std::optional<DeclaredTopic> ParseTopic(const toml::table& table, const std::str
   const std::string where = Where(path, table.source());
   const size_t before = faults.size();
   for (auto&& [key, node] : table) {
-    static constexpr absl::string_view kKeys[] = {"name", "max_events", "max_bytes", "max_age",
-                                                  "allow_browser_publish"};
+    static constexpr absl::string_view kKeys[] = {
+        "name", "max_events", "max_bytes", "max_age", "allow_browser_publish", "max_subscribers"};
     if (std::find(std::begin(kKeys), std::end(kKeys), AbslView(key.str())) == std::end(kKeys)) {
       faults.push_back(absl::StrCat(Where(path, key.source()), ": topics.", AbslView(key.str()),
                                     ": unknown key (use ", absl::StrJoin(kKeys, ", "), ")"));
@@ -322,6 +334,13 @@ std::optional<DeclaredTopic> ParseTopic(const toml::table& table, const std::str
   if (auto allow = TopicField<bool>(table, "allow_browser_publish", "a boolean", where, faults)) {
     config.allow_browser_publish = *allow;
   }
+  uint64_t max_subscribers = 0;
+  count("max_subscribers", max_subscribers);
+  if (max_subscribers > std::numeric_limits<uint32_t>::max()) {
+    faults.push_back(absl::StrCat(where, ": topics.max_subscribers: at most ",
+                                  std::numeric_limits<uint32_t>::max()));
+  }
+  config.max_subscribers = static_cast<uint32_t>(max_subscribers);
   if (faults.size() != before) return std::nullopt;
   if (absl::Status valid = ValidateTopicConfig(config); !valid.ok()) {
     faults.push_back(absl::StrCat(where, ": topic '", config.name, "': ", valid.message()));
@@ -488,7 +507,8 @@ std::string Config::Print() const {
         &out, "\n[[topics]]  # ", topic.where, "\nname = ", TomlString(topic.config.name),
         "\nmax_events = ", retention.max_events, "\nmax_bytes = ", retention.max_bytes,
         "\nmax_age = ", TomlString(absl::FormatDuration(retention.max_age)),
-        "\nallow_browser_publish = ", topic.config.allow_browser_publish ? "true" : "false", "\n");
+        "\nallow_browser_publish = ", topic.config.allow_browser_publish ? "true" : "false",
+        "\nmax_subscribers = ", topic.config.max_subscribers, "\n");
   }
   return out;
 }

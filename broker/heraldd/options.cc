@@ -79,9 +79,22 @@ ABSL_FLAG(uint64_t, outbound_queue_bytes, 1 << 20,
 
 ABSL_FLAG(uint64_t, max_connections, 10000, "browser connections past this get 503");
 ABSL_FLAG(uint64_t, max_ws_message_bytes, 1 << 20, "largest WebSocket message accepted");
+ABSL_FLAG(uint64_t, max_connections_per_ip, 256,
+          "browser connections one client (IPv4 address, IPv6 /64) may hold open; past it 429 "
+          "(0: no limit)");
+ABSL_FLAG(double, max_new_connections_per_second_per_ip, 20,
+          "new browser connections one client may open per second; past it 429 (0: no limit)");
+ABSL_FLAG(double, new_connection_burst_per_ip, 40,
+          "new browser connections one client may open at once after a quiet spell");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
+          "proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client "
+          "for per-client limits and listings; empty: the header is ignored");
 ABSL_FLAG(uint32_t, max_ws_messages_per_second, 100,
-          "WebSocket client messages per second past which the connection is closed (1008); 0 "
-          "means no limit");
+          "WebSocket client messages per second per connection; past it close 1008 (0: no limit)");
+ABSL_FLAG(uint64_t, max_ws_bytes_per_second, 1 << 20,
+          "WebSocket client bytes per second per connection; past it close 1008 (0: no limit)");
+ABSL_FLAG(uint32_t, max_ws_publishes_per_second, 50,
+          "WebSocket publish ops per second per connection; past it an error frame (0: no limit)");
 ABSL_FLAG(uint64_t, max_header_bytes, 16 << 10, "larger HTTP request heads are answered 431");
 ABSL_FLAG(uint64_t, max_topics_per_subscription, 64, "topics one SSE request may name");
 
@@ -187,7 +200,14 @@ absl::Status EdgeFromFlags(edge::EdgeOptions& edge) {
   edge.outbound_queue_bytes = absl::GetFlag(FLAGS_outbound_queue_bytes);
   edge.max_connections = absl::GetFlag(FLAGS_max_connections);
   edge.max_ws_message_bytes = absl::GetFlag(FLAGS_max_ws_message_bytes);
+  edge.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
+  edge.max_new_connections_per_second_per_ip =
+      absl::GetFlag(FLAGS_max_new_connections_per_second_per_ip);
+  edge.new_connection_burst_per_ip = absl::GetFlag(FLAGS_new_connection_burst_per_ip);
+  edge.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
   edge.max_ws_messages_per_second = absl::GetFlag(FLAGS_max_ws_messages_per_second);
+  edge.max_ws_bytes_per_second = absl::GetFlag(FLAGS_max_ws_bytes_per_second);
+  edge.max_ws_publishes_per_second = absl::GetFlag(FLAGS_max_ws_publishes_per_second);
   edge.max_header_bytes = absl::GetFlag(FLAGS_max_header_bytes);
   edge.max_topics_per_subscription = absl::GetFlag(FLAGS_max_topics_per_subscription);
   // Sweeps finer than the shortest interval, so short settings are honoured.

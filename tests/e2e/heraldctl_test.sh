@@ -142,7 +142,7 @@ same_data list-json-is-yaml -- topics list
 parses health-json 'json.loads(out) == {"status": "SERVING"}' -- health -o json
 parses no-headers '[l.split()[0] for l in out.splitlines()] == ["audit", "orders"]' \
   -- topics list --no-headers -o table
-expect wide 0 '^NAME .* BROWSER_PUBLISH +EVENTS$' -- topics get orders -o wide
+expect wide 0 '^NAME .* BROWSER_PUBLISH +EVENTS +MAX_SUBSCRIBERS$' -- topics get orders -o wide
 
 expect publish-arg 0 'orders +1 +[0-9]+ +[A-Za-z0-9_-]+' -- publish orders hello --event greeting
 cursor=$("$heraldctl" publish orders second --output json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
@@ -294,7 +294,7 @@ complete_words() {
 out=$(complete_words topics '')
 verdict completion-commands "$([[ "$out" == 'create get list update delete' ]]; echo $?)" "$out"
 out=$(complete_words topics create x --max)
-verdict completion-flags "$([[ "$out" == '--max-events --max-bytes --max-age' ]]; echo $?)" "$out"
+verdict completion-flags "$([[ "$out" == '--max-events --max-bytes --max-age --max-subscribers' ]]; echo $?)" "$out"
 out=$(complete_words -o '')
 verdict completion-choices "$([[ "$out" == 'table wide json yaml' ]]; echo $?)" "$out"
 out=$(complete_words context use '')

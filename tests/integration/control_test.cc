@@ -351,6 +351,45 @@ TEST_F(ControlTest, SubscribeDeliversLiveEventsAfterInitialMetadata) {
   context->TryCancel();
 }
 
+TEST_F(ControlTest, ATopicAtItsMaxSubscribersRefusesAnotherStreamWithResourceExhausted) {
+  v1::CreateTopicRequest create;
+  create.mutable_topic()->set_name("room");
+  create.mutable_topic()->set_max_subscribers(1);
+  v1::Topic created;
+  ASSERT_TRUE(topics_->CreateTopic(Context().get(), create, &created).ok());
+  EXPECT_EQ(created.max_subscribers(), 1u);
+  v1::SubscribeRequest request;
+  request.add_topics("room");
+  auto first_context = Context();
+  auto first = subscribe_->Subscribe(first_context.get(), request);
+  first->WaitForInitialMetadata();
+  auto second_context = Context();
+  auto second = subscribe_->Subscribe(second_context.get(), request);
+  v1::Event event;
+  EXPECT_FALSE(second->Read(&event));
+  grpc::Status refused = second->Finish();
+  EXPECT_EQ(refused.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("max_subscribers"), std::string::npos);
+
+  // Raised through the mask, the room takes another.
+  v1::UpdateTopicRequest update;
+  update.mutable_topic()->set_name("room");
+  update.mutable_topic()->set_max_subscribers(2);
+  update.mutable_update_mask()->add_paths("max_subscribers");
+  v1::Topic updated;
+  ASSERT_TRUE(topics_->UpdateTopic(Context().get(), update, &updated).ok());
+  EXPECT_EQ(updated.max_subscribers(), 2u);
+  auto third_context = Context();
+  auto third = subscribe_->Subscribe(third_context.get(), request);
+  third->WaitForInitialMetadata();
+  MustPublish("room", "hello");
+  std::vector<v1::Event> events = Read(*third, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].data(), "hello");
+  first_context->TryCancel();
+  third_context->TryCancel();
+}
+
 TEST_F(ControlTest, SubscribeResumesFromACursorExactlyOnce) {
   ASSERT_TRUE(CreateTopic("a").ok());
   ASSERT_TRUE(CreateTopic("b").ok());

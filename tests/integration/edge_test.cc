@@ -64,6 +64,10 @@ class EdgeTest : public ::testing::Test {
     options.edge.port = 0;
     options.edge.sweep_interval = absl::Milliseconds(20);
     options.edge.drain_timeout = absl::Seconds(2);
+    // Every connection of these tests comes from one client, the loopback: the tests of
+    // per-client limits set them.
+    options.edge.max_connections_per_ip = 0;
+    options.edge.max_new_connections_per_second_per_ip = 0;
     if (tweak) tweak(options);
     absl::StatusOr<std::unique_ptr<Broker>> broker = Broker::Start(options);
     ASSERT_TRUE(broker.ok()) << broker.status();
@@ -679,6 +683,200 @@ TEST_F(EdgeTest, ConnectionsPastTheLimitGet503) {
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(second->status(), 503);
   EXPECT_THAT(second->ReadToEnd(kWait), HasSubstr("connection limit"));
+}
+
+// The same client's address on both connections: the loopback's second address is another
+// client.
+constexpr char kOtherClient[] = "127.0.0.2";
+
+TEST_F(EdgeTest, AClientPastItsOpenConnectionsGets429WhileAnotherClientConnects) {
+  Start([](BrokerOptions& o) { o.edge.max_connections_per_ip = 2; });
+  std::unique_ptr<WsClient> first = Ws();
+  std::unique_ptr<WsClient> second = Ws();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  std::unique_ptr<SseClient> refused = Sse("/healthz");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->status(), 429);
+  EXPECT_THAT(refused->head(), HasSubstr("Retry-After: 1"));
+  EXPECT_THAT(refused->ReadToEnd(kWait), HasSubstr("connections open"));
+  EXPECT_FALSE(WsClient::Connect(port_).ok());
+
+  absl::StatusOr<std::unique_ptr<SseClient>> other =
+      SseClient::Connect(port_, "/healthz", {}, 0, kOtherClient);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ((*other)->status(), 200);
+  absl::StatusOr<std::unique_ptr<WsClient>> other_ws =
+      WsClient::Connect(port_, {.local_address = kOtherClient});
+  EXPECT_TRUE(other_ws.ok()) << other_ws.status();
+  absl::StatusOr<std::unique_ptr<SseClient>> metrics =
+      SseClient::Connect(port_, "/metrics", {}, 0, kOtherClient);
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT((*metrics)->ReadToEnd(kWait), HasSubstr("{reason=\"client_connection_limit\"} 2"));
+
+  // A connection closed is a place free again.
+  first->Close();
+  EXPECT_TRUE(WaitFor([&] { return WsClient::Connect(port_).ok(); }, kWait));
+}
+
+TEST_F(EdgeTest, AClientOpeningConnectionsPastTheRateGets429UntilItsBucketRefills) {
+  Start([&](BrokerOptions& o) {
+    o.clock = &fake_clock_;
+    o.edge.max_new_connections_per_second_per_ip = 2;
+    o.edge.new_connection_burst_per_ip = 3;
+  });
+  for (int i = 0; i < 3; ++i) {
+    std::unique_ptr<SseClient> health = Sse("/healthz");
+    ASSERT_NE(health, nullptr);
+    EXPECT_EQ(health->status(), 200);
+  }
+  std::unique_ptr<SseClient> refused = Sse("/v1/sse?topic=any");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->status(), 429);
+  EXPECT_THAT(refused->head(), HasSubstr("Retry-After: 1"));
+  EXPECT_THAT(refused->ReadToEnd(kWait), HasSubstr("faster than 2 per second"));
+  // A second refills two tokens: one for the metrics, one for the client.
+  fake_clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(Metrics(), HasSubstr("{reason=\"client_connection_rate\"} 1"));
+  std::unique_ptr<SseClient> later = Sse("/healthz");
+  ASSERT_NE(later, nullptr);
+  EXPECT_EQ(later->status(), 200);
+}
+
+TEST_F(EdgeTest, BehindATrustedProxyTheForwardedClientIsTheOneLimited) {
+  Start([](BrokerOptions& o) {
+    o.edge.trusted_proxies = {"127.0.0.1"};
+    o.edge.max_connections_per_ip = 1;
+    o.edge.max_new_connections_per_second_per_ip = 20;
+  });
+  Create("proxied");
+  const std::string stream = "/v1/sse?topic=proxied";
+  std::unique_ptr<SseClient> alice = Sse(stream, {{"X-Forwarded-For", "198.51.100.7"}});
+  ASSERT_NE(alice, nullptr);
+  EXPECT_EQ(alice->status(), 200);
+  // What the client wrote itself, left of what the proxy saw, does not make it someone else.
+  std::unique_ptr<SseClient> again =
+      Sse(stream, {{"X-Forwarded-For", "203.0.113.1"}, {"X-Forwarded-For", "198.51.100.7"}});
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->status(), 429);
+  std::unique_ptr<SseClient> bob = Sse(stream, {{"X-Forwarded-For", "203.0.113.1, 198.51.100.8"}});
+  ASSERT_NE(bob, nullptr);
+  EXPECT_EQ(bob->status(), 200);
+  // The proxy's own plain requests are not counted against anyone.
+  for (int i = 0; i < 3; ++i) {
+    std::unique_ptr<SseClient> health = Sse("/healthz");
+    ASSERT_NE(health, nullptr);
+    EXPECT_EQ(health->status(), 200);
+  }
+  // From an untrusted peer the header is ignored: it is limited as itself.
+  absl::StatusOr<std::unique_ptr<SseClient>> direct =
+      SseClient::Connect(port_, stream, {{"X-Forwarded-For", "198.51.100.9"}}, 0, kOtherClient);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_EQ((*direct)->status(), 200);
+  absl::StatusOr<std::unique_ptr<SseClient>> direct_again =
+      SseClient::Connect(port_, stream, {{"X-Forwarded-For", "198.51.100.10"}}, 0, kOtherClient);
+  ASSERT_TRUE(direct_again.ok()) << direct_again.status();
+  EXPECT_EQ((*direct_again)->status(), 429);
+}
+
+TEST_F(EdgeTest, StartRefusesATrustedProxyThatIsNotANetwork) {
+  BrokerOptions options;
+  options.serve_edge = true;
+  options.edge.port = 0;
+  options.edge.trusted_proxies = {"10.0.0.0/99"};
+  absl::StatusOr<std::unique_ptr<Broker>> broker = Broker::Start(options);
+  EXPECT_EQ(broker.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(broker.status().message()), HasSubstr("10.0.0.0/99"));
+}
+
+TEST_F(EdgeTest, ATopicAtItsMaxSubscribersRefusesSseWith429AndWsWithAnErrorFrame) {
+  Start();
+  ASSERT_TRUE(broker().CreateTopic({.name = "room", .max_subscribers = 2}).ok());
+  std::unique_ptr<SseClient> first = Sse("/v1/sse?topic=room");
+  std::unique_ptr<WsClient> second = Ws();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->status(), 200);
+  ASSERT_TRUE(second->Send(R"({"op":"subscribe","topic":"room"})").ok());
+  EXPECT_EQ(Field(NextOp(*second), "op"), "subscribed");
+
+  std::unique_ptr<SseClient> third = Sse("/v1/sse?topic=room");
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(third->status(), 429);
+  EXPECT_THAT(third->head(), HasSubstr("Retry-After: 1"));
+  EXPECT_THAT(third->ReadToEnd(kWait), HasSubstr("max_subscribers"));
+  std::unique_ptr<WsClient> fourth = Ws();
+  ASSERT_NE(fourth, nullptr);
+  ASSERT_TRUE(fourth->Send(R"({"op":"subscribe","topic":"room"})").ok());
+  boost::json::object refused = NextOp(*fourth);
+  EXPECT_EQ(Field(refused, "code"), "resource_exhausted");
+  EXPECT_EQ(Field(refused, "topic"), "room");
+  EXPECT_THAT(Metrics(), HasSubstr("{reason=\"topic_max_subscribers\"} 2"));
+
+  // Once one leaves, the room has a place again.
+  ASSERT_TRUE(second->Send(R"({"op":"unsubscribe","topic":"room"})").ok());
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        if (!fourth->Send(R"({"op":"subscribe","topic":"room"})").ok()) return false;
+        return Field(NextOp(*fourth), "op") == "subscribed";
+      },
+      kWait));
+  Publish("room", "hello");
+  EXPECT_EQ(Field(NextOp(*fourth), "data"), "hello");
+  std::optional<SseEvent> event = first->Next(kWait);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->data, "hello");
+}
+
+TEST_F(EdgeTest, WsClosesAClientPastTheByteRateWith1008) {
+  // The fake clock never moves, so the sweep never opens a new one-second window.
+  Start([&](BrokerOptions& o) {
+    o.clock = &fake_clock_;
+    o.edge.max_ws_bytes_per_second = 1000;
+  });
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  const std::string padded =
+      absl::StrCat(R"({"op":"unsubscribe","topic":"x","pad":")", std::string(500, 'p'), R"("})");
+  ASSERT_TRUE(ws->Send(padded).ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "error");
+  ASSERT_TRUE(ws->Send(padded).ok());
+  WsMessage closed = ws->Read(kWait);
+  EXPECT_EQ(closed.kind, WsMessage::Kind::kClosed);
+  EXPECT_EQ(closed.close_code, 1008);
+  EXPECT_THAT(Metrics(), HasSubstr("{reason=\"ws_byte_rate\"} 1"));
+}
+
+TEST_F(EdgeTest, WsAnswersPublishesPastTheRateWithAnErrorFrameAndStaysOpen) {
+  Start([&](BrokerOptions& o) {
+    o.clock = &fake_clock_;
+    o.edge.max_ws_publishes_per_second = 2;
+  });
+  Create("chat", /*browser_publish=*/true);
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(
+        ws->Send(absl::StrCat(R"({"op":"publish","topic":"chat","data":"hi","ref":"r)", i, R"("})"))
+            .ok());
+    EXPECT_EQ(Field(NextOp(*ws), "op"), "published");
+  }
+  ASSERT_TRUE(ws->Send(R"({"op":"publish","topic":"chat","data":"hi","ref":"r2"})").ok());
+  boost::json::object refused = NextOp(*ws);
+  EXPECT_EQ(Field(refused, "code"), "resource_exhausted");
+  EXPECT_EQ(Field(refused, "ref"), "r2");
+  EXPECT_THAT(Field(refused, "message"), HasSubstr("publishes per second"));
+  // A new second, a new allowance.
+  fake_clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        if (!ws->Send(R"({"op":"publish","topic":"chat","data":"hi","ref":"r3"})").ok()) {
+          return false;
+        }
+        return Field(NextOp(*ws), "op") == "published";
+      },
+      kWait));
+  EXPECT_THAT(Metrics(), Not(HasSubstr("{reason=\"ws_publish_rate\"} 0")));
 }
 
 }  // namespace

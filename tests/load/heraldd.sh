@@ -49,7 +49,9 @@ launch_heraldd() {
   fi
   data_dir="$(mktemp -d "$out/data.XXXXXX")"
   store_flags "$store" "$data_dir" || return 1
+  # Every load generator is one client (the loopback): no per-client limits.
   taskset -c "$cpus" "$heraldd" --http_port="$http_port" --grpc_port="$grpc_port" \
+    --max_connections_per_ip=0 --max_new_connections_per_second_per_ip=0 \
     "${STORE_FLAGS[@]}" "$@" >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do

@@ -17,12 +17,21 @@ namespace herald::testing {
 
 absl::StatusOr<std::unique_ptr<SseClient>> SseClient::Connect(
     uint16_t port, const std::string& target,
-    const std::vector<std::pair<std::string, std::string>>& headers, int receive_buffer_bytes) {
+    const std::vector<std::pair<std::string, std::string>>& headers, int receive_buffer_bytes,
+    const std::string& local_address) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return absl::UnavailableError("socket() failed");
   std::unique_ptr<SseClient> client(new SseClient(fd));
   if (receive_buffer_bytes > 0) {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof(receive_buffer_bytes));
+  }
+  if (!local_address.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, local_address.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot bind to ", local_address));
+    }
   }
   sockaddr_in address{};
   address.sin_family = AF_INET;

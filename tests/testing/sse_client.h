@@ -32,12 +32,13 @@ struct SseEvent {
 // Distinct objects: safe. Shared objects: unsafe.
 class SseClient {
  public:
-  // Connects to 127.0.0.1:`port`, sends `GET target` with `headers`, and reads the response
-  // head. Unavailable when it cannot connect or the head does not arrive in 5 s.
+  // Connects to 127.0.0.1:`port` (from `local_address` when set, e.g. "127.0.0.2" to be
+  // another client), sends `GET target` with `headers`, and reads the response head.
+  // Unavailable when it cannot connect or the head does not arrive in 5 s.
   static absl::StatusOr<std::unique_ptr<SseClient>> Connect(
       uint16_t port, const std::string& target,
       const std::vector<std::pair<std::string, std::string>>& headers = {},
-      int receive_buffer_bytes = 0);
+      int receive_buffer_bytes = 0, const std::string& local_address = "");
   ~SseClient();
   SseClient(const SseClient&) = delete;
   SseClient& operator=(const SseClient&) = delete;

@@ -25,6 +25,10 @@ absl::StatusOr<std::unique_ptr<WsClient>> WsClient::Connect(uint16_t port,
   if (!ec && options.receive_buffer_bytes > 0) {
     socket.set_option(asio::socket_base::receive_buffer_size(options.receive_buffer_bytes), ec);
   }
+  if (!ec && !options.local_address.empty()) {
+    const asio::ip::address local = asio::ip::make_address(options.local_address, ec);
+    if (!ec) socket.bind({local, 0}, ec);
+  }
   if (!ec) socket.connect({asio::ip::address_v4::loopback(), port}, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("connect: ", ec.message()));
   if (options.deflate) {

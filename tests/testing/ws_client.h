@@ -38,6 +38,9 @@ struct WsConnectOptions {
   std::string origin;
   bool deflate = false;
   int receive_buffer_bytes = 0;
+  // The client's own address (e.g. "127.0.0.2", to be another client of the server);
+  // empty lets the system pick.
+  std::string local_address;
 };
 
 // Distinct objects: safe. Shared objects: unsafe.

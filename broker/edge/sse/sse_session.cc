@@ -93,7 +93,7 @@ class SseSession final : public fanout::Delivery,
                                                            fanout::CursorMode::kCombined);
     for (const std::string& topic : parsed->topics) {
       if (absl::Status added = subscription_->Add(topic, parsed->from.Find(topic)); !added.ok()) {
-        // Deleted between the check above and here.
+        // Deleted between the check above and here, or at its max_subscribers.
         subscription_.reset();
         Refuse(added);
         return;
@@ -153,7 +153,7 @@ class SseSession final : public fanout::Delivery,
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
     // Asked of the socket when listed: a field per stream would cost every idle one.
-    out.peer = FormatPeer(PeerOf(socket_.next_layer()));
+    out.peer = lease_.Peer(socket_.next_layer());
     if (subject_ != nullptr) out.subject = *subject_;
     if (subscription_) out.topics = subscription_->topic_names();
     out.delivered = writer_.delivered();
@@ -217,8 +217,14 @@ class SseSession final : public fanout::Delivery,
 
   // An error response, then the end of the connection.
   void Refuse(const absl::Status& status) {
+    Response refusal = TextResponse(11, false, HttpStatusOf(status), std::string(status.message()));
+    // A topic at its max_subscribers: someone may have left in a moment.
+    if (absl::IsResourceExhausted(status)) {
+      context_.metrics.refused_topic_full.fetch_add(1, std::memory_order_relaxed);
+      refusal.set(http::field::retry_after, "1");
+    }
     std::ostringstream response;
-    response << TextResponse(11, false, HttpStatusOf(status), std::string(status.message()));
+    response << refusal;
     writer_.queue().PushOwned(std::move(response).str());
     finishing_ = true;
     Write();

@@ -159,7 +159,7 @@ class WsSession final : public fanout::Delivery,
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
     // Asked of the socket when listed: a field per stream would cost every idle one.
-    out.peer = FormatPeer(PeerOf(ws_.next_layer().next_layer()));
+    out.peer = lease_.Peer(ws_.next_layer().next_layer());
     if (grant_ != nullptr) out.subject = grant_->subject;
     out.topics = topics_;
     out.delivered = writer_.delivered();
@@ -171,6 +171,8 @@ class WsSession final : public fanout::Delivery,
     if (now - rate_window_start_ >= absl::Seconds(1)) {
       rate_window_start_ = now;
       messages_in_window_ = 0;
+      bytes_in_window_ = 0;
+      publishes_in_window_ = 0;
     }
     if (close_reason_) {
       // The peer has had a drain timeout to answer our close.
@@ -342,20 +344,32 @@ class WsSession final : public fanout::Delivery,
         return;
       }
     }
-    // Queued before Add, which replays what the cursor is owed right behind it.
+    if (absl::Status added = subscription_->Add(op.topic, entry); !added.ok()) {
+      if (absl::IsResourceExhausted(added)) {
+        context_.metrics.refused_topic_full.fetch_add(1, std::memory_order_relaxed);
+      }
+      SendError(added, op.topic);
+      return;
+    }
+    // Queued before Pump, which replays what the cursor is owed right behind it (Add
+    // delivers nothing).
     const std::string start =
         op.from.empty() ? EncodeTopicCursor(op.topic, info->epoch, info->last_offset) : op.from;
     writer_.queue().PushOwned(wire::FrameWsText(wire::EncodeWsSubscribed(op.topic, start)));
     ScheduleWrite();
-    if (absl::Status added = subscription_->Add(op.topic, entry); !added.ok()) {
-      SendError(added, op.topic);
-      return;
-    }
     topics_.push_back(op.topic);
     subscription_->Pump();
   }
 
   void Publish(const ClientOp& op) {
+    const uint32_t limit = context_.options.max_ws_publishes_per_second;
+    if (limit > 0 && ++publishes_in_window_ > limit) {
+      context_.metrics.refused_ws_publish_rate.fetch_add(1, std::memory_order_relaxed);
+      SendError(absl::ResourceExhaustedError(absl::StrCat(
+                    "more than ", limit, " publishes per second on this connection; slow down")),
+                op.topic, op.ref);
+      return;
+    }
     absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(op.topic);
     if (!info.ok()) {
       SendError(info.status(), op.topic, op.ref);
@@ -407,7 +421,15 @@ class WsSession final : public fanout::Delivery,
       Abort();
       return;
     }
-    message_.append(chunk_.data(), n);
+    const size_t byte_limit = context_.options.max_ws_bytes_per_second;
+    bytes_in_window_ += n;
+    if (byte_limit > 0 && bytes_in_window_ > byte_limit && !close_reason_) {
+      context_.metrics.refused_ws_byte_rate.fetch_add(1, std::memory_order_relaxed);
+      Close(websocket::close_code::policy_error,
+            absl::StrCat("more than ", byte_limit, " bytes per second; slow down"));
+    }
+    // After our close, what arrives is dropped (see HandleMessage): nothing is kept of it.
+    if (!close_reason_) message_.append(chunk_.data(), n);
     if (ws_.is_message_done()) {
       HandleMessage();
       // An idle connection keeps no buffer from its last message.
@@ -476,9 +498,12 @@ class WsSession final : public fanout::Delivery,
   QueuedWriter writer_;
   absl::Time last_ping_;
   absl::Time close_started_;
-  // Client messages since rate_window_start_ (the sweep starts a new window each second).
+  // Client messages, their bytes and publish ops since rate_window_start_ (the sweep starts a
+  // new window each second).
   absl::Time rate_window_start_;
   uint32_t messages_in_window_ = 0;
+  uint32_t publishes_in_window_ = 0;
+  size_t bytes_in_window_ = 0;
   std::unique_ptr<fanout::Subscription> subscription_;
   // The topics followed, in subscribe order (a client follows a handful).
   std::vector<std::string> topics_;

@@ -1,4 +1,4 @@
-#!lua name=herald_v1
+#!lua name=herald_v2
 -- Herald's topics in Redis: every change to a topic is one of these functions, so it is
 -- atomic, and survives a Redis restart with the data (FUNCTION LOAD persists them, unlike
 -- the script cache). Names carry the library version: nodes of two releases can share one
@@ -6,7 +6,8 @@
 --
 -- Keys of topic T under prefix P (T has no braces, so {T} is its cluster hash tag):
 --   P{T}:meta   hash: epoch, next (offset of the next event), bytes (retained), last_ms,
---               max_events, max_bytes, max_age_ms, browser (1: browsers may publish)
+--               max_events, max_bytes, max_age_ms, browser (1: browsers may publish),
+--               max_subscribers (per node; 0 or absent: no limit; since herald_v2)
 --   P{T}:log    stream: one entry per retained event, id "<offset>-0", fields t (type),
 --               d (data), ms (publish time), k (dedup key, when given)
 --   P{T}:dedup  hash: dedup key -> offset of the retained event published with it
@@ -29,16 +30,17 @@ end
 
 local function load_meta(key)
   local v = redis.call('HMGET', key, 'epoch', 'next', 'bytes', 'last_ms', 'max_events',
-                       'max_bytes', 'max_age_ms', 'browser')
+                       'max_bytes', 'max_age_ms', 'browser', 'max_subscribers')
   if not v[1] then return nil end
+  -- A topic written by herald_v1 has no max_subscribers.
   return {epoch = tonumber(v[1]), next = tonumber(v[2]), bytes = tonumber(v[3]),
           last_ms = tonumber(v[4]), max_events = tonumber(v[5]), max_bytes = tonumber(v[6]),
-          max_age_ms = tonumber(v[7]), browser = v[8]}
+          max_age_ms = tonumber(v[7]), browser = v[8], max_subscribers = tonumber(v[9] or '0')}
 end
 
-local function save_config(key, max_events, max_bytes, max_age_ms, browser)
+local function save_config(key, max_events, max_bytes, max_age_ms, browser, max_subscribers)
   redis.call('HSET', key, 'max_events', max_events, 'max_bytes', max_bytes,
-             'max_age_ms', max_age_ms, 'browser', browser)
+             'max_age_ms', max_age_ms, 'browser', browser, 'max_subscribers', max_subscribers)
 end
 
 local function offset_of(id)
@@ -73,9 +75,10 @@ local function trim(keys, m, now)
   return len
 end
 
-local function create(keys, topic, epoch, next, max_events, max_bytes, max_age_ms, browser)
+local function create(keys, topic, epoch, next, max_events, max_bytes, max_age_ms, browser,
+                      max_subscribers)
   redis.call('HSET', keys[1], 'epoch', epoch, 'next', next, 'bytes', 0, 'last_ms', 0)
-  save_config(keys[1], max_events, max_bytes, max_age_ms, browser)
+  save_config(keys[1], max_events, max_bytes, max_age_ms, browser, max_subscribers)
   redis.call('SADD', keys[4], topic)
   return load_meta(keys[1])
 end
@@ -102,7 +105,8 @@ local function publish(keys, args)
   local m = load_meta(keys[1])
   if not m then
     if args[9] ~= '1' then return redis.error_reply('NOTFOUND topic does not exist') end
-    m = create(keys, topic, fresh_epoch, math.max(seen_next, 1), args[10], args[11], args[12], '0')
+    m = create(keys, topic, fresh_epoch, math.max(seen_next, 1), args[10], args[11], args[12], '0',
+               '0')
     redis.call('PUBLISH', channel, 'T|' .. topic)
   elseif m.epoch == seen_epoch and m.next < seen_next then
     rotate(keys, m, fresh_epoch, seen_next)
@@ -134,19 +138,20 @@ local function publish(keys, args)
   return event_reply(m, offset, ms, 0, first, '', '')
 end
 
--- ARGV ..., epoch, next, max_events, max_bytes, max_age_ms, browser. Returns {epoch, marker}.
+-- ARGV ..., epoch, next, max_events, max_bytes, max_age_ms, browser, max_subscribers.
+-- Returns {epoch, marker}.
 local function create_topic(keys, args)
   if redis.call('EXISTS', keys[1]) == 1 then return redis.error_reply('EXISTS topic exists') end
-  local m = create(keys, args[2], args[3], args[4], args[5], args[6], args[7], args[8])
+  local m = create(keys, args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9])
   redis.call('PUBLISH', args[1], 'T|' .. args[2])
   return {m.epoch, redis.call('GET', keys[5]) or ''}
 end
 
--- ARGV ..., max_events, max_bytes, max_age_ms, browser.
+-- ARGV ..., max_events, max_bytes, max_age_ms, browser, max_subscribers.
 local function update_topic(keys, args)
   local m = load_meta(keys[1])
   if not m then return redis.error_reply('NOTFOUND topic does not exist') end
-  save_config(keys[1], args[3], args[4], args[5], args[6])
+  save_config(keys[1], args[3], args[4], args[5], args[6], args[7])
   m = load_meta(keys[1])
   trim(keys, m, now_ms())
   redis.call('HSET', keys[1], 'bytes', m.bytes)
@@ -179,14 +184,14 @@ end
 -- KEYS meta, log, marker. ARGV after, count (0: the state alone).
 -- The topic's state and up to `count` retained events after offset `after`, read in one
 -- step so the events and the bounds agree: {epoch, next, first, max_events, max_bytes,
--- max_age_ms, browser, bytes, marker, {offset, ms, type, data}...}; just {marker} when the
--- topic does not exist.
+-- max_age_ms, browser, bytes, marker, max_subscribers, {offset, ms, type, data}...}; just
+-- {marker} when the topic does not exist.
 local function read(keys, args)
   local marker = redis.call('GET', keys[3]) or ''
   local m = load_meta(keys[1])
   if not m then return {marker} end
   local reply = {m.epoch, m.next, first_retained(keys[2], m.next), m.max_events, m.max_bytes,
-                 m.max_age_ms, m.browser, m.bytes, marker}
+                 m.max_age_ms, m.browser, m.bytes, marker, m.max_subscribers}
   if args[2] == '0' then return reply end
   local entries = redis.call('XRANGE', keys[2], '(' .. args[1] .. '-0', '+', 'COUNT', args[2])
   for _, e in ipairs(entries) do
@@ -207,10 +212,10 @@ local function pressure(keys, args)
   return redis.call('ZCARD', keys[1])
 end
 
-redis.register_function('herald_v1_pressure', pressure)
-redis.register_function('herald_v1_publish', publish)
-redis.register_function('herald_v1_create', create_topic)
-redis.register_function('herald_v1_update', update_topic)
-redis.register_function('herald_v1_delete', delete_topic)
-redis.register_function('herald_v1_rotate', rotate_topic)
-redis.register_function{function_name = 'herald_v1_read', callback = read, flags = {'no-writes'}}
+redis.register_function('herald_v2_pressure', pressure)
+redis.register_function('herald_v2_publish', publish)
+redis.register_function('herald_v2_create', create_topic)
+redis.register_function('herald_v2_update', update_topic)
+redis.register_function('herald_v2_delete', delete_topic)
+redis.register_function('herald_v2_rotate', rotate_topic)
+redis.register_function{function_name = 'herald_v2_read', callback = read, flags = {'no-writes'}}

@@ -36,7 +36,7 @@ constexpr int kPressureTtlMs = 200;
 std::vector<std::string> ConfigArgs(const TopicConfig& config) {
   return {absl::StrCat(config.retention.max_events), absl::StrCat(config.retention.max_bytes),
           absl::StrCat(absl::ToInt64Milliseconds(config.retention.max_age)),
-          config.allow_browser_publish ? "1" : "0"};
+          config.allow_browser_publish ? "1" : "0", absl::StrCat(config.max_subscribers)};
 }
 
 // A topic function's error reply as the Engine interface words it for `topic`.
@@ -373,7 +373,7 @@ void RedisEngine::ReportPressure(bool behind) {
     return;
   }
   reported_behind_ = behind;
-  commands_.Command({"FCALL", "herald_v1_pressure", "1", behind_key_, node_id_, behind ? "1" : "0",
+  commands_.Command({"FCALL", "herald_v2_pressure", "1", behind_key_, node_id_, behind ? "1" : "0",
                      absl::StrCat(kPressureTtlMs)},
                     [this](absl::StatusOr<RedisValue> reply) {
                       peers_behind_.store(reply.ok() && reply->AsInt() > 0,
@@ -391,7 +391,7 @@ void RedisEngine::ScheduleCheck() {
 }
 
 void RedisEngine::CheckAll(bool read_events) {
-  // A marker for herald_v1_read to report; a new one after Redis lost its data.
+  // A marker for herald_v2_read to report; a new one after Redis lost its data.
   commands_.Command({"SET", marker_key_, RandomMarker(), "NX"}, [](absl::StatusOr<RedisValue>) {});
   commands_.Command({"SMEMBERS", topics_key_},
                     [this, read_events](absl::StatusOr<RedisValue> reply) {
@@ -431,7 +431,7 @@ void RedisEngine::Sync(const std::string& topic, bool read_events) {
   // A topic new to this node is read from its oldest retained event.
   const bool check = !read_events && mirror.known;
   const uint64_t after = mirror.known ? mirror.next - 1 : 0;
-  commands_.Command({"FCALL_RO", "herald_v1_read", "3", Key(topic, "meta"), Key(topic, "log"),
+  commands_.Command({"FCALL_RO", "herald_v2_read", "3", Key(topic, "meta"), Key(topic, "log"),
                      marker_key_, absl::StrCat(after), check ? "0" : absl::StrCat(kSyncBatch)},
                     [this, topic, check](absl::StatusOr<RedisValue> reply) {
                       OnSynced(topic, check, std::move(reply));
@@ -536,7 +536,7 @@ void RedisEngine::ApplyEvents(Mirror& mirror, const TopicState& state) {
 
 void RedisEngine::Rotate(Mirror& mirror, uint64_t min_next, bool force) {
   const std::string topic = mirror.config.name;
-  FunctionCall("herald_v1_rotate", topic,
+  FunctionCall("herald_v2_rotate", topic,
                {absl::StrCat(mirror.epoch), absl::StrCat(min_next), absl::StrCat(NewEpoch()),
                 force ? "1" : "0"},
                [this, topic](absl::StatusOr<RedisValue>) { Sync(topic); });
@@ -546,7 +546,7 @@ void RedisEngine::Recreate(Mirror& mirror) {
   const std::string topic = mirror.config.name;
   std::vector<std::string> args = {absl::StrCat(NewEpoch()), absl::StrCat(mirror.next)};
   for (std::string& arg : ConfigArgs(mirror.config)) args.push_back(std::move(arg));
-  FunctionCall("herald_v1_create", topic, std::move(args),
+  FunctionCall("herald_v2_create", topic, std::move(args),
                [this, topic](absl::StatusOr<RedisValue>) { Sync(topic); });
 }
 
@@ -601,7 +601,7 @@ void RedisEngine::StartPublish(PublishRequest request, PublishCallback done) {
                                    absl::StrCat(retention.max_bytes),
                                    absl::StrCat(absl::ToInt64Milliseconds(retention.max_age))};
   const std::string topic = request.topic;
-  FunctionCall("herald_v1_publish", topic, std::move(args),
+  FunctionCall("herald_v2_publish", topic, std::move(args),
                [this, request = std::move(request),
                 done = std::move(done)](absl::StatusOr<RedisValue> reply) mutable {
                  if (!reply.ok()) {
@@ -760,7 +760,7 @@ absl::StatusOr<TopicInfo> RedisEngine::CreateTopic(const TopicConfig& config) {
   std::vector<std::string> args = {absl::StrCat(epoch), "1"};
   for (std::string& arg : ConfigArgs(config)) args.push_back(std::move(arg));
   HERALD_RETURN_IF_ERROR(
-      TopicCall("herald_v1_create", config.name, std::move(args), [&](const RedisValue& reply) {
+      TopicCall("herald_v2_create", config.name, std::move(args), [&](const RedisValue& reply) {
         Mirror& mirror = MirrorOf(config.name);
         if (reply.elements.size() == 2) mirror.marker = reply.elements[1].str;
         MutexLock lock(mu_);
@@ -778,7 +778,7 @@ absl::StatusOr<TopicInfo> RedisEngine::CreateTopic(const TopicConfig& config) {
 absl::StatusOr<TopicInfo> RedisEngine::UpdateTopic(const TopicConfig& config) {
   HERALD_RETURN_IF_ERROR(ValidateTopicConfig(config));
   HERALD_RETURN_IF_ERROR(
-      TopicCall("herald_v1_update", config.name, ConfigArgs(config), [&](const RedisValue&) {
+      TopicCall("herald_v2_update", config.name, ConfigArgs(config), [&](const RedisValue&) {
         Mirror& mirror = MirrorOf(config.name);
         {
           MutexLock lock(mu_);
@@ -792,7 +792,7 @@ absl::StatusOr<TopicInfo> RedisEngine::UpdateTopic(const TopicConfig& config) {
 
 absl::Status RedisEngine::DeleteTopic(std::string_view name) {
   const std::string topic(name);
-  return TopicCall("herald_v1_delete", topic, {}, [&](const RedisValue&) { Forget(topic); });
+  return TopicCall("herald_v2_delete", topic, {}, [&](const RedisValue&) { Forget(topic); });
 }
 
 // Reads from the mirrors ---------------------------------------------------------------------

@@ -181,7 +181,9 @@ TEST_F(RedisEngineTest, EveryPublishInFlightWhenRedisStopsIsAnswered) {
 }
 
 TEST_F(RedisEngineTest, ARedisThatLostItsDataGetsTheTopicBackInANewEpochWithoutReusingOffsets) {
-  ASSERT_TRUE(a->engine->CreateTopic({.name = "t", .allow_browser_publish = true}).ok());
+  ASSERT_TRUE(
+      a->engine->CreateTopic({.name = "t", .allow_browser_publish = true, .max_subscribers = 3})
+          .ok());
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(PublishAndWait(*a->engine, {.topic = "t"}).ok());
   ASSERT_TRUE(WaitFor([&] { return b->Offsets("t").size() == 5; }, absl::Seconds(5)));
   const uint32_t epoch = a->engine->GetTopic("t")->epoch;
@@ -193,6 +195,7 @@ TEST_F(RedisEngineTest, ARedisThatLostItsDataGetsTheTopicBackInANewEpochWithoutR
   EXPECT_NE((*next)->epoch, epoch);
   EXPECT_GT((*next)->offset, 5u);
   EXPECT_TRUE(b->engine->GetTopic("t")->config.allow_browser_publish);
+  EXPECT_EQ(b->engine->GetTopic("t")->config.max_subscribers, 3u);
 }
 
 TEST_F(RedisEngineTest, ANodeAheadOfRedisMovesTheTopicToANewEpoch) {
@@ -224,10 +227,13 @@ TEST_F(RedisEngineTest, TopicChangesReachEveryNode) {
   ASSERT_TRUE(a->engine->CreateTopic({.name = "t"}).ok());
   ASSERT_TRUE(WaitFor([&] { return b->Knows("t"); }, absl::Seconds(5)));
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(PublishAndWait(*a->engine, {.topic = "t"}).ok());
-  ASSERT_TRUE(a->engine->UpdateTopic({.name = "t", .retention = {.max_events = 4}}).ok());
+  ASSERT_TRUE(
+      a->engine->UpdateTopic({.name = "t", .retention = {.max_events = 4}, .max_subscribers = 9})
+          .ok());
   ASSERT_TRUE(
       WaitFor([&] { return b->engine->GetTopic("t")->first_offset == 7; }, absl::Seconds(5)));
   EXPECT_EQ(b->engine->GetTopic("t")->config.retention.max_events, 4u);
+  EXPECT_EQ(b->engine->GetTopic("t")->config.max_subscribers, 9u);
   ASSERT_TRUE(b->engine->DeleteTopic("t").ok());
   ASSERT_TRUE(WaitFor([&] { return !a->Knows("t"); }, absl::Seconds(5)));
   EXPECT_EQ(a->engine->TopicCount(), 0u);

@@ -83,7 +83,7 @@ absl::StatusOr<TopicState> ParseTopicState(std::string topic, const RedisValue& 
     state.marker = v[0].str;
     return state;
   }
-  if (v.size() < 9) return Malformed("topic state");
+  if (v.size() < 10) return Malformed("topic state");
   state.marker = v[8].str;
   state.epoch = static_cast<uint32_t>(v[0].AsInt());
   state.next_offset = static_cast<uint64_t>(v[1].AsInt());
@@ -92,7 +92,8 @@ absl::StatusOr<TopicState> ParseTopicState(std::string topic, const RedisValue& 
   state.config.retention.max_bytes = static_cast<uint64_t>(v[4].AsInt());
   state.config.retention.max_age = absl::Milliseconds(v[5].AsInt());
   state.config.allow_browser_publish = v[6].str == "1";
-  for (size_t i = 9; i < v.size(); ++i) {
+  state.config.max_subscribers = static_cast<uint32_t>(v[9].AsInt());
+  for (size_t i = 10; i < v.size(); ++i) {
     const std::vector<RedisValue>& e = v[i].elements;
     if (e.size() != 4) return Malformed("topic event");
     state.events.push_back(MakeEvent(topic, state.epoch, static_cast<uint64_t>(e[0].AsInt()),

@@ -25,7 +25,7 @@ struct StoredEvent {
   uint64_t first_retained = 1;
 };
 
-// A topic as herald_v1_read returns it: its state and some of its retained events.
+// A topic as herald_v2_read returns it: its state and some of its retained events.
 struct TopicState {
   // False when Redis does not have the topic; only `marker` is set then.
   bool exists = true;
@@ -42,12 +42,12 @@ struct TopicState {
 // InvalidArgument for anything else.
 absl::StatusOr<StoredEvent> ParseEventMessage(std::string_view message);
 
-// herald_v1_publish's reply {epoch, offset, ms, duplicate, first, type, data}: the stored
+// herald_v2_publish's reply {epoch, offset, ms, duplicate, first, type, data}: the stored
 // event (type and data from the reply for a duplicate, else from `request`).
 absl::StatusOr<StoredEvent> ParsePublishReply(const RedisValue& reply, std::string topic,
                                               std::string type, std::string data);
 
-// herald_v1_read's reply.
+// herald_v2_read's reply.
 absl::StatusOr<TopicState> ParseTopicState(std::string topic, const RedisValue& reply);
 
 // The Redis error of a function call as a status: NotFound and AlreadyExists for the

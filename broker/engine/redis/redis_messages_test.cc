@@ -49,10 +49,10 @@ TEST(ParseTopicStateTest, ReadsStateEventsAndMarkerAndAMissingTopic) {
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->exists);
   EXPECT_EQ(missing->marker, "m1");
-  absl::StatusOr<TopicState> s =
-      ParseTopicState("t", Array({Int(11), Int(4), Int(2), Int(100), Int(0), Int(60000), Str("1"),
-                                  Int(6), Str("m2"), Array({Int(2), Int(1000), Str(""), Str("b")}),
-                                  Array({Int(3), Int(1001), Str("x"), Str("c")})}));
+  absl::StatusOr<TopicState> s = ParseTopicState(
+      "t", Array({Int(11), Int(4), Int(2), Int(100), Int(0), Int(60000), Str("1"), Int(6),
+                  Str("m2"), Int(25), Array({Int(2), Int(1000), Str(""), Str("b")}),
+                  Array({Int(3), Int(1001), Str("x"), Str("c")})}));
   ASSERT_TRUE(s.ok()) << s.status();
   const TopicState& state = *s;
   EXPECT_TRUE(state.exists);
@@ -63,6 +63,7 @@ TEST(ParseTopicStateTest, ReadsStateEventsAndMarkerAndAMissingTopic) {
   EXPECT_EQ(state.config.retention.max_events, 100u);
   EXPECT_EQ(state.config.retention.max_age, absl::Minutes(1));
   EXPECT_TRUE(state.config.allow_browser_publish);
+  EXPECT_EQ(state.config.max_subscribers, 25u);
   ASSERT_EQ(state.events.size(), 2u);
   EXPECT_EQ(state.events[1]->offset, 3u);
   EXPECT_EQ(state.events[1]->type, "x");

@@ -8,10 +8,12 @@
 namespace herald::store {
 namespace {
 
-constexpr uint8_t kTopicRecordVersion = 1;
+// Version 2 added max subscribers; version 1 records (without it) are still read.
+constexpr uint8_t kTopicRecordVersion = 2;
 // version, id, epoch, first, next, total bytes, first bytes before, oldest time,
-// max events, max bytes, max age, browser publish.
-constexpr size_t kTopicRecordSize = 1 + 8 + 4 + 8 * 8 + 1;
+// max events, max bytes, max age, browser publish, max subscribers.
+constexpr size_t kTopicRecordSize = 1 + 8 + 4 + 8 * 8 + 1 + 4;
+constexpr size_t kTopicRecordV1Size = kTopicRecordSize - 4;
 constexpr size_t kEventHeaderSize = 8 + 8 + 4;
 
 void PutBigEndian(std::string& out, uint64_t value, int bytes) {
@@ -99,11 +101,14 @@ std::string EncodeTopicRecord(const TopicRecord& record) {
   PutBigEndian(out, retention.max_bytes, 8);
   PutBigEndian(out, static_cast<uint64_t>(absl::ToInt64Nanoseconds(retention.max_age)), 8);
   out.push_back(record.config.allow_browser_publish ? 1 : 0);
+  PutBigEndian(out, record.config.max_subscribers, 4);
   return out;
 }
 
 absl::StatusOr<TopicRecord> DecodeTopicRecord(std::string_view name, std::string_view bytes) {
-  if (bytes.size() != kTopicRecordSize || static_cast<uint8_t>(bytes[0]) != kTopicRecordVersion) {
+  const uint8_t version = bytes.empty() ? 0 : static_cast<uint8_t>(bytes[0]);
+  if (!(version == kTopicRecordVersion && bytes.size() == kTopicRecordSize) &&
+      !(version == 1 && bytes.size() == kTopicRecordV1Size)) {
     return absl::DataLossError(absl::StrFormat(
         "topic record of '%s' is %d bytes of an unknown version", name, bytes.size()));
   }
@@ -122,6 +127,8 @@ absl::StatusOr<TopicRecord> DecodeTopicRecord(std::string_view name, std::string
   retention.max_bytes = GetBigEndian(bytes, 8);
   retention.max_age = absl::Nanoseconds(static_cast<int64_t>(GetBigEndian(bytes, 8)));
   record.config.allow_browser_publish = bytes[0] != 0;
+  bytes.remove_prefix(1);
+  if (version >= 2) record.config.max_subscribers = static_cast<uint32_t>(GetBigEndian(bytes, 4));
   return record;
 }
 

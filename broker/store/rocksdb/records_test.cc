@@ -19,7 +19,8 @@ TEST(RecordsTest, TopicRecordsRoundTrip) {
       .id = 3,
       .config = {.name = "orders",
                  .retention = {.max_events = 10, .max_bytes = 2048, .max_age = absl::Minutes(5)},
-                 .allow_browser_publish = true},
+                 .allow_browser_publish = true,
+                 .max_subscribers = 70'000},
       .epoch = 0xdeadbeef,
       .first_offset = 4,
       .next_offset = 9,
@@ -39,6 +40,24 @@ TEST(RecordsTest, TopicRecordsRoundTrip) {
   record.oldest_time = absl::InfiniteFuture();
   EXPECT_EQ(DecodeTopicRecord("orders", EncodeTopicRecord(record))->oldest_time,
             absl::InfiniteFuture());
+}
+
+TEST(RecordsTest, TopicRecordsOfVersion1ReadWithoutASubscriberLimit) {
+  TopicRecord record{
+      .id = 3, .config = {.name = "orders", .max_subscribers = 5}, .epoch = 7, .next_offset = 9};
+  // Version 1 is version 2 without the trailing 4-byte subscriber limit.
+  std::string v1 = EncodeTopicRecord(record);
+  v1.resize(v1.size() - 4);
+  v1[0] = 1;
+  absl::StatusOr<TopicRecord> decoded = DecodeTopicRecord("orders", v1);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->config.max_subscribers, 0u);
+  EXPECT_EQ(decoded->epoch, 7u);
+  EXPECT_EQ(decoded->next_offset, 9u);
+  // A version 1 record of version 2's size is neither.
+  std::string mixed = EncodeTopicRecord(record);
+  mixed[0] = 1;
+  EXPECT_EQ(DecodeTopicRecord("orders", mixed).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(RecordsTest, EventRecordsRoundTripAndTruncationIsDataLoss) {
