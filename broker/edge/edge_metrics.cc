@@ -25,6 +25,7 @@ void AppendRefused(std::string& out, const EdgeMetrics& m) {
       {"origin", &m.refused_origin},
       {"ws_message_rate", &m.refused_rate_limit},
       {"handshake_timeout", &m.handshake_timeouts},
+      {"tls_handshake", &m.tls_handshake_failures},
       {"idle_timeout", &m.idle_timeouts},
       {"ping_timeout", &m.ping_timeouts},
       {"slow_subscriber", &m.slow_subscriber_closes},

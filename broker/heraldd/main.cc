@@ -1,5 +1,5 @@
 // heraldd: the Herald daemon. Flags → BrokerOptions → Broker; runs until SIGTERM or SIGINT,
-// then drains and exits 0.
+// then drains and exits 0. SIGHUP re-reads the reloadable files (Broker::Reload).
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -47,6 +47,13 @@ ABSL_FLAG(uint64_t, min_free_disk_bytes, 128 << 20,
           "space than this, which RocksDB needs to flush and compact");
 ABSL_FLAG(std::string, http_address, "127.0.0.1", "address of the browser edge (SSE, WebSocket)");
 ABSL_FLAG(int, http_port, 8080, "port of the browser edge; 0 picks a free one");
+ABSL_FLAG(int, https_port, 8443,
+          "TLS port of the browser edge, served when --http_tls_cert and --http_tls_key are set; "
+          "0 picks a free one");
+ABSL_FLAG(std::string, http_tls_cert, "",
+          "PEM certificate chain of the browser edge's TLS port (re-read on SIGHUP)");
+ABSL_FLAG(std::string, http_tls_key, "",
+          "PEM private key of the browser edge's TLS port (re-read on SIGHUP)");
 ABSL_FLAG(std::string, static_dir, "", "directory served at / by the browser edge (none if empty)");
 ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
           "origins allowed for CORS and WebSocket handshakes (comma-separated; empty: any)");
@@ -75,13 +82,14 @@ ABSL_FLAG(std::string, access_token_secret_file, "",
 
 namespace {
 
-// Blocks SIGTERM and SIGINT in every thread (call before any thread starts) and returns the
-// set, so that the main thread alone receives them through sigwait.
-sigset_t BlockStopSignals() {
+// Blocks SIGTERM, SIGINT and SIGHUP in every thread (call before any thread starts) and
+// returns the set, so that the main thread alone receives them through sigwait.
+sigset_t BlockHandledSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -162,6 +170,9 @@ absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   options.serve_edge = true;
   options.edge.address = absl::GetFlag(FLAGS_http_address);
   options.edge.port = static_cast<uint16_t>(absl::GetFlag(FLAGS_http_port));
+  options.edge.tls_port = static_cast<uint16_t>(absl::GetFlag(FLAGS_https_port));
+  options.edge.tls_cert_file = absl::GetFlag(FLAGS_http_tls_cert);
+  options.edge.tls_key_file = absl::GetFlag(FLAGS_http_tls_key);
   options.edge.static_dir = absl::GetFlag(FLAGS_static_dir);
   options.edge.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   options.edge.heartbeat_interval = absl::GetFlag(FLAGS_sse_heartbeat);
@@ -195,7 +206,7 @@ absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("heraldd: the Herald streaming broker daemon");
   absl::ParseCommandLine(argc, argv);
-  const sigset_t stop_signals = BlockStopSignals();
+  const sigset_t handled_signals = BlockHandledSignals();
 
   absl::StatusOr<herald::BrokerOptions> options = OptionsFromFlags();
   absl::StatusOr<std::unique_ptr<herald::Broker>> broker =
@@ -206,6 +217,10 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "heraldd: ready; browser edge on http://%s:%d\n",
                absl::GetFlag(FLAGS_http_address).c_str(), (*broker)->edge_port());
+  if (const uint16_t tls_port = (*broker)->edge_tls_port(); tls_port != 0) {
+    std::fprintf(stderr, "heraldd: browser edge TLS on https://%s:%d\n",
+                 absl::GetFlag(FLAGS_http_address).c_str(), tls_port);
+  }
   for (const std::string& warning : (*broker)->warnings()) {
     std::fprintf(stderr, "heraldd: warning: %s\n", warning.c_str());
   }
@@ -227,7 +242,14 @@ int main(int argc, char** argv) {
                absl::GetFlag(FLAGS_grpc_address).c_str(), (*broker)->control_port());
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (absl::Status reloaded = (*broker)->Reload(); reloaded.ok()) {
+      std::fprintf(stderr, "heraldd: SIGHUP: reloaded\n");
+    } else {
+      std::fprintf(stderr, "heraldd: SIGHUP: reload failed, keeping what was loaded: %s\n",
+                   std::string(reloaded.message()).c_str());
+    }
+  }
   std::fprintf(stderr, "heraldd: %s received, draining\n",
                signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   broker->reset();
