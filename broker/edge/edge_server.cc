@@ -163,6 +163,7 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
   std::unique_ptr<EdgeServer> server(
       new EdgeServer(std::move(options), engine, shards, sessions, clock));
   asio::io_context& shard0 = shards.shard(0).context();
+  std::unique_ptr<tcp::acceptor> acceptor;
   if (!server->options_.tls_cert_file.empty()) {
     HERALD_ASSIGN_OR_RETURN(server->tls_, ServerTlsContext::Load(server->options_.tls_cert_file,
                                                                  server->options_.tls_key_file));
@@ -170,8 +171,9 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
                             Listen(shard0, address, server->options_.tls_port));
     server->tls_port_ = server->tls_acceptor_->local_endpoint().port();
   }
-  HERALD_ASSIGN_OR_RETURN(server->acceptor_, Listen(shard0, address, server->options_.port));
-  server->port_ = server->acceptor_->local_endpoint().port();
+  HERALD_ASSIGN_OR_RETURN(acceptor, Listen(shard0, address, server->options_.port));
+  server->port_ = acceptor->local_endpoint().port();
+  server->acceptor_ = std::move(acceptor);
   server->Spawn(shard0, server->Accept(*server->acceptor_, /*tls=*/false));
   if (server->tls_acceptor_) {
     server->Spawn(shard0, server->Accept(*server->tls_acceptor_, /*tls=*/true));
@@ -434,13 +436,16 @@ void EdgeServer::Stop() {
   if (stopped_.exchange(true)) return;
   // Counted, so that Stop() does not return before the close has run. Only here: while the
   // node drains, load balancers and probes must still reach /readyz to see the 503.
-  tasks_.Begin();
-  asio::post(acceptor_->get_executor(), [this] {
-    boost::system::error_code ignored;
-    acceptor_->close(ignored);
-    if (tls_acceptor_) tls_acceptor_->close(ignored);
-    tasks_.End();
-  });
+  // No acceptor when Start() failed before it began accepting.
+  if (acceptor_) {
+    tasks_.Begin();
+    asio::post(acceptor_->get_executor(), [this] {
+      boost::system::error_code ignored;
+      acceptor_->close(ignored);
+      if (tls_acceptor_) tls_acceptor_->close(ignored);
+      tasks_.End();
+    });
+  }
   sessions_.Abort(session::TransportSet::Of(
       {session::Transport::kHttp, session::Transport::kSse, session::Transport::kWs}));
   tasks_.WaitForZero();

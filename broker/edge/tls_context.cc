@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,16 +27,11 @@ int SelectHttp11(SSL*, const unsigned char** out, unsigned char* out_length,
   return SSL_TLSEXT_ERR_OK;
 }
 
-// OpenSSL's reason for the last failure, which error_code::message() often lacks.
+// Asio's error carries OpenSSL's first queued error: what is left is dropped, so that it is
+// not reported with a later, unrelated failure.
 std::string OpenSslReason(const boost::system::error_code& ec) {
-  std::string reason = ec.message();
-  if (const unsigned long queued = ERR_get_error(); queued != 0) {
-    char text[256];
-    ERR_error_string_n(queued, text, sizeof(text));
-    reason = text;
-  }
   ERR_clear_error();
-  return reason;
+  return ec.message();
 }
 
 }  // namespace
@@ -62,15 +58,16 @@ absl::StatusOr<std::shared_ptr<ssl::context>> MakeServerTlsContext(const std::st
                                                    "; it must be PEM, the certificate first"));
   }
   context->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec && ec.category() == boost::asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    return absl::InvalidArgumentError(absl::StrCat("the TLS private key '", key_file,
+                                                   "' does not belong to the certificate '",
+                                                   cert_file, "'; install the pair together"));
+  }
   if (ec) {
     return absl::InvalidArgumentError(absl::StrCat("cannot read the TLS private key '", key_file,
                                                    "': ", OpenSslReason(ec),
                                                    "; it must be an unencrypted PEM key"));
-  }
-  if (SSL_CTX_check_private_key(native) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("the TLS private key '", key_file,
-                                                   "' does not belong to the certificate '",
-                                                   cert_file, "': ", OpenSslReason({})));
   }
   return context;
 }
