@@ -29,20 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A CA, and server certificates for localhost and 127.0.0.1 with serials 1 and 2.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj "/CN=herald e2e CA" -keyout "$tmp/ca.key" -out "$tmp/ca.pem" 2>/dev/null
-# issue SERIAL: writes $tmp/cert-SERIAL.pem and $tmp/key-SERIAL.pem.
-issue() {
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-    -keyout "$tmp/key-$1.pem" -out "$tmp/req-$1.csr" 2>/dev/null
-  openssl x509 -req -in "$tmp/req-$1.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
-    -set_serial "$1" -days 1 -out "$tmp/cert-$1.pem" \
-    -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') \
-    2>/dev/null
-}
-issue 1
-issue 2
+tests/testing/test_certs.sh "$tmp" 1 2
 cp "$tmp/cert-1.pem" "$tmp/cert.pem"
 cp "$tmp/key-1.pem" "$tmp/key.pem"
 
