@@ -10,7 +10,7 @@
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/post.hpp"
-#include "boost/asio/ssl/stream.hpp"
+#include "boost/asio/ssl/stream_base.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/core/flat_buffer.hpp"

@@ -22,16 +22,12 @@
 #include "boost/asio/buffer.hpp"
 #include "boost/asio/compose.hpp"
 #include "boost/asio/ip/tcp.hpp"
-#include "boost/asio/ssl/stream.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/write.hpp"
-#include "boost/beast/websocket/ssl.hpp"
 #include "boost/beast/websocket/teardown.hpp"
+#include "broker/edge/tls_stream.h"
 
 namespace herald::edge {
-
-// A TLS connection of the edge.
-using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
 // The TCP socket under a connection's stream, for what only a socket does (close, shutdown,
 // cancel, its peer).
@@ -70,15 +66,20 @@ class BasicSerializedSocket {
   // would_block when nothing fits or another write is on the wire. The socket must be in
   // non-blocking mode. Whatever is left must be handed to async_write_some before the caller
   // returns to the event loop, so that no other write can come between. Over TLS always
-  // would_block: a TLS stream that meets a full socket has already encrypted (and so
-  // consumed) bytes it could not send.
+  // would_block: OpenSSL that meets a full socket has already encrypted (and so consumed)
+  // bytes it could not send, which only a retry of the same write may finish.
   template <class ConstBuffers>
   size_t WriteNow(const ConstBuffers& buffers, boost::system::error_code& ec) {
-    if (writing_ || kTls) {
+    if constexpr (kTls) {
       ec = boost::asio::error::would_block;
       return 0;
+    } else {
+      if (writing_) {
+        ec = boost::asio::error::would_block;
+        return 0;
+      }
+      return stream_.write_some(buffers, ec);
     }
-    return stream_.write_some(buffers, ec);
   }
 
   // Completes with all of `buffers` written, or an error.
@@ -96,9 +97,9 @@ class BasicSerializedSocket {
     BasicSerializedSocket& owner;
     ConstBuffers buffers;
     bool writing = false;
-    // TLS: the buffers copied into one, written and freed with the operation. Asio's TLS
-    // stream writes only the first buffer of a sequence per record, so a gathered write of
-    // many small frames would cost a record and a system call each.
+    // TLS: the buffers copied into one, written and freed with the operation. A TLS stream
+    // writes one buffer per record, so a gathered write of many small frames would cost a
+    // record and a system call each.
     std::unique_ptr<char[]> flat;
 
     template <class Self>
@@ -148,12 +149,12 @@ using SerializedSocket = BasicSerializedSocket<boost::asio::ip::tcp::socket>;
 using TlsSerializedSocket = BasicSerializedSocket<TlsStream>;
 
 // The closing handshake's teardown, as for the stream beneath (Beast finds these by ADL):
-// TCP's, or TLS's close_notify and then TCP's.
+// TCP's, or TLS's close_notify (when the socket takes it) and then TCP's.
 template <class Stream>
 void teardown(boost::beast::role_type role, BasicSerializedSocket<Stream>& socket,
               boost::system::error_code& ec) {
   if constexpr (std::is_same_v<Stream, TlsStream>) {
-    boost::beast::teardown(role, socket.next_layer(), ec);
+    herald::edge::teardown(role, socket.next_layer(), ec);
   } else {
     boost::beast::websocket::teardown(role, socket.next_layer(), ec);
   }
@@ -163,7 +164,7 @@ template <class Stream, class TeardownHandler>
 void async_teardown(boost::beast::role_type role, BasicSerializedSocket<Stream>& socket,
                     TeardownHandler&& handler) {
   if constexpr (std::is_same_v<Stream, TlsStream>) {
-    boost::beast::async_teardown(role, socket.next_layer(), std::forward<TeardownHandler>(handler));
+    herald::edge::async_teardown(role, socket.next_layer(), std::forward<TeardownHandler>(handler));
   } else {
     boost::beast::websocket::async_teardown(role, socket.next_layer(),
                                             std::forward<TeardownHandler>(handler));
