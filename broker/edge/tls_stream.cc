@@ -70,7 +70,7 @@ TlsStream::~TlsStream() {
 }
 
 void TlsStream::ShutdownNow() {
-  if (ssl_ == nullptr || !SSL_is_init_finished(ssl_)) return;
+  if (ssl_ == nullptr || !socket_.is_open() || !SSL_is_init_finished(ssl_)) return;
   ERR_clear_error();
   SSL_shutdown(ssl_);
   ERR_clear_error();
@@ -78,6 +78,12 @@ void TlsStream::ShutdownNow() {
 
 TlsStream::Progress TlsStream::Attempt(Kind kind, void* data, size_t size, size_t& transferred,
                                        boost::system::error_code& ec) {
+  // OpenSSL holds the descriptor's number, which a closed socket may have passed on to a new
+  // connection already.
+  if (!socket_.is_open()) {
+    ec = asio::error::bad_descriptor;
+    return Progress::kFailed;
+  }
   ERR_clear_error();
   // A socket error is read from errno below: not one left by an earlier call.
   errno = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # heraldd's TLS port as operators run it: a CA and certificates made here with the openssl
 # CLI, curl and openssl s_client trusting only that CA. Checks HTTPS health and an SSE stream
-# over TLS, the protocol policy (no TLS 1.1, ALPN http/1.1), and SIGHUP: a new certificate is
+# over TLS, the protocol policy (no TLS 1.1, ALPN http/1.1), Chromium on an https page
+# (EventSource and wss://, tls_browser.test.js), and SIGHUP: a new certificate is
 # served to new connections while an open stream keeps streaming, and a bad one is refused
 # with a message while the old one stays.
 #
@@ -84,6 +85,18 @@ holds "$tmp/stream" ': herald'
 "${ctl[@]}" publish news before-reload >/dev/null
 holds "$tmp/stream" 'data: before-reload'
 check $? "an SSE stream over TLS delivers events" "$(cat "$tmp/stream")"
+
+# Chromium, trusting only the served key (its SPKI hash).
+spki=$(openssl x509 -in "$tmp/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+  openssl dgst -sha256 -binary | base64)
+browser=$(HTTPS_PORT="$https_port" SPKI="$spki" HERALDCTL="$heraldctl" GRPC_PORT="$grpc_port" \
+  node tests/e2e/tls_browser.test.js 2>&1)
+echo "$browser" | grep -E '^(PASS|FAIL) '
+browser_passed=$(echo "$browser" | grep -c '^PASS ')
+browser_failed=$(echo "$browser" | grep -c '^FAIL ')
+[[ "$browser" == *"tls_browser: "* ]] || browser_failed=$((browser_failed + 1))
+passed=$((passed + browser_passed))
+failed=$((failed + browser_failed))
 
 cp "$tmp/cert-2.pem" "$tmp/cert.pem"
 cp "$tmp/key-2.pem" "$tmp/key.pem"
