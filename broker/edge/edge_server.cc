@@ -104,10 +104,12 @@ class HttpConnection final : public session::Session {
   bool draining_ = false;
 };
 
-void CloseGracefully(tcp::socket& socket) {
+template <class Stream>
+void CloseGracefully(Stream& stream) {
+  SendCloseNotify(stream);
   boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
-  socket.close(ignored);
+  TcpSocket(stream).shutdown(tcp::socket::shutdown_send, ignored);
+  TcpSocket(stream).close(ignored);
 }
 
 // Binds a listening socket on `address`:`port` of `context`, on the caller's thread so that a
@@ -242,13 +244,13 @@ asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, Stream
                                         ConnectionLease lease) {
   if constexpr (std::is_same_v<Stream, TlsStream>) {
     if (!co_await Handshake(sessions, stream)) {
-      CloseGracefully(TcpSocket(stream));
+      CloseGracefully(stream);
       co_return;
     }
   }
   std::optional<StreamRequest> request = co_await ServeHttp(sessions, stream);
   if (!request) {
-    CloseGracefully(TcpSocket(stream));
+    CloseGracefully(stream);
     co_return;
   }
   SessionContext context{.options = options_,

@@ -42,6 +42,11 @@ inline const boost::asio::ip::tcp::socket& TcpSocket(const TlsStream& stream) {
   return stream.next_layer();
 }
 
+// TLS's close_notify when the socket takes it now (nothing over plain TCP): the peer learns
+// the connection ends on purpose. Call with no write in flight.
+inline void SendCloseNotify(boost::asio::ip::tcp::socket&) {}
+inline void SendCloseNotify(TlsStream& stream) { stream.ShutdownNow(); }
+
 // `Stream` is boost::asio::ip::tcp::socket or TlsStream.
 template <class Stream>
 class BasicSerializedSocket {

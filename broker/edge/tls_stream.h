@@ -105,13 +105,6 @@ class TlsStream {
       if (done) return Complete(self);
       const bool first = !started;
       started = true;
-      // A read with nothing buffered waits for the socket before asking OpenSSL: SSL_read
-      // on an empty socket leaves a 16 KiB record buffer allocated for as long as the
-      // connection stays idle, RELEASE_BUFFERS or not.
-      if (kKind == kRead && first && SSL_has_pending(stream.ssl_) == 0) {
-        stream.socket_.async_wait(boost::asio::socket_base::wait_read, std::move(self));
-        return;
-      }
       if (wait_error) {
         result = wait_error;
       } else if (kKind == kHandshake || buffer.size() != 0) {

@@ -284,10 +284,10 @@ class SseSession final : public fanout::Delivery,
   }
 
   // All is written after a refusal or a drain: the client sees the end of the response. Over
-  // TLS without a close_notify: the response ends with the connection, as the head says, and
-  // waiting for the peer's close_notify would keep a session of a client that never sends
-  // one.
+  // TLS a close_notify goes first, without waiting for the peer's, which would keep a session
+  // of a client that never sends one.
   void Finish() {
+    SendCloseNotify(socket_.next_layer());
     boost::system::error_code ignored;
     socket_.tcp().shutdown(tcp::socket::shutdown_send, ignored);
     Close();
