@@ -152,6 +152,9 @@ class TlsClient {
     return ec ? "" : beast::buffers_to_string(buffer.data());
   }
 
+  // The code of the server's close frame, once a read ended with it.
+  int CloseCode() { return ws_->reason().code; }
+
   uint64_t PeerSerial() {
     X509* cert = SSL_get1_peer_certificate(stream().native_handle());
     if (cert == nullptr) return 0;
@@ -358,6 +361,17 @@ TEST_F(TlsEdgeTest, WebSocketOverTlsDeliversEvents) {
   const std::string event = client->NextMessage();
   EXPECT_THAT(event, HasSubstr(R"("op":"event")"));
   EXPECT_THAT(event, HasSubstr(R"("data":"over tls")"));
+}
+
+TEST_F(TlsEdgeTest, DrainClosesAWebSocketOverTlsWith1012) {
+  Start();
+  std::unique_ptr<TlsClient> client = Connect();
+  ASSERT_FALSE(client->UpgradeToWebSocket());
+  ASSERT_FALSE(client->SendText(R"({"op":"subscribe","topic":"news"})"));
+  ASSERT_THAT(client->NextMessage(), HasSubstr(R"("op":"subscribed")"));
+  EXPECT_EQ(broker_->Drain(), 1u);
+  EXPECT_EQ(client->NextMessage(), "");
+  EXPECT_EQ(client->CloseCode(), 1012);
 }
 
 TEST_F(TlsEdgeTest, PlainClientOnTheTlsPortFailsCleanly) {
