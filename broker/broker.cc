@@ -208,6 +208,10 @@ Broker::~Broker() {
 
 uint16_t Broker::edge_port() const { return impl_->edge ? impl_->edge->port() : 0; }
 
+uint16_t Broker::edge_tls_port() const { return impl_->edge ? impl_->edge->tls_port() : 0; }
+
+absl::Status Broker::Reload() { return impl_->edge ? impl_->edge->ReloadTls() : absl::OkStatus(); }
+
 uint16_t Broker::control_port() const {
   return impl_->control ? static_cast<uint16_t>(impl_->control->port()) : 0;
 }

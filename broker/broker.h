@@ -126,12 +126,20 @@ class Broker {
 
   // The browser edge's bound port (the one picked when edge.port was 0); 0 without an edge.
   uint16_t edge_port() const;
+  // The browser edge's bound TLS port (the one picked when edge.tls_port was 0); 0 without
+  // an edge or without TLS.
+  uint16_t edge_tls_port() const;
   // The control plane's bound port (the one picked when control.port was 0); 0 without one.
   uint16_t control_port() const;
   // What the engine found at start that risks losing events (Redis persistence settings).
   std::vector<std::string> warnings() const;
   // OK while the engine can store publishes; Unavailable saying why (Redis unreachable).
   absl::Status Readiness() const;
+
+  // Re-reads the files that may change while the broker runs: the edge's TLS certificate and
+  // key. New connections get what was read; open ones keep theirs. On an error (InvalidArgument
+  // naming the file and why) what was loaded before stays in use. heraldd calls it on SIGHUP.
+  absl::Status Reload();
 
   // Takes the node out of service, as SIGTERM and AdminService.Drain do: first /readyz
   // answers 503 and gRPC health NOT_SERVING and nothing new is accepted, then every session

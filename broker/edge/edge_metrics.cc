@@ -30,6 +30,7 @@ void AppendRefused(std::string& out, const EdgeMetrics& m) {
       {"ws_publish_rate", &m.refused_ws_publish_rate},
       {"topic_max_subscribers", &m.refused_topic_full},
       {"handshake_timeout", &m.handshake_timeouts},
+      {"tls_handshake", &m.tls_handshake_failures},
       {"idle_timeout", &m.idle_timeouts},
       {"ping_timeout", &m.ping_timeouts},
       {"slow_subscriber", &m.slow_subscriber_closes},

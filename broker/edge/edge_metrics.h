@@ -32,6 +32,9 @@ struct EdgeMetrics {
   std::atomic<uint64_t> refused_ws_publish_rate{0};
   std::atomic<uint64_t> refused_topic_full{0};
   std::atomic<uint64_t> handshake_timeouts{0};
+  // TLS handshakes that failed other than by timing out: a plain HTTP client on the TLS port,
+  // a protocol version, cipher or ALPN the edge does not speak, a client gone mid-handshake.
+  std::atomic<uint64_t> tls_handshake_failures{0};
   std::atomic<uint64_t> idle_timeouts{0};
   std::atomic<uint64_t> ping_timeouts{0};
   // Sessions closed because their outbound queue was full.

@@ -20,6 +20,12 @@ struct EdgeOptions {
   std::string address = "127.0.0.1";
   // 0 picks a free port; EdgeServer::port() tells which.
   uint16_t port = 8080;
+  // TLS beside the plain port, on every route, when both files are set: the certificate
+  // chain and the private key (PEM), re-read by EdgeServer::ReloadTls() (heraldd: SIGHUP).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // The TLS port; 0 picks a free one, EdgeServer::tls_port() tells which.
+  uint16_t tls_port = 8443;
   // Served at `/` when set (GET and HEAD only, no directory listings).
   std::string static_dir;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,7 @@
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/post.hpp"
+#include "boost/asio/ssl/stream_base.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
@@ -18,6 +20,7 @@
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
+#include "broker/core/status_macros.h"
 #include "broker/edge/http_request.h"
 #include "broker/edge/http_response.h"
 #include "broker/edge/session_context.h"
@@ -113,10 +116,31 @@ std::string ForwardedFor(const Request& request) {
   return joined;
 }
 
-void CloseGracefully(tcp::socket& socket) {
+template <class Stream>
+void CloseGracefully(Stream& stream) {
+  SendCloseNotify(stream);
   boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
-  socket.close(ignored);
+  TcpSocket(stream).shutdown(tcp::socket::shutdown_send, ignored);
+  TcpSocket(stream).close(ignored);
+}
+
+// Binds a listening socket on `address`:`port` of `context`, on the caller's thread so that a
+// port in use is an error of Start().
+absl::StatusOr<std::unique_ptr<tcp::acceptor>> Listen(asio::io_context& context,
+                                                      const asio::ip::address& address,
+                                                      uint16_t port) {
+  auto acceptor = std::make_unique<tcp::acceptor>(context);
+  const tcp::endpoint endpoint(address, port);
+  boost::system::error_code ec;
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrFormat("cannot listen on %s:%d: %s; pick another port",
+                                                  address.to_string(), port, ec.message()));
+  }
+  return acceptor;
 }
 
 }  // namespace
@@ -160,26 +184,33 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
     return absl::InvalidArgumentError(absl::StrCat("edge address '", options.address,
                                                    "' is not an IP address (", ec.message(), ")"));
   }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "EdgeOptions: TLS needs both tls_cert_file and tls_key_file (--http_tls_cert and "
+        "--http_tls_key); set both or neither");
+  }
   std::unique_ptr<EdgeServer> server(new EdgeServer(std::move(options), *std::move(trusted_proxies),
                                                     engine, shards, sessions, clock));
-  // Bound here, on the caller's thread, so a port in use is an error of Start(); the
-  // acceptor is used only on shard 0 once Accept() runs.
-  auto acceptor = std::make_unique<tcp::acceptor>(shards.shard(0).context());
-  const tcp::endpoint endpoint(address, server->options_.port);
-  acceptor->open(endpoint.protocol(), ec);
-  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor->bind(endpoint, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrFormat("cannot listen on %s:%d: %s; pick another port",
-                                                  server->options_.address, server->options_.port,
-                                                  ec.message()));
+  asio::io_context& shard0 = shards.shard(0).context();
+  std::unique_ptr<tcp::acceptor> acceptor;
+  if (!server->options_.tls_cert_file.empty()) {
+    HERALD_ASSIGN_OR_RETURN(server->tls_, ServerTlsContext::Load(server->options_.tls_cert_file,
+                                                                 server->options_.tls_key_file));
+    HERALD_ASSIGN_OR_RETURN(server->tls_acceptor_,
+                            Listen(shard0, address, server->options_.tls_port));
+    server->tls_port_ = server->tls_acceptor_->local_endpoint().port();
   }
+  HERALD_ASSIGN_OR_RETURN(acceptor, Listen(shard0, address, server->options_.port));
   server->port_ = acceptor->local_endpoint().port();
   server->acceptor_ = std::move(acceptor);
-  server->Spawn(shards.shard(0).context(), server->Accept());
+  server->Spawn(shard0, server->Accept(*server->acceptor_, /*tls=*/false));
+  if (server->tls_acceptor_) {
+    server->Spawn(shard0, server->Accept(*server->tls_acceptor_, /*tls=*/true));
+  }
   return server;
 }
+
+absl::Status EdgeServer::ReloadTls() { return tls_ ? tls_->Reload() : absl::OkStatus(); }
 
 EdgeServer::~EdgeServer() { Stop(); }
 
@@ -193,32 +224,60 @@ void EdgeServer::Spawn(asio::io_context& context, asio::awaitable<void> task) {
   });
 }
 
-asio::awaitable<void> EdgeServer::Accept() {
+asio::awaitable<void> EdgeServer::Accept(tcp::acceptor& acceptor, bool tls) {
   while (true) {
     fanout::Shard& shard = shards_.Next();
-    auto [ec, socket] = co_await acceptor_->async_accept(shard.context(), kAwait);
+    auto [ec, socket] = co_await acceptor.async_accept(shard.context(), kAwait);
     if (ec) {
-      if (!acceptor_->is_open() || ec == asio::error::operation_aborted) co_return;
+      if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
       // Out of descriptors or memory: count it and give the process a moment rather than
       // spin on the same error.
       metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
-      asio::steady_timer pause(acceptor_->get_executor(), std::chrono::milliseconds(50));
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
       co_await pause.async_wait(kAwait);
       continue;
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-    Spawn(shard.context(),
-          Serve(sessions_.shard(shard.id()), std::move(socket), ConnectionLease(metrics_, tasks_)));
+    session::ShardSessions& shard_sessions = sessions_.shard(shard.id());
+    if (tls) {
+      // The context of the moment: a reload changes what later connections get.
+      Spawn(shard.context(), Serve(shard_sessions, TlsStream(std::move(socket), *tls_->Current()),
+                                   ConnectionLease(metrics_, tasks_)));
+    } else {
+      Spawn(shard.context(), Serve(shard_sessions, tcp::socket(std::move(socket)),
+                                   ConnectionLease(metrics_, tasks_)));
+    }
   }
 }
 
-asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, tcp::socket socket,
+asio::awaitable<bool> EdgeServer::Handshake(session::ShardSessions& sessions, TlsStream& stream) {
+  HttpConnection connection(stream.next_layer(), metrics_);
+  sessions.Add(&connection, session::Transport::kHttp);
+  connection.AwaitRequest(clock_.Now() + options_.handshake_timeout, /*first=*/true);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwait);
+  connection.RequestArrived();
+  sessions.Remove(&connection);
+  // A timeout is counted by the sweep that ended it.
+  if (ec && !connection.timed_out()) {
+    metrics_.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+  }
+  co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, Stream stream,
                                         ConnectionLease lease) {
-  std::optional<StreamRequest> stream = co_await ServeHttp(sessions, socket, lease);
-  if (!stream) {
-    CloseGracefully(socket);
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    if (!co_await Handshake(sessions, stream)) {
+      CloseGracefully(stream);
+      co_return;
+    }
+  }
+  std::optional<StreamRequest> request = co_await ServeHttp(sessions, stream, lease);
+  if (!request) {
+    CloseGracefully(stream);
     co_return;
   }
   SessionContext context{.options = options_,
@@ -226,19 +285,20 @@ asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, tcp::s
                          .shard = sessions.shard(),
                          .sessions = sessions,
                          .metrics = metrics_,
-                         .grant = stream->grant ? &*stream->grant : nullptr};
+                         .grant = request->grant ? &*request->grant : nullptr};
   // Either stream runs on its own from here: this coroutine's frame is not kept for it.
-  switch (stream->kind) {
+  switch (request->kind) {
     case StreamRequest::Kind::kSse:
-      sse::StartSseSession(context, std::move(socket), stream->request, std::move(lease));
+      sse::StartSseSession(context, std::move(stream), request->request, std::move(lease));
       break;
     case StreamRequest::Kind::kWs:
-      ws::StartWsSession(context, std::move(socket), std::move(stream->request), std::move(lease));
+      ws::StartWsSession(context, std::move(stream), std::move(request->request), std::move(lease));
       break;
   }
 }
 
-asio::awaitable<bool> EdgeServer::AdmitClient(tcp::socket& socket, const asio::ip::address& client,
+template <class Stream>
+asio::awaitable<bool> EdgeServer::AdmitClient(Stream& socket, const asio::ip::address& client,
                                               unsigned http_version, ConnectionLease& lease) {
   ClientAdmission admission = client_limits_.Admit(client);
   if (admission.refusal.ok()) {
@@ -257,8 +317,9 @@ asio::awaitable<bool> EdgeServer::AdmitClient(tcp::socket& socket, const asio::i
   co_return false;
 }
 
+template <class Stream>
 asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
-    session::ShardSessions& sessions, tcp::socket& socket, ConnectionLease& lease) {
+    session::ShardSessions& sessions, Stream& socket, ConnectionLease& lease) {
   if (static_cast<size_t>(metrics_.connections_open.load()) > options_.max_connections) {
     metrics_.refused_connection_limit.fetch_add(1, std::memory_order_relaxed);
     Response response = TextResponse(
@@ -270,11 +331,11 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     co_return std::nullopt;
   }
   // A proxy's connection carries many clients: each is counted when its stream is asked for.
-  const asio::ip::address peer = PeerOf(socket).address();
+  const asio::ip::address peer = PeerOf(TcpSocket(socket)).address();
   const bool proxied = trusted_proxies_.Contains(peer);
   if (!proxied && !co_await AdmitClient(socket, peer, 11, lease)) co_return std::nullopt;
   beast::flat_buffer buffer;
-  HttpConnection connection(socket, metrics_);
+  HttpConnection connection(TcpSocket(socket), metrics_);
   sessions.Add(&connection, session::Transport::kHttp);
   // Whichever way the phase ends, the connection leaves the table before it dies.
   struct Leave {
@@ -433,12 +494,16 @@ void EdgeServer::Stop() {
   if (stopped_.exchange(true)) return;
   // Counted, so that Stop() does not return before the close has run. Only here: while the
   // node drains, load balancers and probes must still reach /readyz to see the 503.
-  tasks_.Begin();
-  asio::post(acceptor_->get_executor(), [this] {
-    boost::system::error_code ignored;
-    acceptor_->close(ignored);
-    tasks_.End();
-  });
+  // No acceptor when Start() failed before it began accepting.
+  if (acceptor_) {
+    tasks_.Begin();
+    asio::post(acceptor_->get_executor(), [this] {
+      boost::system::error_code ignored;
+      acceptor_->close(ignored);
+      if (tls_acceptor_) tls_acceptor_->close(ignored);
+      tasks_.End();
+    });
+  }
   sessions_.Abort(session::TransportSet::Of(
       {session::Transport::kHttp, session::Transport::kSse, session::Transport::kWs}));
   tasks_.WaitForZero();

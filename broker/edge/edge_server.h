@@ -1,10 +1,12 @@
 // The browser edge: one HTTP listener serving /v1/sse, /v1/ws, /healthz, /readyz, /metrics
-// and, optionally, a static directory at `/`. Connections are accepted on one acceptor and
-// handed to the shard `ShardPool::Next()` picks, where they live until they close.
+// and, optionally, a static directory at `/`, and the same over TLS on a second port when
+// options.tls_cert_file and tls_key_file are set. Connections are accepted on one acceptor per
+// port and handed to the shard `ShardPool::Next()` picks, where they live until they close.
 //
 //   absl::StatusOr<std::unique_ptr<EdgeServer>> edge =
 //       EdgeServer::Start({.port = 0}, engine, shards, sessions, SystemClock());
 //   uint16_t port = (*edge)->port();
+//   absl::Status reloaded = (*edge)->ReloadTls();   // SIGHUP: new certificate, same connections
 //   sessions.Drain();   // the node drains: /readyz 503, new streams 503, clients are told
 //   edge->reset();      // closes what is left and waits for every session to end
 #ifndef HERALD_BROKER_EDGE_EDGE_SERVER_H_
@@ -28,6 +30,8 @@
 #include "broker/edge/edge_metrics.h"
 #include "broker/edge/edge_options.h"
 #include "broker/edge/http_response.h"
+#include "broker/edge/serialized_socket.h"
+#include "broker/edge/tls_context.h"
 #include "broker/fanout/shard.h"
 #include "broker/session/session_registry.h"
 #include "broker/session/task_count.h"
@@ -41,8 +45,9 @@ namespace herald::edge {
 // 1012.
 class EdgeServer {
  public:
-  // Binds and starts accepting. InvalidArgument for a bad address or options; Unavailable
-  // when the address cannot be bound (port in use, permission).
+  // Binds and starts accepting. InvalidArgument for a bad address or options, a TLS
+  // certificate or key that cannot be read, or only one of them set; Unavailable when an
+  // address cannot be bound (port in use, permission).
   static absl::StatusOr<std::unique_ptr<EdgeServer>> Start(EdgeOptions options, Engine& engine,
                                                            fanout::ShardPool& shards,
                                                            session::SessionRegistry& sessions,
@@ -54,8 +59,14 @@ class EdgeServer {
 
   // The bound port (the one picked when options.port was 0).
   uint16_t port() const { return port_; }
+  // The bound TLS port (the one picked when options.tls_port was 0); 0 without TLS.
+  uint16_t tls_port() const { return tls_port_; }
   const EdgeOptions& options() const { return options_; }
   const EdgeMetrics& metrics() const { return metrics_; }
+
+  // Re-reads the TLS certificate and key for new connections; open ones keep theirs. On an
+  // error (MakeServerTlsContext's) the old ones stay. OK without TLS.
+  absl::Status ReloadTls();
 
   // Closes every connection and waits for every session to end. Idempotent.
   void Stop();
@@ -66,9 +77,15 @@ class EdgeServer {
 
   // Spawns `task` on `context`, counted until it ends so that Stop() can wait for it.
   void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
-  boost::asio::awaitable<void> Accept();
-  boost::asio::awaitable<void> Serve(session::ShardSessions& sessions,
-                                     boost::asio::ip::tcp::socket socket, ConnectionLease lease);
+  // Accepts on `acceptor` until it closes; `tls` is set for the TLS port.
+  boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
+  // `Stream` is tcp::socket or TlsStream (its handshake not yet done).
+  template <class Stream>
+  boost::asio::awaitable<void> Serve(session::ShardSessions& sessions, Stream stream,
+                                     ConnectionLease lease);
+  // The TLS handshake under options_.handshake_timeout, which the shard's sweep enforces as
+  // it does for request heads: true once it is done.
+  boost::asio::awaitable<bool> Handshake(session::ShardSessions& sessions, TlsStream& stream);
   // A request the HTTP phase hands on to a session.
   struct StreamRequest {
     enum class Kind { kSse, kWs };
@@ -81,13 +98,14 @@ class EdgeServer {
   // with the first request for a stream, or nullopt when the connection is done. A coroutine
   // of its own so that its parser and read buffer end with it instead of living in the
   // frame of every idle stream.
-  boost::asio::awaitable<std::optional<StreamRequest>> ServeHttp(
-      session::ShardSessions& sessions, boost::asio::ip::tcp::socket& socket,
-      ConnectionLease& lease);
+  template <class Stream>
+  boost::asio::awaitable<std::optional<StreamRequest>> ServeHttp(session::ShardSessions& sessions,
+                                                                 Stream& stream,
+                                                                 ConnectionLease& lease);
   // Counts the connection against `client`'s limits in `lease`, or answers 429 and returns
   // false.
-  boost::asio::awaitable<bool> AdmitClient(boost::asio::ip::tcp::socket& socket,
-                                           const boost::asio::ip::address& client,
+  template <class Stream>
+  boost::asio::awaitable<bool> AdmitClient(Stream& stream, const boost::asio::ip::address& client,
                                            unsigned http_version, ConnectionLease& lease);
   // The answer to a request that is not a stream: health, metrics, static files, errors.
   Response Respond(const Request& request, const std::string& path);
@@ -100,9 +118,13 @@ class EdgeServer {
   const TrustedProxies trusted_proxies_;
   ClientLimits client_limits_;
   EdgeMetrics metrics_;
-  // Lives on shard 0; used only there after Start().
+  // Live on shard 0; used only there after Start(). The TLS one and its context are set
+  // when the edge serves TLS.
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> tls_acceptor_;
+  std::unique_ptr<ServerTlsContext> tls_;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
   std::atomic<bool> stopped_{false};
   // Coroutines spawned and connections accepted, not yet ended.
   session::TaskCount tasks_;

@@ -2,7 +2,7 @@
 // socket with one gathered write in flight, counts what went out, and tells the session when
 // the write ended.
 //
-//   QueuedWriter writer(socket, context, session::Transport::kSse);
+//   QueuedWriter<SerializedSocket> writer(socket, context, session::Transport::kSse);
 //   writer.queue().PushShared(event, event->sse_frame);
 //   writer.CountEvent();
 //   writer.Schedule(*this);   // this->Write() after the dispatch pass, which calls
@@ -25,12 +25,14 @@
 
 namespace herald::edge {
 
+// `Socket` is SerializedSocket or TlsSerializedSocket: a template rather than an interface, so
+// that a plain connection's writes make no virtual call and carry nothing for TLS.
 // Shared objects: unsafe; use only on the session's shard. `socket` and `context` must outlive
 // the writer.
+template <class Socket>
 class QueuedWriter {
  public:
-  QueuedWriter(SerializedSocket& socket, const SessionContext& context,
-               session::Transport transport)
+  QueuedWriter(Socket& socket, const SessionContext& context, session::Transport transport)
       : socket_(socket),
         context_(context),
         transport_(transport),
@@ -38,7 +40,7 @@ class QueuedWriter {
         last_write_(context.sessions.clock().Now()) {
     // Writes are tried at once; they must never block the shard.
     boost::system::error_code ignored;
-    socket_.next_layer().non_blocking(true, ignored);
+    socket_.tcp().non_blocking(true, ignored);
   }
   ~QueuedWriter() { CountEvents(); }
   QueuedWriter(const QueuedWriter&) = delete;
@@ -118,7 +120,7 @@ class QueuedWriter {
     uncounted_events_ = 0;
   }
 
-  SerializedSocket& socket_;
+  Socket& socket_;
   const SessionContext& context_;
   const session::Transport transport_;
   fanout::OutboundQueue queue_;

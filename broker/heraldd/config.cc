@@ -81,6 +81,9 @@ constexpr Setting kSettings[] = {
 
     {"edge", "http_address"},
     {"edge", "http_port", Check::kPort},
+    {"edge", "https_port", Check::kPort},
+    {"edge", "http_tls_cert", Check::kReadableFile},
+    {"edge", "http_tls_key", Check::kReadableFile},
     {"edge", "static_dir", Check::kDirectory},
     {"edge", "allowed_origins"},
     {"edge", "sse_heartbeat", Check::kPositive},

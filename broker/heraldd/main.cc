@@ -1,5 +1,6 @@
 // heraldd: the Herald daemon. Config file, environment and flags → BrokerOptions → Broker;
-// runs until SIGTERM or SIGINT, then drains and exits 0.
+// runs until SIGTERM or SIGINT, then drains and exits 0. SIGHUP re-reads the reloadable files
+// (Broker::Reload).
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -30,13 +31,14 @@ ABSL_FLAG(bool, print_config, false,
 
 namespace {
 
-// Blocks SIGTERM and SIGINT in every thread (call before any thread starts) and returns the
-// set, so that the main thread alone receives them through sigwait.
-sigset_t BlockStopSignals() {
+// Blocks SIGTERM, SIGINT and SIGHUP in every thread (call before any thread starts) and
+// returns the set, so that the main thread alone receives them through sigwait.
+sigset_t BlockHandledSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -59,6 +61,10 @@ absl::Status LoadConfig(herald::heraldd::Config& config, int argc, char** argv) 
 void LogStart(const herald::BrokerOptions& options, const herald::Broker& broker) {
   std::fprintf(stderr, "heraldd: ready; browser edge on http://%s:%d\n",
                options.edge.address.c_str(), broker.edge_port());
+  if (const uint16_t tls_port = broker.edge_tls_port(); tls_port != 0) {
+    std::fprintf(stderr, "heraldd: browser edge TLS on https://%s:%d\n",
+                 options.edge.address.c_str(), tls_port);
+  }
   for (const std::string& warning : broker.warnings()) {
     std::fprintf(stderr, "heraldd: warning: %s\n", warning.c_str());
   }
@@ -123,7 +129,7 @@ int main(int argc, char** argv) {
               << " declared topics)\n";
     return EXIT_SUCCESS;
   }
-  const sigset_t stop_signals = BlockStopSignals();
+  const sigset_t handled_signals = BlockHandledSignals();
   absl::StatusOr<std::unique_ptr<herald::Broker>> broker =
       options.ok() ? herald::Broker::Start(*options) : options.status();
   if (!broker.ok()) {
@@ -137,7 +143,14 @@ int main(int argc, char** argv) {
                          std::cref(stopping));
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (absl::Status reloaded = (*broker)->Reload(); reloaded.ok()) {
+      std::fprintf(stderr, "heraldd: SIGHUP: reloaded\n");
+    } else {
+      std::fprintf(stderr, "heraldd: SIGHUP: reload failed, keeping what was loaded: %s\n",
+                   std::string(reloaded.message()).c_str());
+    }
+  }
   std::fprintf(stderr, "heraldd: %s received, draining\n",
                signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   stopping.Notify();

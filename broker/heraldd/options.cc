@@ -61,6 +61,13 @@ ABSL_FLAG(absl::Duration, redis_check_interval, absl::Seconds(1),
 
 ABSL_FLAG(std::string, http_address, "127.0.0.1", "address of the browser edge (SSE, WebSocket)");
 ABSL_FLAG(int, http_port, 8080, "port of the browser edge; 0 picks a free one");
+ABSL_FLAG(int, https_port, 8443,
+          "TLS port of the browser edge, served when --http_tls_cert and --http_tls_key are set; "
+          "0 picks a free one");
+ABSL_FLAG(std::string, http_tls_cert, "",
+          "PEM certificate chain of the browser edge's TLS port (re-read on SIGHUP)");
+ABSL_FLAG(std::string, http_tls_key, "",
+          "PEM private key of the browser edge's TLS port (re-read on SIGHUP)");
 ABSL_FLAG(std::string, static_dir, "", "directory served at / by the browser edge (none if empty)");
 ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
           "origins allowed for CORS and WebSocket handshakes (comma-separated; empty: any)");
@@ -189,6 +196,9 @@ absl::Status EngineFromFlags(BrokerOptions& options) {
 absl::Status EdgeFromFlags(edge::EdgeOptions& edge) {
   edge.address = absl::GetFlag(FLAGS_http_address);
   edge.port = static_cast<uint16_t>(absl::GetFlag(FLAGS_http_port));
+  edge.tls_port = static_cast<uint16_t>(absl::GetFlag(FLAGS_https_port));
+  edge.tls_cert_file = absl::GetFlag(FLAGS_http_tls_cert);
+  edge.tls_key_file = absl::GetFlag(FLAGS_http_tls_key);
   edge.static_dir = absl::GetFlag(FLAGS_static_dir);
   edge.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   edge.heartbeat_interval = absl::GetFlag(FLAGS_sse_heartbeat);

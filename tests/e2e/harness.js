@@ -50,13 +50,14 @@ async function waitFor(predicate, what, timeoutMs = TIMEOUT_MS) {
 
 // Headless, without the background traffic this machine's closed network refuses.
 // playwright-core is loaded here, not above, so that suites without a browser (the JS
-// client's) need no npm packages.
-function launchChromium() {
+// client's) need no npm packages. `extraArgs` go to Chromium as well.
+function launchChromium(extraArgs = []) {
   const {chromium} = require('playwright-core');
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+           ...extraArgs],
   });
 }
 

@@ -21,6 +21,11 @@
 // payloads do. The summary counts the events that arrived compressed and uncompressed.
 //
 //   herald_loadgen --transport=ws --ws_deflate --payload_json --payload=512 ...
+//
+// https:// and wss:// URLs connect over TLS, trusting the CA in --tls_ca and checking the
+// URL's host against the server's certificate:
+//
+//   herald_loadgen --sse_url='https://127.0.0.1:8443/v1/sse?topic=load' --tls_ca=ca.pem ...
 #include <unistd.h>
 
 #include <atomic>
@@ -32,9 +37,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <openssl/ssl.h>
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <variant>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -49,6 +57,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/read.hpp"
 #include "boost/asio/read_until.hpp"
+#include "boost/asio/ssl.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/streambuf.hpp"
 #include "boost/asio/use_awaitable.hpp"
@@ -65,6 +74,8 @@ ABSL_FLAG(std::string, transport, "sse", "subscriber transport: sse or ws");
 ABSL_FLAG(std::string, sse_url, "http://127.0.0.1:8080/v1/sse?topic=load",
           "SSE subscribe URL (http://host:port/path)");
 ABSL_FLAG(std::string, ws_url, "ws://127.0.0.1:8080/v1/ws", "Herald WebSocket URL");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA certificate that subscribers on https:// and wss:// URLs trust");
 ABSL_FLAG(std::string, topic, "load", "topic to publish to and (WS) subscribe to");
 ABSL_FLAG(std::string, grpc, "127.0.0.1:50051", "Herald gRPC address (publisher)");
 ABSL_FLAG(std::string, token, "", "bearer token for Herald's gRPC API");
@@ -137,6 +148,30 @@ std::string_view JsonStringField(std::string_view json, std::string_view name,
   return i < json.size() ? std::string_view(scratch) : std::string_view();
 }
 
+// A subscriber's connection: TCP, or TLS over it. Reads and writes complete as tuples.
+class Connection {
+ public:
+  explicit Connection(tcp::socket socket) : stream_(std::move(socket)) {}
+  Connection(tcp::socket socket, asio::ssl::context& tls)
+      : stream_(std::in_place_type<asio::ssl::stream<tcp::socket>>, std::move(socket), tls) {}
+
+  asio::ssl::stream<tcp::socket>* tls() {
+    return std::get_if<asio::ssl::stream<tcp::socket>>(&stream_);
+  }
+
+  asio::awaitable<std::tuple<boost::system::error_code, size_t>> ReadSome(
+      asio::mutable_buffer buffer) {
+    return std::visit([&](auto& s) { return s.async_read_some(buffer, kUseTuple); }, stream_);
+  }
+
+  asio::awaitable<std::tuple<boost::system::error_code, size_t>> Write(asio::const_buffer buffer) {
+    return std::visit([&](auto& s) { return asio::async_write(s, buffer, kUseTuple); }, stream_);
+  }
+
+ private:
+  std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> stream_;
+};
+
 // Per-connection sequence accounting (single-threaded: the subscribers' io_context).
 struct Accounting {
   uint64_t last_seq = 0;
@@ -167,8 +202,19 @@ struct Totals {
 
 class Subscribers {
  public:
-  Subscribers(asio::io_context& io, const Window& window) : io_(io), window_(window) {
+  Subscribers(asio::io_context& io, const Window& window)
+      : io_(io), window_(window), tls_(asio::ssl::context::tls_client) {
     accounting_.resize(absl::GetFlag(FLAGS_connections));
+    tls_.set_verify_mode(asio::ssl::verify_peer);
+    if (const std::string ca = absl::GetFlag(FLAGS_tls_ca); !ca.empty()) {
+      boost::system::error_code ec;
+      tls_.load_verify_file(ca, ec);
+      if (ec) {
+        std::fprintf(stderr, "herald_loadgen: cannot read --tls_ca %s: %s\n", ca.c_str(),
+                     ec.message().c_str());
+        std::exit(2);
+      }
+    }
   }
 
   void Start() { asio::co_spawn(io_, Launch(), asio::detached); }
@@ -254,8 +300,9 @@ class Subscribers {
     ++totals_.failed_connects;
   }
 
-  // A connected socket, or nothing after reporting the failure for the connection `a`.
-  asio::awaitable<std::optional<tcp::socket>> Connect(Accounting& a, const Url& url) {
+  // A connected socket (with its TLS handshake done for https:// and wss://), or nothing
+  // after reporting the failure for the connection `a`.
+  asio::awaitable<std::optional<Connection>> Connect(Accounting& a, const Url& url) {
     tcp::resolver resolver(io_);
     auto [rerr, endpoints] = co_await resolver.async_resolve(url.host, url.port, kUseTuple);
     tcp::socket socket(io_);
@@ -265,7 +312,17 @@ class Subscribers {
       co_return std::nullopt;
     }
     socket.set_option(tcp::no_delay(true));
-    co_return std::move(socket);
+    if (!url.tls) co_return Connection(std::move(socket));
+    Connection connection(std::move(socket), tls_);
+    asio::ssl::stream<tcp::socket>& stream = *connection.tls();
+    SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str());
+    stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
+    auto [herr] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    if (herr) {
+      HandshakeDone(a, false, "tls handshake: " + herr.message());
+      co_return std::nullopt;
+    }
+    co_return std::move(connection);
   }
 
   // One SSE subscriber; reconnects with Last-Event-ID when the server closes the stream.
@@ -278,22 +335,22 @@ class Subscribers {
       co_return;
     }
     for (int attempt = 0; attempt < 100; ++attempt) {
-      std::optional<tcp::socket> connected = co_await Connect(a, *url);
+      std::optional<Connection> connected = co_await Connect(a, *url);
       if (!connected) {
         if (a.failed) co_return;
         continue;
       }
-      tcp::socket& socket = *connected;
+      Connection& socket = *connected;
       std::string request = "GET " + url->target + " HTTP/1.1\r\nHost: " + url->host + ":" +
                             url->port + "\r\nAccept: text/event-stream\r\n";
       if (!a.last_id.empty()) request += "Last-Event-ID: " + a.last_id + "\r\n";
       request += "\r\n";
-      auto [werr, wn] = co_await asio::async_write(socket, asio::buffer(request), kUseTuple);
+      auto [werr, wn] = co_await socket.Write(asio::buffer(request));
       if (werr) continue;
       SseStreamParser parser([&](const SseEvent& e) { Deliver(a, e.data, e.id); });
       std::vector<char> buffer(16 * 1024);
       while (true) {
-        auto [err, n] = co_await socket.async_read_some(asio::buffer(buffer), kUseTuple);
+        auto [err, n] = co_await socket.ReadSome(asio::buffer(buffer));
         if (err) {
           // An overloaded server may close a handshake it could not serve in time.
           HandshakeDone(a, false, "closed during the handshake: " + err.message());
@@ -332,12 +389,12 @@ class Subscribers {
     const std::string topic = absl::GetFlag(FLAGS_topic);
     const bool offer_deflate = absl::GetFlag(FLAGS_ws_deflate);
     for (int attempt = 0; attempt < 100; ++attempt) {
-      std::optional<tcp::socket> connected = co_await Connect(a, *url);
+      std::optional<Connection> connected = co_await Connect(a, *url);
       if (!connected) {
         if (a.failed) co_return;
         continue;
       }
-      tcp::socket& socket = *connected;
+      Connection& socket = *connected;
       std::string subscribe = R"({"op":"subscribe","topic":")" + topic + "\"";
       if (!a.last_id.empty()) subscribe += R"(,"from":")" + a.last_id + "\"";
       subscribe += "}";
@@ -352,7 +409,7 @@ class Subscribers {
         request += "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
       }
       request += "\r\n";
-      auto [werr, wn] = co_await asio::async_write(socket, asio::buffer(request), kUseTuple);
+      auto [werr, wn] = co_await socket.Write(asio::buffer(request));
       if (werr) continue;
       std::string in;
       bool upgraded = false;
@@ -361,7 +418,7 @@ class Subscribers {
       std::string inflated;
       std::vector<char> buffer(16 * 1024);
       while (true) {
-        auto [err, n] = co_await socket.async_read_some(asio::buffer(buffer), kUseTuple);
+        auto [err, n] = co_await socket.ReadSome(asio::buffer(buffer));
         if (err) {
           // An overloaded server may close a handshake it could not serve in time.
           HandshakeDone(a, false, "closed during the handshake: " + err.message());
@@ -384,7 +441,7 @@ class Subscribers {
           in.erase(0, end + 4);
           // RFC 6455 4.1: no data frame before the server's handshake response.
           const std::string frame = MaskedFrame(0x1, subscribe);
-          auto [serr, sn] = co_await asio::async_write(socket, asio::buffer(frame), kUseTuple);
+          auto [serr, sn] = co_await socket.Write(asio::buffer(frame));
           if (serr) break;
         }
         size_t used = 0;
@@ -395,7 +452,7 @@ class Subscribers {
             closed = !HandleMessage(a, frame, inflater, inflated);
           } else if (frame.opcode == 0x9) {
             const std::string pong = MaskedFrame(0xA, frame.payload);
-            co_await asio::async_write(socket, asio::buffer(pong), kUseTuple);
+            co_await socket.Write(asio::buffer(pong));
           } else if (frame.opcode == 0x8) {
             closed = true;
           }
@@ -505,6 +562,8 @@ class Subscribers {
   asio::io_context& io_;
   const Window& window_;
   std::vector<Accounting> accounting_;
+  // Shared by every TLS subscriber: trusts --tls_ca.
+  asio::ssl::context tls_;
   int handshakes_ = 0;
   bool retry_handshakes_ = false;
   uint64_t catch_up_seq_ = 0;

@@ -43,12 +43,14 @@ constexpr std::string_view kDisconnectEvent = "herald.disconnect";
 // One SSE stream, driven by completion callbacks alone: an idle stream costs its session
 // object and one pending read, and no coroutine frames. Owned by the handlers of its pending
 // operations (shared_from_this); ends when the last of them completes. Lives on one shard.
+// `Stream` is tcp::socket or TlsStream.
 // Shared objects: unsafe; use only on the owning shard.
+template <class Stream>
 class SseSession final : public fanout::Delivery,
                          public session::Session,
-                         public std::enable_shared_from_this<SseSession> {
+                         public std::enable_shared_from_this<SseSession<Stream>> {
  public:
-  SseSession(const SessionContext& context, tcp::socket socket, ConnectionLease lease)
+  SseSession(const SessionContext& context, Stream socket, ConnectionLease lease)
       : lease_(std::move(lease)),
         context_(context),
         socket_(std::move(socket)),
@@ -64,7 +66,7 @@ class SseSession final : public fanout::Delivery,
     subscription_.reset();
     context_.sessions.Remove(this);
     boost::system::error_code ignored;
-    socket_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.tcp().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
   // Answers a request that cannot be served (400/403/404 and close), or subscribes and
@@ -153,7 +155,7 @@ class SseSession final : public fanout::Delivery,
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
     // Asked of the socket when listed: a field per stream would cost every idle one.
-    out.peer = lease_.Peer(socket_.next_layer());
+    out.peer = lease_.Peer(socket_.tcp());
     if (subject_ != nullptr) out.subject = *subject_;
     if (subscription_) out.topics = subscription_->topic_names();
     out.delivered = writer_.delivered();
@@ -197,11 +199,11 @@ class SseSession final : public fanout::Delivery,
   void Abort() override {
     closed_ = true;
     boost::system::error_code ignored;
-    socket_.next_layer().close(ignored);
+    socket_.tcp().close(ignored);
   }
 
  private:
-  friend class edge::QueuedWriter;
+  friend class edge::QueuedWriter<BasicSerializedSocket<Stream>>;
   // NotFound for the first topic that does not exist, PermissionDenied for the first one
   // the grant does not cover.
   absl::Status FindTopics(const std::vector<std::string>& topics,
@@ -247,22 +249,22 @@ class SseSession final : public fanout::Delivery,
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ignored;
-    socket_.next_layer().cancel(ignored);
+    socket_.tcp().cancel(ignored);
   }
 
   // SSE clients send nothing after the request: what they send is ignored, and EOF or an
   // error ends the session.
   void Read() {
-    socket_.async_read_some(asio::buffer(&read_byte_, 1),
-                            [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                              if (!ec && !self->closed_) {
-                                self->Read();
-                                return;
-                              }
-                              if (ec && !IsExpectedClose(ec))
-                                self->context_.metrics.io_errors.fetch_add(1);
-                              self->Close();
-                            });
+    socket_.async_read_some(
+        asio::buffer(&read_byte_, 1),
+        [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
+          if (!ec && !self->closed_) {
+            self->Read();
+            return;
+          }
+          if (ec && !IsExpectedClose(ec)) self->context_.metrics.io_errors.fetch_add(1);
+          self->Close();
+        });
   }
 
   void ScheduleWrite() {
@@ -287,18 +289,21 @@ class SseSession final : public fanout::Delivery,
     if (writer_.queue().has_pending() || finishing_) ScheduleWrite();
   }
 
-  // All is written after a refusal or a drain: the client sees the end of the response.
+  // All is written after a refusal or a drain: the client sees the end of the response. Over
+  // TLS a close_notify goes first, without waiting for the peer's, which would keep a session
+  // of a client that never sends one.
   void Finish() {
+    SendCloseNotify(socket_.next_layer());
     boost::system::error_code ignored;
-    socket_.next_layer().shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.tcp().shutdown(tcp::socket::shutdown_send, ignored);
     Close();
   }
 
   // First, so released last: once it is, the server may be gone.
   ConnectionLease lease_;
   SessionContext context_;
-  SerializedSocket socket_;
-  QueuedWriter writer_;
+  BasicSerializedSocket<Stream> socket_;
+  QueuedWriter<BasicSerializedSocket<Stream>> writer_;
   std::unique_ptr<fanout::Subscription> subscription_;
   // The access token's subject; null when the edge checks no tokens.
   std::unique_ptr<const std::string> subject_;
@@ -332,7 +337,13 @@ absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Req
 
 void StartSseSession(const SessionContext& context, tcp::socket socket, const Request& request,
                      ConnectionLease lease) {
-  std::make_shared<SseSession>(context, std::move(socket), std::move(lease))
+  std::make_shared<SseSession<tcp::socket>>(context, std::move(socket), std::move(lease))
+      ->Start(request, context.grant);
+}
+
+void StartSseSession(const SessionContext& context, TlsStream stream, const Request& request,
+                     ConnectionLease lease) {
+  std::make_shared<SseSession<TlsStream>>(context, std::move(stream), std::move(lease))
       ->Start(request, context.grant);
 }
 

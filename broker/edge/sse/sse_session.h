@@ -15,6 +15,7 @@
 #include "broker/core/cursor.h"
 #include "broker/edge/connection_lease.h"
 #include "broker/edge/http_response.h"
+#include "broker/edge/serialized_socket.h"
 #include "broker/edge/session_context.h"
 
 namespace herald::edge::sse {
@@ -41,6 +42,9 @@ absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Req
 // `lease` until it ends.
 void StartSseSession(const SessionContext& context, boost::asio::ip::tcp::socket socket,
                      const Request& request, ConnectionLease lease);
+// The same over TLS, once the TLS handshake is done.
+void StartSseSession(const SessionContext& context, TlsStream stream, const Request& request,
+                     ConnectionLease lease);
 
 }  // namespace herald::edge::sse
 

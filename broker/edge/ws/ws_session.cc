@@ -75,12 +75,14 @@ bool TakesSharedDeflate(std::string_view response_extensions) {
 // idle connection costs its session object, Beast's stream state and one pending read.
 // Owned by the handlers of its pending operations (shared_from_this); ends when the last of
 // them completes. Lives on one shard.
+// `Stream` is tcp::socket or TlsStream.
 // Shared objects: unsafe; use only on the owning shard.
+template <class Stream>
 class WsSession final : public fanout::Delivery,
                         public session::Session,
-                        public std::enable_shared_from_this<WsSession> {
+                        public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(const SessionContext& context, tcp::socket socket, ConnectionLease lease)
+  WsSession(const SessionContext& context, Stream socket, ConnectionLease lease)
       : lease_(std::move(lease)),
         context_(context),
         grant_(context.grant != nullptr ? std::make_unique<auth::BrowserGrant>(*context.grant)
@@ -128,7 +130,7 @@ class WsSession final : public fanout::Delivery,
       if (kind == websocket::frame_type::pong) missed_pongs_ = 0;
     });
     auto handshake = std::make_shared<Request>(std::move(request));
-    ws_.async_accept(*handshake, [self = shared_from_this(),
+    ws_.async_accept(*handshake, [self = this->shared_from_this(),
                                   handshake](boost::system::error_code ec) { self->Accepted(ec); });
   }
 
@@ -159,7 +161,7 @@ class WsSession final : public fanout::Delivery,
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
     // Asked of the socket when listed: a field per stream would cost every idle one.
-    out.peer = lease_.Peer(ws_.next_layer().next_layer());
+    out.peer = lease_.Peer(ws_.next_layer().tcp());
     if (grant_ != nullptr) out.subject = grant_->subject;
     out.topics = topics_;
     out.delivered = writer_.delivered();
@@ -208,11 +210,11 @@ class WsSession final : public fanout::Delivery,
   void Abort() override {
     closed_ = true;
     boost::system::error_code ignored;
-    ws_.next_layer().next_layer().close(ignored);
+    ws_.next_layer().tcp().close(ignored);
   }
 
  private:
-  friend class edge::QueuedWriter;
+  friend class edge::QueuedWriter<BasicSerializedSocket<Stream>>;
   void Accepted(boost::system::error_code ec) {
     if (ec) {
       // Beast has answered the bad handshake (400, 426) already, unless it was aborted.
@@ -393,8 +395,8 @@ class WsSession final : public fanout::Delivery,
     // back to the shard and finds the session only while it lives. Without a ref, a success
     // needs no trip back.
     context_.engine.Publish({.topic = op.topic, .type = op.event, .data = op.data},
-                            [weak = weak_from_this(), shard = &context_.shard, topic = op.topic,
-                             ref = op.ref](absl::StatusOr<EventPtr> published) {
+                            [weak = this->weak_from_this(), shard = &context_.shard,
+                             topic = op.topic, ref = op.ref](absl::StatusOr<EventPtr> published) {
                               if (published.ok() && ref.empty()) return;
                               asio::post(shard->context(),
                                          [weak, topic, ref, published = std::move(published)] {
@@ -408,7 +410,7 @@ class WsSession final : public fanout::Delivery,
   // prepares 1.5 KiB in the caller's buffer before any byte arrives.
   void Read() {
     ws_.async_read_some(asio::buffer(chunk_),
-                        [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                        [self = this->shared_from_this()](boost::system::error_code ec, size_t n) {
                           self->ReadSome(ec, n);
                         });
   }
@@ -467,11 +469,12 @@ class WsSession final : public fanout::Delivery,
     if (closed_ || writer_.in_flight() || close_sent_) return;
     if (close_reason_) {
       close_sent_ = true;
-      ws_.async_close(*close_reason_, [self = shared_from_this()](boost::system::error_code ec) {
-        // The reader gets the peer's close and ends the session; a peer that never answers
-        // is aborted by the sweep after the drain timeout.
-        if (ec) self->Abort();
-      });
+      ws_.async_close(*close_reason_,
+                      [self = this->shared_from_this()](boost::system::error_code ec) {
+                        // The reader gets the peer's close and ends the session; a peer that never
+                        // answers is aborted by the sweep after the drain timeout.
+                        if (ec) self->Abort();
+                      });
       return;
     }
     // The peer's close arrived: the reader answers it and ends the session.
@@ -494,8 +497,8 @@ class WsSession final : public fanout::Delivery,
   SessionContext context_;
   // What the access token grants; null when the edge checks no tokens.
   const std::unique_ptr<const auth::BrowserGrant> grant_;
-  websocket::stream<SerializedSocket> ws_;
-  QueuedWriter writer_;
+  websocket::stream<BasicSerializedSocket<Stream>> ws_;
+  QueuedWriter<BasicSerializedSocket<Stream>> writer_;
   absl::Time last_ping_;
   absl::Time close_started_;
   // Client messages, their bytes and publish ops since rate_window_start_ (the sweep starts a
@@ -554,7 +557,13 @@ std::optional<Response> RefuseUpgrade(const EdgeOptions& options, EdgeMetrics& m
 
 void StartWsSession(const SessionContext& context, tcp::socket socket, Request request,
                     ConnectionLease lease) {
-  std::make_shared<WsSession>(context, std::move(socket), std::move(lease))
+  std::make_shared<WsSession<tcp::socket>>(context, std::move(socket), std::move(lease))
+      ->Start(std::move(request));
+}
+
+void StartWsSession(const SessionContext& context, TlsStream stream, Request request,
+                    ConnectionLease lease) {
+  std::make_shared<WsSession<TlsStream>>(context, std::move(stream), std::move(lease))
       ->Start(std::move(request));
 }
 

@@ -14,6 +14,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "broker/edge/connection_lease.h"
 #include "broker/edge/http_response.h"
+#include "broker/edge/serialized_socket.h"
 #include "broker/edge/session_context.h"
 
 namespace herald::edge::ws {
@@ -37,6 +38,9 @@ std::optional<Response> RefuseUpgrade(const EdgeOptions& options, EdgeMetrics& m
 // `context.grant` is used only during the call. The session holds `lease` until it ends.
 void StartWsSession(const SessionContext& context, boost::asio::ip::tcp::socket socket,
                     Request request, ConnectionLease lease);
+// The same over TLS, once the TLS handshake is done.
+void StartWsSession(const SessionContext& context, TlsStream stream, Request request,
+                    ConnectionLease lease);
 
 }  // namespace herald::edge::ws
 
