@@ -95,6 +95,9 @@ class SubscriptionHandle {
 class Broker {
  public:
   // InvalidArgument for bad options; whatever the store reports when it cannot open.
+  // FailedPrecondition (protected mode) for a control plane on an address other than
+  // loopback without API keys or client certificates, and for an edge there without access
+  // tokens unless edge.allow_anonymous_browsers.
   static absl::StatusOr<std::unique_ptr<Broker>> Start(BrokerOptions options);
   ~Broker();
   Broker(const Broker&) = delete;
@@ -132,6 +135,11 @@ class Broker {
   std::vector<std::string> warnings() const;
   // OK while the engine can store publishes; Unavailable saying why (Redis unreachable).
   absl::Status Readiness() const;
+
+  // Reads again what may change while the node runs (heraldd does on SIGHUP): the browser
+  // access token keys. On an error, saying which file, the node keeps what it had; sessions
+  // keep the grants they were opened (or refreshed) with.
+  absl::Status Reload();
 
   // Takes the node out of service, as SIGTERM and AdminService.Drain do: first /readyz
   // answers 503 and gRPC health NOT_SERVING and nothing new is accepted, then every session

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,7 +14,6 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "broker/auth/browser_token.h"
 #include "broker/broker.h"
 #include "broker/engine/redis/redis_address.h"
 
@@ -71,35 +69,33 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "PEM CA: require gRPC client certificates it signed (mutual TLS)");
 ABSL_FLAG(std::string, access_token_secret_file, "",
           "file holding the HS256 secret (32 bytes or more) that signs browsers' access "
-          "tokens; when unset, browsers need no token");
+          "tokens; with neither it nor --access_token_keys_file, browsers need no token");
+ABSL_FLAG(std::string, access_token_keys_file, "",
+          "file of the public keys that verify browsers' RS256 / ES256 access tokens: PEM "
+          "PUBLIC KEY blocks, or a JWKS document (keys chosen by the token's kid); re-read on "
+          "SIGHUP");
+ABSL_FLAG(std::string, access_token_issuer, "",
+          "when set, browsers' access tokens must carry this 'iss'");
+ABSL_FLAG(std::string, access_token_audience, "",
+          "when set, browsers' access tokens must carry this 'aud'");
+ABSL_FLAG(absl::Duration, access_token_leeway, absl::Seconds(30),
+          "clock skew allowed on access tokens' exp, nbf and iat");
+ABSL_FLAG(bool, allow_anonymous_browsers, false,
+          "protected mode: allow an edge on a non-loopback --http_address without access tokens "
+          "(every browser may follow every topic)");
 
 namespace {
 
-// Blocks SIGTERM and SIGINT in every thread (call before any thread starts) and returns the
-// set, so that the main thread alone receives them through sigwait.
+// Blocks SIGTERM, SIGINT and SIGHUP in every thread (call before any thread starts) and
+// returns the set, so that the main thread alone receives them through sigwait.
 sigset_t BlockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
-}
-
-// The secret's file, without a trailing newline. NotFound when unreadable, InvalidArgument
-// when shorter than HS256's 32-byte key.
-absl::StatusOr<std::string> ReadSecret(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrFormat("cannot read access token secret file '%s'", path));
-  }
-  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.size() < 32) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "access token secret in '%s' is %d bytes; use at least 32", path, secret.size()));
-  }
-  return secret;
 }
 
 absl::Status StoreFromFlags(herald::store::StoreOptions& options) {
@@ -181,12 +177,13 @@ absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   options.control.tls_cert_file = absl::GetFlag(FLAGS_grpc_tls_cert);
   options.control.tls_key_file = absl::GetFlag(FLAGS_grpc_tls_key);
   options.control.tls_client_ca_file = absl::GetFlag(FLAGS_grpc_tls_client_ca);
-  if (const std::string path = absl::GetFlag(FLAGS_access_token_secret_file); !path.empty()) {
-    absl::StatusOr<std::string> secret = ReadSecret(path);
-    if (!secret.ok()) return secret.status();
-    options.edge.access_tokens =
-        std::make_shared<herald::auth::BrowserTokenVerifier>(*std::move(secret));
-  }
+  options.edge.access_token_options.hs256_secret_file =
+      absl::GetFlag(FLAGS_access_token_secret_file);
+  options.edge.access_token_options.keys_file = absl::GetFlag(FLAGS_access_token_keys_file);
+  options.edge.access_token_options.issuer = absl::GetFlag(FLAGS_access_token_issuer);
+  options.edge.access_token_options.audience = absl::GetFlag(FLAGS_access_token_audience);
+  options.edge.access_token_options.leeway = absl::GetFlag(FLAGS_access_token_leeway);
+  options.edge.allow_anonymous_browsers = absl::GetFlag(FLAGS_allow_anonymous_browsers);
   return options;
 }
 
@@ -227,7 +224,15 @@ int main(int argc, char** argv) {
                absl::GetFlag(FLAGS_grpc_address).c_str(), (*broker)->control_port());
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  // SIGHUP reloads what may change while running (access token keys) and goes on.
+  while (sigwait(&stop_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (absl::Status reloaded = (*broker)->Reload(); reloaded.ok()) {
+      std::fprintf(stderr, "heraldd: SIGHUP: reloaded\n");
+    } else {
+      std::fprintf(stderr, "heraldd: SIGHUP: reload failed, keeping the old settings: %s\n",
+                   std::string(reloaded.message()).c_str());
+    }
+  }
   std::fprintf(stderr, "heraldd: %s received, draining\n",
                signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   broker->reset();
