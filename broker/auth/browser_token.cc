@@ -181,19 +181,6 @@ std::string_view TokenRefusalName(TokenRefusal refusal) {
   return "unknown";
 }
 
-bool PatternsAllow(const std::vector<std::string>& patterns, std::string_view topic) {
-  for (const std::string& allowed : patterns) {
-    if (!allowed.empty() && allowed.back() == '*') {
-      if (topic.starts_with(std::string_view(allowed).substr(0, allowed.size() - 1))) {
-        return true;
-      }
-    } else if (topic == allowed) {
-      return true;
-    }
-  }
-  return false;
-}
-
 absl::StatusOr<std::shared_ptr<BrowserTokenVerifier>> BrowserTokenVerifier::Create(
     BrowserTokenOptions options) {
   std::shared_ptr<BrowserTokenVerifier> verifier(new BrowserTokenVerifier(std::move(options)));

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "broker/auth/topic_patterns.h"
 #include "broker/auth/verification_keys.h"
 
 namespace herald::auth {
@@ -48,9 +49,6 @@ inline constexpr size_t kTokenRefusals = 10;
 // "missing", "malformed", "algorithm", "unknown_key", "bad_signature", "expired",
 // "not_yet_valid", "wrong_issuer", "wrong_audience", "missing_claim".
 std::string_view TokenRefusalName(TokenRefusal refusal);
-
-// Topic names; one ending in '*' covers every topic with that prefix.
-bool PatternsAllow(const std::vector<std::string>& patterns, std::string_view topic);
 
 // What a verified token allows. A value type.
 struct BrowserGrant {

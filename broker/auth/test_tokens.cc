@@ -125,9 +125,9 @@ std::string TestSigner::Sign(std::string_view header, std::string_view payload) 
 
 std::string TestSigner::Token(std::string_view payload, std::string_view kid) const {
   const std::string header =
-      kid.empty()
-          ? absl::StrCat("{\"alg\":\"", algorithm_, "\",\"typ\":\"JWT\"}")
-          : absl::StrCat("{\"alg\":\"", algorithm_, "\",\"typ\":\"JWT\",\"kid\":\"", std::string(kid), "\"}");
+      kid.empty() ? absl::StrCat("{\"alg\":\"", algorithm_, "\",\"typ\":\"JWT\"}")
+                  : absl::StrCat("{\"alg\":\"", algorithm_, "\",\"typ\":\"JWT\",\"kid\":\"",
+                                 std::string(kid), "\"}");
   return Sign(header, payload);
 }
 
