@@ -335,7 +335,8 @@ class WsSession final : public fanout::Delivery,
       if (absl::Status allowed = session::CheckAccess(&*grant, topic, session::Access::kSubscribe);
           !allowed.ok()) {
         context_.metrics.refused_topic_not_granted.fetch_add(1, std::memory_order_relaxed);
-        SendError(allowed, topic);
+        // Without the topic: the subscription stands; only the refresh failed.
+        SendError(allowed);
         return;
       }
     }
