@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_split.h"
 #include "admin/api_key.h"
 #include "admin/invocation.h"
 #include "admin/output.h"
@@ -22,17 +21,6 @@ struct KeyFlags {
   bool generate = false;
 };
 
-// --allow 'a b', --allow a,b and --allow a --allow b all mean a and b.
-std::vector<std::string> SplitList(const std::vector<std::string>& values) {
-  std::vector<std::string> items;
-  for (const std::string& value : values) {
-    for (absl::string_view item : absl::StrSplit(value, absl::ByAnyChar(" ,"), absl::SkipEmpty())) {
-      items.emplace_back(item);
-    }
-  }
-  return items;
-}
-
 std::optional<Failure> HashKey(const KeyFlags& flags, Invocation& invocation) {
   std::string key;
   if (flags.generate) {
@@ -45,9 +33,10 @@ std::optional<Failure> HashKey(const KeyFlags& flags, Invocation& invocation) {
         "or pass --generate");
   }
   const absl::string_view trimmed = absl::StripAsciiWhitespace(key);
-  absl::StatusOr<std::string> line = ApiKeyLine(
-      std::string_view(trimmed.data(), trimmed.size()),
-      {.allow = SplitList(flags.allow), .topics = SplitList(flags.topics), .name = flags.name});
+  absl::StatusOr<std::string> line = ApiKeyLine(std::string_view(trimmed.data(), trimmed.size()),
+                                                {.allow = SplitListFlag(flags.allow),
+                                                 .topics = SplitListFlag(flags.topics),
+                                                 .name = flags.name});
   if (!line.ok()) return Usage(std::string(line.status().message()));
   invocation.out().PrintLine(*line);
   return std::nullopt;

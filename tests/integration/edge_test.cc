@@ -772,6 +772,23 @@ class EdgeTokenTest : public EdgeTest {
 
   int64_t ExpiresAt(absl::Duration ttl) { return absl::ToUnixSeconds(fake_clock_.Now() + ttl); }
 
+  // A WebSocket whose token grants `topic` for `ttl`, subscribed to it.
+  std::unique_ptr<WsClient> SubscribedWs(const std::string& topic, absl::Duration ttl) {
+    std::unique_ptr<WsClient> ws =
+        Ws({.target = "/v1/ws?access_token=" +
+                      Token(absl::StrCat(R"("subscribe":[")", topic, R"("])"), ttl)});
+    if (ws == nullptr) return nullptr;
+    EXPECT_TRUE(ws->Send(absl::StrCat(R"({"op":"subscribe","topic":")", topic, R"("})")).ok());
+    EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+    return ws;
+  }
+
+  static void ExpectTokenExpiryClose(WsClient& ws) {
+    WsMessage closed = ws.Read(kWait);
+    EXPECT_EQ(closed.kind, WsMessage::Kind::kClosed) << closed.text;
+    EXPECT_EQ(closed.close_code, 4001);
+  }
+
   const auth::TestSigner signer_ = auth::TestSigner::EcP256();
   const std::string keys_file_ = [this] {
     const std::string path = ::testing::TempDir() + "/edge_jwks.json";
@@ -861,25 +878,17 @@ TEST_F(EdgeTokenTest, SseEndsWithHeraldExpiredWhenItsTokenExpires) {
 TEST_F(EdgeTokenTest, WsClosesWith4001WhenItsTokenExpires) {
   StartWithTokens();
   Create("news");
-  std::unique_ptr<WsClient> ws =
-      Ws({.target = "/v1/ws?access_token=" + Token(R"("subscribe":["news"])", absl::Seconds(1))});
+  std::unique_ptr<WsClient> ws = SubscribedWs("news", absl::Seconds(1));
   ASSERT_NE(ws, nullptr);
-  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"news"})").ok());
-  EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
   fake_clock_.Advance(absl::Seconds(1));
-  WsMessage closed = ws->Read(kWait);
-  EXPECT_EQ(closed.kind, WsMessage::Kind::kClosed) << closed.text;
-  EXPECT_EQ(closed.close_code, 4001);
+  ExpectTokenExpiryClose(*ws);
 }
 
 TEST_F(EdgeTokenTest, WsRefreshExtendsTheSessionOnlyWithAValidTokenForItsTopics) {
   StartWithTokens();
   Create("news");
-  std::unique_ptr<WsClient> ws =
-      Ws({.target = "/v1/ws?access_token=" + Token(R"("subscribe":["news"])", absl::Seconds(2))});
+  std::unique_ptr<WsClient> ws = SubscribedWs("news", absl::Seconds(2));
   ASSERT_NE(ws, nullptr);
-  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"news"})").ok());
-  EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
 
   const auto refresh = [&](const std::string& token) {
     EXPECT_TRUE(ws->Send(absl::StrCat(R"({"op":"refresh","token":")", token, R"("})")).ok());
@@ -907,9 +916,7 @@ TEST_F(EdgeTokenTest, WsRefreshExtendsTheSessionOnlyWithAValidTokenForItsTopics)
   EXPECT_EQ(Field(event, "data"), "after refresh");
   // Until that one expires too.
   fake_clock_.Advance(absl::Seconds(60));
-  WsMessage closed = ws->Read(kWait);
-  EXPECT_EQ(closed.kind, WsMessage::Kind::kClosed) << closed.text;
-  EXPECT_EQ(closed.close_code, 4001);
+  ExpectTokenExpiryClose(*ws);
 }
 
 TEST(BrokerProtectedModeTest, RefusesListenersBeyondLoopbackWithoutCredentials) {
