@@ -200,7 +200,12 @@ absl::StatusOr<std::shared_ptr<const BrowserTokenVerifier::Keys>> BrowserTokenVe
   }
   if (!secret.empty()) {
     absl::StatusOr<VerificationKey> key = VerificationKey::Hs256(std::move(secret));
-    if (!key.ok()) return key.status();
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: %s",
+          options_.hs256_secret_file.empty() ? "the HS256 secret" : options_.hs256_secret_file,
+          key.status().message()));
+    }
     keys->push_back(*std::move(key));
   }
   if (!options_.keys_file.empty()) {

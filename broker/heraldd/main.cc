@@ -88,7 +88,7 @@ namespace {
 
 // Blocks SIGTERM, SIGINT and SIGHUP in every thread (call before any thread starts) and
 // returns the set, so that the main thread alone receives them through sigwait.
-sigset_t BlockStopSignals() {
+sigset_t BlockHandledSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -192,7 +192,7 @@ absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("heraldd: the Herald streaming broker daemon");
   absl::ParseCommandLine(argc, argv);
-  const sigset_t stop_signals = BlockStopSignals();
+  const sigset_t handled_signals = BlockHandledSignals();
 
   absl::StatusOr<herald::BrokerOptions> options = OptionsFromFlags();
   absl::StatusOr<std::unique_ptr<herald::Broker>> broker =
@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   // SIGHUP reloads what may change while running (access token keys) and goes on.
-  while (sigwait(&stop_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+  while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {
     if (absl::Status reloaded = (*broker)->Reload(); reloaded.ok()) {
       std::fprintf(stderr, "heraldd: SIGHUP: reloaded\n");
     } else {
