@@ -1,5 +1,6 @@
 #include "broker/auth/browser_token.h"
 
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -61,8 +62,10 @@ std::optional<absl::Time> TimeClaim(const json::object& claims, std::string_view
   if (value == nullptr) return std::nullopt;
   if (value->is_int64()) return absl::FromUnixSeconds(value->as_int64());
   if (value->is_uint64()) return absl::FromUnixSeconds(static_cast<int64_t>(value->as_uint64()));
-  if (value->is_double())
+  // Beyond a few million years a date means nothing (and would overflow).
+  if (value->is_double() && std::abs(value->as_double()) < 1e14) {
     return absl::FromUnixMicros(static_cast<int64_t>(value->as_double() * 1e6));
+  }
   malformed = true;
   return std::nullopt;
 }
@@ -127,7 +130,9 @@ std::optional<Refusal> CheckTimes(const json::object& claims, absl::Time now, ab
   const std::optional<absl::Time> exp = TimeClaim(claims, "exp", malformed);
   const std::optional<absl::Time> nbf = TimeClaim(claims, "nbf", malformed);
   const std::optional<absl::Time> iat = TimeClaim(claims, "iat", malformed);
-  if (malformed) return Refusal{TokenRefusal::kMalformed, "a time claim is not a number"};
+  if (malformed) {
+    return Refusal{TokenRefusal::kMalformed, "a time claim is not a number of seconds"};
+  }
   if (!exp) return Refusal{TokenRefusal::kMissingClaim, "no 'exp' claim"};
   grant.expires_at = *exp + leeway;
   if (grant.expires_at <= now) {

@@ -135,6 +135,8 @@ TEST(BrowserTokenTest, RefusesTimesIssuerAndAudienceSayingWhich) {
       TokenRefusal::kMissingClaim, "no 'exp'");
   ExpectRefused(*verifier, signer.Token(absl::StrCat(R"({"exp":)", kNowSeconds + 60, good, "}")),
                 TokenRefusal::kMissingClaim, "no 'subscribe'");
+  ExpectRefused(*verifier, signer.Token(absl::StrCat(R"({"subscribe":"a","exp":1e300)", good, "}")),
+                TokenRefusal::kMalformed, "not a number");
 }
 
 TEST(BrowserTokenTest, LeewayAllowsSmallClockSkew) {

@@ -72,6 +72,9 @@ refuses "control plane on 0.0.0.0 without API keys is refused, naming the flag" 
   "--api_keys_file" --grpc_address=0.0.0.0
 refuses "a keys file that holds no key is refused" "access token keys" \
   --access_token_keys_file=/dev/null
+printf '# no keys yet\n' >"$work/empty-keys.txt"
+refuses "an API keys file that holds no key is refused, not taken for auth off" \
+  "holds no API key" --api_keys_file="$work/empty-keys.txt"
 http=$(free_port)
 starts "$http" "$(free_port)" --http_address=0.0.0.0 --allow_anonymous_browsers
 check $? "edge on 0.0.0.0 starts with --allow_anonymous_browsers"
