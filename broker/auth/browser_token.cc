@@ -233,13 +233,13 @@ absl::StatusOr<std::shared_ptr<const BrowserTokenVerifier::Keys>> BrowserTokenVe
 absl::Status BrowserTokenVerifier::Reload() {
   absl::StatusOr<std::shared_ptr<const Keys>> keys = ReadKeys();
   if (!keys.ok()) return keys.status();
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(mutex_);
   keys_ = *std::move(keys);
   return absl::OkStatus();
 }
 
 std::shared_ptr<const BrowserTokenVerifier::Keys> BrowserTokenVerifier::keys() const {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(mutex_);
   return keys_;
 }
 
@@ -271,7 +271,9 @@ absl::StatusOr<BrowserGrant> BrowserTokenVerifier::Verify(std::string_view token
   const std::string_view signing_input = token.substr(0, parts[0].size() + 1 + parts[1].size());
   bool candidate = false;
   bool verified = false;
-  for (const VerificationKey& key : *keys()) {
+  // Held for the loop: a Reload() meanwhile swaps in other keys and leaves these alive.
+  const std::shared_ptr<const Keys> keys = this->keys();
+  for (const VerificationKey& key : *keys) {
     if (key.algorithm() != *algorithm || (!kid.empty() && !key.kid().empty() && key.kid() != kid)) {
       continue;
     }

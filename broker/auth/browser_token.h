@@ -24,10 +24,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "broker/auth/topic_patterns.h"
 #include "broker/auth/verification_keys.h"
+#include "broker/core/mutex.h"
 
 namespace herald::auth {
 
@@ -102,7 +102,7 @@ class BrowserTokenVerifier {
   std::shared_ptr<const Keys> keys() const;
 
   const BrowserTokenOptions options_;
-  mutable absl::Mutex mutex_;
+  mutable Mutex mutex_;
   std::shared_ptr<const Keys> keys_ ABSL_GUARDED_BY(mutex_);
 };
 

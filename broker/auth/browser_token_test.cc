@@ -1,8 +1,11 @@
 #include "broker/auth/browser_token.h"
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "broker/auth/test_tokens.h"
@@ -203,6 +206,22 @@ TEST(BrowserTokenTest, BadKeyFilesAreRefusedAndReloadKeepsTheOldKeys) {
   WriteFile("rotating.pem", "broken");
   EXPECT_FALSE(verifier->Reload().ok());
   EXPECT_TRUE(verifier->Verify(second.Token(Claims()), kNow).ok());
+}
+
+TEST(BrowserTokenTest, VerifiesWhileAnotherThreadReloads) {
+  const TestSigner signer = TestSigner::EcP256();
+  auto verifier = Verifier({.keys_file = WriteFile("reloaded.pem", signer.PublicPem())});
+  const std::string token = signer.Token(Claims());
+  std::atomic<int> granted{0};
+  std::vector<std::thread> verifiers;
+  for (int t = 0; t < 3; ++t) {
+    verifiers.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) granted += verifier->Verify(token, kNow).ok() ? 1 : 0;
+    });
+  }
+  for (int i = 0; i < 50; ++i) EXPECT_TRUE(verifier->Reload().ok());
+  for (std::thread& thread : verifiers) thread.join();
+  EXPECT_EQ(granted.load(), 300);
 }
 
 }  // namespace
