@@ -210,11 +210,7 @@ class SseSession final : public fanout::Delivery,
   absl::Status FindTopics(const std::vector<std::string>& topics,
                           const auth::BrowserGrant* grant) const {
     for (const std::string& topic : topics) {
-      if (absl::Status allowed = session::CheckAccess(grant, topic, session::Access::kSubscribe);
-          !allowed.ok()) {
-        context_.metrics.refused_topic_not_granted.fetch_add(1, std::memory_order_relaxed);
-        return allowed;
-      }
+      HERALD_RETURN_IF_ERROR(CheckGranted(context_, grant, topic, session::Access::kSubscribe));
       if (absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(topic); !info.ok()) {
         return info.status();
       }

@@ -332,9 +332,9 @@ class WsSession final : public fanout::Delivery,
       return;
     }
     for (const std::string& topic : topics_) {
-      if (absl::Status allowed = session::CheckAccess(&*grant, topic, session::Access::kSubscribe);
+      if (absl::Status allowed =
+              CheckGranted(context_, &*grant, topic, session::Access::kSubscribe);
           !allowed.ok()) {
-        context_.metrics.refused_topic_not_granted.fetch_add(1, std::memory_order_relaxed);
         // Without the topic: the subscription stands; only the refresh failed.
         SendError(allowed);
         return;
@@ -362,9 +362,8 @@ class WsSession final : public fanout::Delivery,
       return;
     }
     if (absl::Status allowed =
-            session::CheckAccess(grant_.get(), op.topic, session::Access::kSubscribe);
+            CheckGranted(context_, grant_.get(), op.topic, session::Access::kSubscribe);
         !allowed.ok()) {
-      context_.metrics.refused_topic_not_granted.fetch_add(1, std::memory_order_relaxed);
       SendError(allowed, op.topic);
       return;
     }
@@ -409,9 +408,8 @@ class WsSession final : public fanout::Delivery,
       return;
     }
     if (absl::Status allowed =
-            session::CheckAccess(grant_.get(), op.topic, session::Access::kPublish);
+            CheckGranted(context_, grant_.get(), op.topic, session::Access::kPublish);
         !allowed.ok()) {
-      context_.metrics.refused_topic_not_granted.fetch_add(1, std::memory_order_relaxed);
       SendError(allowed, op.topic, op.ref);
       return;
     }
