@@ -209,4 +209,14 @@ std::vector<const CLI::App*> Leaves(const CLI::App& group) {
   return leaves;
 }
 
+std::vector<std::string> SplitListFlag(const std::vector<std::string>& values) {
+  std::vector<std::string> items;
+  for (const std::string& value : values) {
+    for (absl::string_view item : absl::StrSplit(value, absl::ByAnyChar(" ,"), absl::SkipEmpty())) {
+      items.emplace_back(item);
+    }
+  }
+  return items;
+}
+
 }  // namespace herald::admin

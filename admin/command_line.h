@@ -67,6 +67,9 @@ class CommandSet {
 // "heraldctl topics create".
 std::string CommandPath(const CLI::App& command);
 
+// A list flag's items: --topics 'a b', --topics a,b and --topics a --topics b all mean a and b.
+std::vector<std::string> SplitListFlag(const std::vector<std::string>& values);
+
 // Every command under `group` that runs something, in definition order.
 std::vector<const CLI::App*> Leaves(const CLI::App& group);
 

@@ -22,6 +22,7 @@
 #include "admin/context_commands.h"
 #include "admin/contexts.h"
 #include "admin/invocation.h"
+#include "admin/key_commands.h"
 #include "admin/node_commands.h"
 #include "admin/output.h"
 #include "admin/stream_commands.h"
@@ -151,6 +152,7 @@ int Run(const std::vector<std::string>& args) {
   AddNodeCommands(root, commands);
   AddContextCommands(root, commands);
   AddTokenCommands(root, commands);
+  AddKeyCommands(root, commands);
   AddLocalCommands(root, commands);
 
   CommandSet::Parsed parsed = commands.Parse(args);

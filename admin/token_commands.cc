@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "admin/access_token.h"
 #include "admin/invocation.h"
@@ -22,18 +21,6 @@ struct TokenFlags {
   std::string subject;
   std::optional<std::string> secret_file;
 };
-
-// --topics 'a b', --topics a,b and --topics a --topics b all mean a and b.
-std::vector<std::string> SplitTopics(const std::vector<std::string>& values) {
-  std::vector<std::string> topics;
-  for (const std::string& value : values) {
-    for (absl::string_view topic :
-         absl::StrSplit(value, absl::ByAnyChar(" ,"), absl::SkipEmpty())) {
-      topics.emplace_back(topic);
-    }
-  }
-  return topics;
-}
 
 // --secret-file, else the selected context's.
 absl::StatusOr<std::string> SecretFile(const TokenFlags& flags, const Invocation& invocation) {
@@ -60,7 +47,7 @@ std::optional<Failure> CreateToken(const TokenFlags& flags, Invocation& invocati
   if (!secret.ok()) return FromLocalStatus(secret.status());
   // Whole seconds: the claims carry no more, and the printed expiry must match them.
   const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
-  const AccessTokenClaims claims = {.topics = SplitTopics(flags.topics),
+  const AccessTokenClaims claims = {.topics = SplitListFlag(flags.topics),
                                     .publish = flags.publish,
                                     .subject = flags.subject,
                                     .issued_at = now,

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "boost/asio/post.hpp"
 #include "broker/control/control_server.h"
 #include "broker/core/cursor.h"
@@ -140,12 +141,56 @@ absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const BrokerOptions& options
   return local;
 }
 
+// A host name or address that only this machine reaches.
+bool IsLoopback(std::string_view address) {
+  return address == "localhost" || address.starts_with("127.") || address == "::1" ||
+         address == "[::1]";
+}
+
+// Redis's protected mode, for both listeners: reachable beyond this host means credentials.
+absl::Status CheckProtectedMode(const BrokerOptions& options) {
+  const control::ControlOptions& control = options.control;
+  if (options.serve_control && !IsLoopback(control.address) && control.api_keys.empty() &&
+      control.api_keys_file.empty() && control.tls_client_ca_file.empty()) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "protected mode: the control plane would listen on %s with no API keys, so anyone who "
+        "reaches it could publish, delete topics and drain the node; set --api_keys_file (or "
+        "require client certificates with --grpc_tls_client_ca), or listen on 127.0.0.1",
+        control.address));
+  }
+  if (options.serve_edge && !IsLoopback(options.edge.address) && !options.edge.access_tokens &&
+      !options.edge.allow_anonymous_browsers) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "protected mode: the browser edge would listen on %s with no access tokens, so any "
+        "browser could follow every topic; set --access_token_secret_file or "
+        "--access_token_keys_file, or --allow_anonymous_browsers if public streams are meant",
+        options.edge.address));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
+absl::Status Broker::Reload() {
+  // Each file set is tried even when another fails, so one bad file holds back only itself.
+  absl::Status status;
+  const std::shared_ptr<auth::BrowserTokenVerifier>& tokens = impl_->options.edge.access_tokens;
+  if (tokens) status.Update(tokens->Reload());
+  if (impl_->edge) status.Update(impl_->edge->ReloadTls());
+  return status;
+}
+
 absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   if (options.clock == nullptr) return absl::InvalidArgumentError("BrokerOptions.clock is null");
+  auth::BrowserTokenOptions& tokens = options.edge.access_token_options;
+  if (!options.edge.access_tokens &&
+      !(tokens.hs256_secret.empty() && tokens.hs256_secret_file.empty() &&
+        tokens.keys_file.empty())) {
+    HERALD_ASSIGN_OR_RETURN(options.edge.access_tokens, auth::BrowserTokenVerifier::Create(tokens));
+  }
+  HERALD_RETURN_IF_ERROR(CheckProtectedMode(options));
   if (options.edge.sweep_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("EdgeOptions.sweep_interval must be positive");
   }
@@ -209,8 +254,6 @@ Broker::~Broker() {
 uint16_t Broker::edge_port() const { return impl_->edge ? impl_->edge->port() : 0; }
 
 uint16_t Broker::edge_tls_port() const { return impl_->edge ? impl_->edge->tls_port() : 0; }
-
-absl::Status Broker::Reload() { return impl_->edge ? impl_->edge->ReloadTls() : absl::OkStatus(); }
 
 uint16_t Broker::control_port() const {
   return impl_->control ? static_cast<uint16_t>(impl_->control->port()) : 0;

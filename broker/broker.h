@@ -95,6 +95,9 @@ class SubscriptionHandle {
 class Broker {
  public:
   // InvalidArgument for bad options; whatever the store reports when it cannot open.
+  // FailedPrecondition (protected mode) for a control plane on an address other than
+  // loopback without API keys or client certificates, and for an edge there without access
+  // tokens unless edge.allow_anonymous_browsers.
   static absl::StatusOr<std::unique_ptr<Broker>> Start(BrokerOptions options);
   ~Broker();
   Broker(const Broker&) = delete;
@@ -136,9 +139,11 @@ class Broker {
   // OK while the engine can store publishes; Unavailable saying why (Redis unreachable).
   absl::Status Readiness() const;
 
-  // Re-reads the files that may change while the broker runs: the edge's TLS certificate and
-  // key. New connections get what was read; open ones keep theirs. On an error (InvalidArgument
-  // naming the file and why) what was loaded before stays in use. heraldd calls it on SIGHUP.
+  // Re-reads the files that may change while the node runs (heraldd does on SIGHUP): the
+  // edge's TLS certificate and key, and the browser access token keys. New connections get what
+  // was read; open ones keep their certificate, and sessions keep the grants they were opened
+  // (or refreshed) with. On an error (InvalidArgument naming the file and why) what was loaded
+  // before stays in use.
   absl::Status Reload();
 
   // Takes the node out of service, as SIGTERM and AdminService.Drain do: first /readyz

@@ -96,6 +96,12 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
       return absl::InvalidArgumentError(
           absl::StrFormat("%s: %s", options.api_keys_file, keys.status().message()));
     }
+    // An empty file would turn auth off where the operator meant it on.
+    if (keys->empty()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s holds no API key; add one (heraldctl keys hash) or drop --api_keys_file",
+          options.api_keys_file));
+    }
     options.api_keys.insert(options.api_keys.end(), keys->begin(), keys->end());
   }
 

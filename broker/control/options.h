@@ -24,7 +24,7 @@ struct ControlOptions {
   int port = 50051;
   // Empty: auth is off and every call is allowed (development only).
   std::vector<auth::ApiKey> api_keys;
-  // A file of "<role> <key>" lines (see auth::ParseApiKeys), read at Start and added to
+  // A file of "sha256:<hex> allow=..." lines (see auth::ParseApiKeys), read at Start and added to
   // api_keys. Empty: none.
   std::string api_keys_file;
   // PEM files. With cert and key, the server speaks TLS; with client_ca too, it requires

@@ -24,9 +24,16 @@ using AckCallback = absl::AnyInvocable<void(absl::StatusOr<v1::PublishResponse>)
 
 // Stores one event; `done` gets its ack once it is stored (the engine answers only then, so
 // an ack never runs ahead of durability), or why it is not.
-void PublishOne(ServiceEnvironment& env, v1::PublishRequest& request, AckCallback done) {
+// `key` is the caller's (null with auth off): it must reach the request's topic.
+void PublishOne(ServiceEnvironment& env, const auth::ApiKey* key, v1::PublishRequest& request,
+                AckCallback done) {
   if (request.topic().empty()) {
     std::move(done)(absl::InvalidArgumentError("topic is required: the topic to publish to"));
+    return;
+  }
+  if (absl::Status permitted = auth::CheckPermitted(key, auth::Action::kPublish, request.topic());
+      !permitted.ok()) {
+    std::move(done)(permitted);
     return;
   }
   env.engine.Publish(
@@ -62,8 +69,12 @@ class PublishStreamReactor final
  public:
   PublishStreamReactor(ServiceEnvironment& env, grpc::CallbackServerContext* context)
       : env_(env), home_(env.shards.Next()), resume_(home_.context()), peer_(context->peer()) {
-    absl::Status status = env_.Authorize(*context, auth::Action::kPublish);
-    if (status.ok()) status = env_.CheckAcceptingStreams();
+    absl::StatusOr<const auth::ApiKey*> key = env_.AuthorizeKey(*context, auth::Action::kPublish);
+    absl::Status status = key.status();
+    if (status.ok()) {
+      key_ = *key;
+      status = env_.CheckAcceptingStreams();
+    }
     if (!status.ok()) {
       MutexLock lock(mu_);
       failure_ = ToGrpcStatus(status);
@@ -96,7 +107,7 @@ class PublishStreamReactor final
       if (slot == nullptr) reading_ = false;
     }
     if (slot != nullptr) {
-      PublishOne(env_, request_, [this, slot](absl::StatusOr<v1::PublishResponse> ack) {
+      PublishOne(env_, key_, request_, [this, slot](absl::StatusOr<v1::PublishResponse> ack) {
         {
           MutexLock lock(mu_);
           --at_store_;
@@ -277,6 +288,8 @@ class PublishStreamReactor final
   // Requests read and not yet acked, in order; the front one's ack is in flight while
   // writing_. A deque keeps each slot in place while its store is pending.
   std::deque<Slot> slots_ ABSL_GUARDED_BY(mu_);
+  // The caller's API key; null with auth off.
+  const auth::ApiKey* key_ = nullptr;
   // Publishes handed to the engine and not yet answered.
   int at_store_ ABSL_GUARDED_BY(mu_) = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
@@ -294,9 +307,9 @@ class PublishStreamReactor final
 };
 
 // Stores a unary Publish's event and finishes the call once it is stored (or refused).
-void FinishWhenStored(ServiceEnvironment& env, v1::PublishRequest request,
+void FinishWhenStored(ServiceEnvironment& env, const auth::ApiKey* key, v1::PublishRequest request,
                       v1::PublishResponse* response, grpc::ServerUnaryReactor* reactor) {
-  PublishOne(env, request, [response, reactor](absl::StatusOr<v1::PublishResponse> ack) {
+  PublishOne(env, key, request, [response, reactor](absl::StatusOr<v1::PublishResponse> ack) {
     if (ack.ok()) *response = *std::move(ack);
     reactor->Finish(ToGrpcStatus(ack.status()));
   });
@@ -312,10 +325,11 @@ void FinishWhenStored(ServiceEnvironment& env, v1::PublishRequest request,
 class HeldPublish {
  public:
   HeldPublish(ServiceEnvironment& env, grpc::CallbackServerContext* context,
-              v1::PublishRequest request, v1::PublishResponse* response,
+              const auth::ApiKey* key, v1::PublishRequest request, v1::PublishResponse* response,
               grpc::ServerUnaryReactor* reactor)
       : env_(env),
         context_(context),
+        key_(key),
         request_(std::move(request)),
         response_(response),
         reactor_(reactor),
@@ -332,7 +346,7 @@ class HeldPublish {
         Wait();
         return;
       } else {
-        FinishWhenStored(env_, request_, response_, reactor_);
+        FinishWhenStored(env_, key_, request_, response_, reactor_);
       }
       delete this;
     });
@@ -341,6 +355,7 @@ class HeldPublish {
  private:
   ServiceEnvironment& env_;
   grpc::CallbackServerContext* const context_;
+  const auth::ApiKey* const key_;
   v1::PublishRequest request_;
   v1::PublishResponse* const response_;
   grpc::ServerUnaryReactor* const reactor_;
@@ -353,12 +368,13 @@ grpc::ServerUnaryReactor* PublishService::Publish(grpc::CallbackServerContext* c
                                                   const v1::PublishRequest* request,
                                                   v1::PublishResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status status = env_.Authorize(*context, auth::Action::kPublish); !status.ok()) {
-    reactor->Finish(ToGrpcStatus(status));
+  absl::StatusOr<const auth::ApiKey*> key = env_.AuthorizeKey(*context, auth::Action::kPublish);
+  if (!key.ok()) {
+    reactor->Finish(ToGrpcStatus(key.status()));
   } else if (env_.FanoutBehind()) {
-    (new HeldPublish(env_, context, *request, response, reactor))->Wait();
+    (new HeldPublish(env_, context, *key, *request, response, reactor))->Wait();
   } else {
-    FinishWhenStored(env_, *request, response, reactor);
+    FinishWhenStored(env_, *key, *request, response, reactor);
   }
   return reactor;
 }

@@ -4,15 +4,27 @@
 
 namespace herald::control {
 
-absl::Status ServiceEnvironment::Authorize(const grpc::CallbackServerContext& context,
-                                           auth::Action action) const {
-  if (!auth.enabled()) return absl::OkStatus();
+absl::StatusOr<const auth::ApiKey*> ServiceEnvironment::AuthorizeKey(
+    const grpc::CallbackServerContext& context, auth::Action action) const {
+  if (!auth.enabled()) return nullptr;
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   const std::string_view value = it == metadata.end()
                                      ? std::string_view()
                                      : std::string_view(it->second.data(), it->second.size());
-  return auth.Authorize(value, action);
+  absl::StatusOr<const auth::ApiKey*> key = auth.Authenticate(value);
+  if (!key.ok()) return key.status();
+  if (absl::Status permitted = auth::CheckPermitted(*key, action); !permitted.ok()) {
+    return permitted;
+  }
+  return key;
+}
+
+absl::Status ServiceEnvironment::Authorize(const grpc::CallbackServerContext& context,
+                                           auth::Action action, std::string_view topic) const {
+  absl::StatusOr<const auth::ApiKey*> key = AuthorizeKey(context, action);
+  if (!key.ok()) return key.status();
+  return auth::CheckPermitted(*key, action, topic);
 }
 
 absl::Status ServiceEnvironment::CheckAcceptingStreams() const {

@@ -7,6 +7,7 @@
 #define HERALD_BROKER_CONTROL_SERVICE_ENVIRONMENT_H_
 
 #include <atomic>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "broker/auth/api_keys.h"
@@ -33,8 +34,14 @@ struct ServiceEnvironment {
   // Set when the node drains and by Shutdown: new streams are refused with UNAVAILABLE.
   std::atomic<bool> draining{false};
 
-  // Checks the call's `authorization` metadata: OK, Unauthenticated or PermissionDenied.
-  absl::Status Authorize(const grpc::CallbackServerContext& context, auth::Action action) const;
+  // Checks the call's `authorization` metadata for `action` on `topic` (empty: on some
+  // topic): OK, Unauthenticated or PermissionDenied.
+  absl::Status Authorize(const grpc::CallbackServerContext& context, auth::Action action,
+                         std::string_view topic = {}) const;
+  // The same, returning the caller's key (null with auth off) for checks of later topics
+  // (auth::CheckPermitted); it lives as long as the server.
+  absl::StatusOr<const auth::ApiKey*> AuthorizeKey(const grpc::CallbackServerContext& context,
+                                                   auth::Action action) const;
   // Unavailable while draining, saying what the client should do.
   absl::Status CheckAcceptingStreams() const;
 

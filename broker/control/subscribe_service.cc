@@ -59,7 +59,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   // The request, once the caller may subscribe and the node takes new streams.
   absl::StatusOr<session::SubscribeRequest> Accept(const grpc::CallbackServerContext& context,
                                                    const v1::SubscribeRequest& request) const {
-    HERALD_RETURN_IF_ERROR(env_.Authorize(context, auth::Action::kSubscribe));
+    HERALD_ASSIGN_OR_RETURN(const auth::ApiKey* key,
+                            env_.AuthorizeKey(context, auth::Action::kSubscribe));
+    for (const std::string& topic : request.topics()) {
+      HERALD_RETURN_IF_ERROR(auth::CheckPermitted(key, auth::Action::kSubscribe, topic));
+    }
     HERALD_RETURN_IF_ERROR(env_.CheckAcceptingStreams());
     return session::ParseSubscribeRequest(
         std::vector<std::string>(request.topics().begin(), request.topics().end()), request.from(),

@@ -131,10 +131,11 @@ grpc::ServerUnaryReactor* TopicService::CreateTopic(grpc::CallbackServerContext*
                                                     const v1::CreateTopicRequest* request,
                                                     v1::Topic* response) {
   auto run = [&]() -> absl::Status {
-    HERALD_RETURN_IF_ERROR(env_.Authorize(*context, auth::Action::kManageTopics));
     if (!request->has_topic()) {
       return absl::InvalidArgumentError("topic is required; set topic.name at least");
     }
+    HERALD_RETURN_IF_ERROR(
+        env_.Authorize(*context, auth::Action::kManageTopics, request->topic().name()));
     HERALD_ASSIGN_OR_RETURN(TopicConfig config, FromProto(request->topic(), "topic"));
     HERALD_ASSIGN_OR_RETURN(TopicInfo info, env_.engine.CreateTopic(config));
     *response = ToProto(info);
@@ -187,10 +188,11 @@ grpc::ServerUnaryReactor* TopicService::UpdateTopic(grpc::CallbackServerContext*
                                                     const v1::UpdateTopicRequest* request,
                                                     v1::Topic* response) {
   auto run = [&]() -> absl::Status {
-    HERALD_RETURN_IF_ERROR(env_.Authorize(*context, auth::Action::kManageTopics));
     if (request->topic().name().empty()) {
       return absl::InvalidArgumentError("topic.name is required: the topic to update");
     }
+    HERALD_RETURN_IF_ERROR(
+        env_.Authorize(*context, auth::Action::kManageTopics, request->topic().name()));
     HERALD_ASSIGN_OR_RETURN(TopicInfo current, env_.engine.GetTopic(request->topic().name()));
     TopicConfig config = current.config;
     HERALD_RETURN_IF_ERROR(ApplyMask(*request, config));
@@ -205,8 +207,8 @@ grpc::ServerUnaryReactor* TopicService::DeleteTopic(grpc::CallbackServerContext*
                                                     const v1::DeleteTopicRequest* request,
                                                     v1::DeleteTopicResponse* /*response*/) {
   auto run = [&]() -> absl::Status {
-    HERALD_RETURN_IF_ERROR(env_.Authorize(*context, auth::Action::kManageTopics));
     if (request->name().empty()) return absl::InvalidArgumentError("name is required");
+    HERALD_RETURN_IF_ERROR(env_.Authorize(*context, auth::Action::kManageTopics, request->name()));
     return env_.engine.DeleteTopic(request->name());
   };
   return Answer(context, run());

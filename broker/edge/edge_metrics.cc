@@ -1,6 +1,7 @@
 #include "broker/edge/edge_metrics.h"
 
 #include "absl/strings/str_cat.h"
+#include "broker/core/string_view.h"
 
 namespace herald::edge {
 namespace {
@@ -20,7 +21,8 @@ void AppendRefused(std::string& out, const EdgeMetrics& m) {
   const std::pair<const char*, const std::atomic<uint64_t>*> reasons[] = {
       {"connection_limit", &m.refused_connection_limit},
       {"header_limit", &m.refused_header_limit},
-      {"unauthenticated", &m.refused_unauthenticated},
+      {"topic_not_granted", &m.refused_topic_not_granted},
+      {"token_expired_on_session", &m.token_expiry_closes},
       {"bad_request", &m.refused_bad_request},
       {"origin", &m.refused_origin},
       {"ws_message_rate", &m.refused_rate_limit},
@@ -38,6 +40,11 @@ void AppendRefused(std::string& out, const EdgeMetrics& m) {
   for (const auto& [reason, value] : reasons) {
     absl::StrAppend(&out, "herald_edge_refused_total{reason=\"", reason, "\"} ",
                     value->load(std::memory_order_relaxed), "\n");
+  }
+  for (size_t i = 0; i < auth::kTokenRefusals; ++i) {
+    absl::StrAppend(&out, "herald_edge_refused_total{reason=\"token_",
+                    AbslView(auth::TokenRefusalName(static_cast<auth::TokenRefusal>(i))), "\"} ",
+                    m.refused_tokens[i].load(std::memory_order_relaxed), "\n");
   }
 }
 

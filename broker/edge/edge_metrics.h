@@ -5,10 +5,12 @@
 #ifndef HERALD_BROKER_EDGE_EDGE_METRICS_H_
 #define HERALD_BROKER_EDGE_EDGE_METRICS_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
 
+#include "broker/auth/browser_token.h"
 #include "broker/session/session_registry.h"
 
 namespace herald::edge {
@@ -22,7 +24,12 @@ struct EdgeMetrics {
   // Refusals, by reason.
   std::atomic<uint64_t> refused_connection_limit{0};
   std::atomic<uint64_t> refused_header_limit{0};
-  std::atomic<uint64_t> refused_unauthenticated{0};
+  // Access tokens refused (on connecting or on a WebSocket refresh), by auth::TokenRefusal.
+  std::array<std::atomic<uint64_t>, auth::kTokenRefusals> refused_tokens{};
+  // Subscribes and publishes that the session's access token does not grant.
+  std::atomic<uint64_t> refused_topic_not_granted{0};
+  // Sessions ended because their access token expired.
+  std::atomic<uint64_t> token_expiry_closes{0};
   std::atomic<uint64_t> refused_bad_request{0};
   std::atomic<uint64_t> refused_origin{0};
   std::atomic<uint64_t> refused_rate_limit{0};
@@ -43,6 +50,10 @@ struct EdgeMetrics {
   std::atomic<uint64_t> ws_error_frames{0};
   // Socket errors that are not a normal end of a connection.
   std::atomic<uint64_t> io_errors{0};
+
+  void CountRefused(auth::TokenRefusal refusal) {
+    refused_tokens[static_cast<size_t>(refusal)].fetch_add(1, std::memory_order_relaxed);
+  }
 
   // With the session layer's gauges and delivery counts of the browser transports.
   std::string RenderPrometheus(const session::SessionRegistry& sessions) const;

@@ -75,9 +75,17 @@ struct EdgeOptions {
   std::vector<std::string> allowed_origins;
   // When set, /v1/sse and /v1/ws need an access token (see auth/browser_token.h): 401
   // without a valid one, 403 (SSE) or a permission_denied error frame (WS) for a topic it
-  // does not grant, and WS publish only with its `publish` claim. Unset: every browser may
+  // does not grant, and WS publish only to topics of its `publish` claim. Unset: every browser may
   // subscribe, and WS publish depends on the topic's allow_browser_publish alone.
-  std::shared_ptr<const auth::BrowserTokenVerifier> access_tokens;
+  // Sessions end when their token expires (WS close 4001, SSE event herald.expired) unless a
+  // WebSocket client sends {"op":"refresh"} with a new one first. Reload() it to rotate keys.
+  std::shared_ptr<auth::BrowserTokenVerifier> access_tokens;
+  // Where Broker::Start finds the keys of access_tokens when it is unset: a secret, a secret
+  // file or a keys file here makes the edge check tokens.
+  auth::BrowserTokenOptions access_token_options;
+  // Protected mode: Broker::Start refuses an edge on an address other than loopback without
+  // access_tokens, unless this says anonymous browsers are meant.
+  bool allow_anonymous_browsers = false;
   // How often each shard sweeps its connections for heartbeats, pings and deadlines; the
   // granularity of every timeout above.
   absl::Duration sweep_interval = absl::Seconds(1);

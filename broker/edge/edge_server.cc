@@ -401,10 +401,11 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     if (stream) {
       std::optional<auth::BrowserGrant> grant;
       if (options_.access_tokens) {
+        auth::TokenRefusal refusal;
         absl::StatusOr<auth::BrowserGrant> verified =
-            options_.access_tokens->Verify(AccessToken(request, target), clock_.Now());
+            options_.access_tokens->Verify(AccessToken(request, target), clock_.Now(), &refusal);
         if (!verified.ok()) {
-          metrics_.refused_unauthenticated.fetch_add(1, std::memory_order_relaxed);
+          metrics_.CountRefused(refusal);
           Response refusal = TextResponse(request.version(), false, http::status::unauthorized,
                                           std::string(verified.status().message()));
           refusal.set(http::field::www_authenticate, "Bearer");

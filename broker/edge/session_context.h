@@ -7,6 +7,7 @@
 #include "broker/edge/edge_metrics.h"
 #include "broker/edge/edge_options.h"
 #include "broker/fanout/shard.h"
+#include "broker/session/access.h"
 #include "broker/session/session_registry.h"
 
 namespace herald::edge {
@@ -22,6 +23,16 @@ struct SessionContext {
   // What the request's access token grants; null when the edge checks no tokens.
   const auth::BrowserGrant* grant = nullptr;
 };
+
+// session::CheckAccess, counting a refusal on /metrics (topic_not_granted).
+inline absl::Status CheckGranted(const SessionContext& context, const auth::BrowserGrant* grant,
+                                 std::string_view topic, session::Access access) {
+  absl::Status allowed = session::CheckAccess(grant, topic, access);
+  if (!allowed.ok()) {
+    context.metrics.refused_topic_not_granted.fetch_add(1, std::memory_order_relaxed);
+  }
+  return allowed;
+}
 
 }  // namespace herald::edge
 

@@ -106,6 +106,11 @@ constexpr Setting kSettings[] = {
     {"limits", "max_topics_per_subscription", Check::kPositive},
 
     {"auth", "access_token_secret_file", Check::kReadableFile},
+    {"auth", "access_token_keys_file", Check::kReadableFile},
+    {"auth", "access_token_issuer"},
+    {"auth", "access_token_audience"},
+    {"auth", "access_token_leeway", Check::kNonNegative},
+    {"auth", "allow_anonymous_browsers"},
 
     {"control", "grpc_address"},
     {"control", "grpc_port", Check::kPort},

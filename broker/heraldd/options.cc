@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,7 +10,6 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "broker/auth/browser_token.h"
 #include "broker/engine/redis/redis_address.h"
 
 // Each flag is also a config-file key and an environment variable (config.cc's table says
@@ -125,26 +123,23 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
 
 ABSL_FLAG(std::string, access_token_secret_file, "",
           "file holding the HS256 secret (32 bytes or more) that signs browsers' access "
-          "tokens; when unset, browsers need no token");
+          "tokens; with neither it nor --access_token_keys_file, browsers need no token");
+ABSL_FLAG(std::string, access_token_keys_file, "",
+          "file of the public keys that verify browsers' RS256 / ES256 access tokens: PEM "
+          "PUBLIC KEY blocks, or a JWKS document (keys chosen by the token's kid); re-read on "
+          "SIGHUP");
+ABSL_FLAG(std::string, access_token_issuer, "",
+          "when set, browsers' access tokens must carry this 'iss'");
+ABSL_FLAG(std::string, access_token_audience, "",
+          "when set, browsers' access tokens must carry this 'aud'");
+ABSL_FLAG(absl::Duration, access_token_leeway, absl::Seconds(30),
+          "clock skew allowed on access tokens' exp, nbf and iat");
+ABSL_FLAG(bool, allow_anonymous_browsers, false,
+          "protected mode: allow an edge on a non-loopback --http_address without access tokens "
+          "(every browser may follow every topic)");
 
 namespace herald::heraldd {
 namespace {
-
-// The secret's file, without a trailing newline. NotFound when unreadable, InvalidArgument
-// when shorter than HS256's 32-byte key.
-absl::StatusOr<std::string> ReadSecret(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrFormat("cannot read access token secret file '%s'", path));
-  }
-  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.size() < 32) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "access token secret in '%s' is %d bytes; use at least 32", path, secret.size()));
-  }
-  return secret;
-}
 
 // The file's first line, without its line break.
 absl::StatusOr<std::string> ReadFirstLine(const std::string& path, const char* what) {
@@ -193,7 +188,7 @@ absl::Status EngineFromFlags(BrokerOptions& options) {
   return absl::OkStatus();
 }
 
-absl::Status EdgeFromFlags(edge::EdgeOptions& edge) {
+void EdgeFromFlags(edge::EdgeOptions& edge) {
   edge.address = absl::GetFlag(FLAGS_http_address);
   edge.port = static_cast<uint16_t>(absl::GetFlag(FLAGS_http_port));
   edge.tls_port = static_cast<uint16_t>(absl::GetFlag(FLAGS_https_port));
@@ -223,12 +218,12 @@ absl::Status EdgeFromFlags(edge::EdgeOptions& edge) {
   // Sweeps finer than the shortest interval, so short settings are honoured.
   edge.sweep_interval = std::min({absl::Seconds(1), edge.heartbeat_interval / 4,
                                   edge.ws_ping_interval / 4, edge.handshake_timeout / 4});
-  if (const std::string path = absl::GetFlag(FLAGS_access_token_secret_file); !path.empty()) {
-    absl::StatusOr<std::string> secret = ReadSecret(path);
-    if (!secret.ok()) return secret.status();
-    edge.access_tokens = std::make_shared<auth::BrowserTokenVerifier>(*std::move(secret));
-  }
-  return absl::OkStatus();
+  edge.access_token_options.hs256_secret_file = absl::GetFlag(FLAGS_access_token_secret_file);
+  edge.access_token_options.keys_file = absl::GetFlag(FLAGS_access_token_keys_file);
+  edge.access_token_options.issuer = absl::GetFlag(FLAGS_access_token_issuer);
+  edge.access_token_options.audience = absl::GetFlag(FLAGS_access_token_audience);
+  edge.access_token_options.leeway = absl::GetFlag(FLAGS_access_token_leeway);
+  edge.allow_anonymous_browsers = absl::GetFlag(FLAGS_allow_anonymous_browsers);
 }
 
 void ControlFromFlags(control::ControlOptions& control) {
@@ -251,7 +246,7 @@ absl::StatusOr<BrokerOptions> OptionsFromFlags() {
   options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
   if (absl::Status status = EngineFromFlags(options); !status.ok()) return status;
   options.serve_edge = true;
-  if (absl::Status status = EdgeFromFlags(options.edge); !status.ok()) return status;
+  EdgeFromFlags(options.edge);
   options.serve_control = true;
   ControlFromFlags(options.control);
   return options;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "broker/core/string_view.h"
 #include "broker/core/utf8.h"
 #include "broker/wire/json.h"
@@ -58,6 +59,10 @@ std::string EncodeWsPublished(std::string_view topic, std::string_view id, uint6
 }
 
 std::string EncodeWsPong() { return R"({"op":"pong"})"; }
+
+std::string EncodeWsRefreshed(int64_t expires_at) {
+  return absl::StrCat(R"({"op":"refreshed","expires_at":)", expires_at, "}");
+}
 
 std::string EncodeWsError(std::string_view code, std::string_view message, std::string_view topic,
                           std::string_view id, std::string_view ref) {

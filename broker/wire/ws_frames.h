@@ -24,6 +24,9 @@ std::string EncodeWsPublished(std::string_view topic, std::string_view id, uint6
                               std::string_view ref);
 // The answer to a client's {"op":"ping"}.
 std::string EncodeWsPong();
+// The answer to an accepted {"op":"refresh"}: the new token holds until `expires_at` (seconds
+// since the Unix epoch).
+std::string EncodeWsRefreshed(int64_t expires_at);
 // `topic` may be empty when the error concerns no topic. `id`, set for the herald.gap and
 // herald.reset notices, is the cursor to resume from after the notice. `ref`, set when the
 // error answers a publish that carried one, is that publish's "ref".

@@ -17,8 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   using Kind = herald::edge::ws::ClientOp::Kind;
   HERALD_FUZZ_CHECK(op->kind == Kind::kSubscribe || op->kind == Kind::kUnsubscribe ||
-                        op->kind == Kind::kPublish || op->kind == Kind::kPing,
-                    "an op is one of the four");
+                        op->kind == Kind::kPublish || op->kind == Kind::kPing ||
+                        op->kind == Kind::kRefresh,
+                    "an op is one of the five");
+  HERALD_FUZZ_CHECK(op->kind == Kind::kRefresh || op->token.empty(),
+                    "only refresh carries a token");
+  HERALD_FUZZ_CHECK(op->kind != Kind::kRefresh || op->topic.empty(), "refresh names no topic");
   HERALD_FUZZ_CHECK(
       op->kind == Kind::kPublish || (op->data.empty() && op->event.empty() && op->ref.empty()),
       "only publish carries data, an event name and a ref");

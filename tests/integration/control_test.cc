@@ -31,6 +31,7 @@ using ::herald::testing::WaitFor;
 constexpr char kAdminKey[] = "admin-key-0123456789";
 constexpr char kPublisherKey[] = "publisher-key-0123456789";
 constexpr char kSubscriberKey[] = "subscriber-key-0123456789";
+constexpr char kOrdersKey[] = "orders-service-key-0123456789";
 constexpr size_t kMaxEventBytes = 1024;
 
 class ControlTest : public ::testing::Test {
@@ -749,9 +750,13 @@ TEST_F(ControlSmallQueueTest, SubscriberThatStopsReadingIsEndedWithResourceExhau
 class ControlAuthTest : public ControlTest {
  protected:
   void SetUp() override {
-    StartBroker({{.key = kAdminKey, .role = auth::Role::kAdmin},
-                 {.key = kPublisherKey, .role = auth::Role::kPublisher},
-                 {.key = kSubscriberKey, .role = auth::Role::kSubscriber}});
+    // As an operator writes them: hashes with scopes, and the first format's roles.
+    absl::StatusOr<std::vector<auth::ApiKey>> keys = auth::ParseApiKeys(absl::StrCat(
+        auth::HashApiKey(kAdminKey), " allow=admin name=ops\n", "publisher ", kPublisherKey,
+        "\nsubscriber ", kSubscriberKey, "\n", auth::HashApiKey(kOrdersKey),
+        " allow=publish,subscribe topics=orders.* name=orders-service\n"));
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    StartBroker(*std::move(keys));
   }
 };
 
@@ -805,6 +810,70 @@ TEST_F(ControlAuthTest, RolesAllowOnlyTheirActions) {
 
   v1::GetStatsResponse stats;
   EXPECT_EQ(admin_->GetStats(Context(kPublisherKey).get(), {}, &stats).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(admin_->GetStats(Context(kAdminKey).get(), {}, &stats).ok());
+}
+
+TEST_F(ControlAuthTest, AScopedKeyPublishesToItsTopicsAndNothingElse) {
+  ASSERT_TRUE(CreateTopic("orders.eu", kAdminKey).ok());
+  ASSERT_TRUE(CreateTopic("payments", kAdminKey).ok());
+
+  v1::PublishRequest publish;
+  publish.set_topic("orders.eu");
+  publish.set_data("order 1");
+  v1::PublishResponse ack;
+  EXPECT_TRUE(publish_->Publish(Context(kOrdersKey).get(), publish, &ack).ok());
+  publish.set_topic("payments");
+  grpc::Status elsewhere = publish_->Publish(Context(kOrdersKey).get(), publish, &ack);
+  EXPECT_EQ(elsewhere.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(elsewhere.error_message(),
+            "api key 'orders-service' lacks publish on topic 'payments'; it may publish on "
+            "orders.*");
+
+  // A stream's publishes are checked one by one: the first is stored, the second ends it.
+  auto stream_context = Context(kOrdersKey);
+  auto stream = publish_->PublishStream(stream_context.get());
+  publish.set_topic("orders.eu");
+  ASSERT_TRUE(stream->Write(publish));
+  publish.set_topic("payments");
+  stream->Write(publish);
+  stream->WritesDone();
+  ASSERT_TRUE(stream->Read(&ack));
+  grpc::Status stream_ended = stream->Finish();
+  EXPECT_EQ(stream_ended.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(stream_ended.error_message().find("topic 'payments'"), std::string::npos)
+      << stream_ended.error_message();
+
+  v1::SubscribeRequest subscribe;
+  subscribe.add_topics("orders.eu");
+  subscribe.add_topics("payments");
+  auto subscribe_context = Context(kOrdersKey);
+  auto reader = subscribe_->Subscribe(subscribe_context.get(), subscribe);
+  v1::Event event;
+  EXPECT_FALSE(reader->Read(&event));
+  grpc::Status subscribe_ended = reader->Finish();
+  EXPECT_EQ(subscribe_ended.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(subscribe_ended.error_message().find("lacks subscribe on topic 'payments'"),
+            std::string::npos)
+      << subscribe_ended.error_message();
+
+  grpc::Status manage = CreateTopic("orders.us", kOrdersKey);
+  EXPECT_EQ(manage.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(manage.error_message().find("lacks manage"), std::string::npos)
+      << manage.error_message();
+  v1::DeleteTopicRequest remove;
+  remove.set_name("orders.eu");
+  v1::DeleteTopicResponse removed;
+  EXPECT_EQ(topics_->DeleteTopic(Context(kOrdersKey).get(), remove, &removed).error_code(),
+            StatusCode::PERMISSION_DENIED);
+
+  v1::GetStatsResponse stats;
+  grpc::Status admin = admin_->GetStats(Context(kOrdersKey).get(), {}, &stats);
+  EXPECT_EQ(admin.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(admin.error_message().find("lacks admin"), std::string::npos) << admin.error_message();
+  v1::DrainRequest drain;
+  v1::DrainResponse drained;
+  EXPECT_EQ(admin_->Drain(Context(kOrdersKey).get(), drain, &drained).error_code(),
             StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(admin_->GetStats(Context(kAdminKey).get(), {}, &stats).ok());
 }

@@ -1,6 +1,5 @@
 // The browser edge end to end on real sockets: an in-process herald::Broker serving on port 0,
 // a raw-socket SSE client that parses per WHATWG, and Beast WebSocket clients.
-#include <jwt.h>
 
 #include <atomic>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "boost/json/parse.hpp"
 #include "boost/json/value.hpp"
 #include "broker/auth/browser_token.h"
+#include "broker/auth/test_tokens.h"
 #include "broker/broker.h"
 #include "broker/core/cursor.h"
 #include "gmock/gmock.h"
@@ -887,24 +887,16 @@ namespace {
 
 const std::string kTokenSecret = "edge-test-secret-of-32-bytes-or-more";
 
-// An HS256 access token as a backend would sign it, valid for an hour.
+// An HS256 access token as a backend would sign it, in the first claims' form, valid for an
+// hour.
 std::string AccessToken(const char* topics, bool publish) {
-  jwt_t* jwt = nullptr;
-  jwt_new(&jwt);
-  jwt_add_grant(jwt, "topics", topics);
-  jwt_add_grant_int(jwt, "exp", absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
-  if (publish) jwt_add_grant_bool(jwt, "publish", 1);
-  jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(kTokenSecret.data()),
-              static_cast<int>(kTokenSecret.size()));
-  char* encoded = jwt_encode_str(jwt);
-  std::string token = encoded;
-  free(encoded);
-  jwt_free(jwt);
-  return token;
+  return auth::TestSigner::Hs256(kTokenSecret)
+      .Token(absl::StrCat(R"({"topics":")", topics, R"(","publish":)", publish ? "true" : "false",
+                          R"(,"exp":)", absl::ToUnixSeconds(absl::Now() + absl::Hours(1)), "}"));
 }
 
 void RequireTokens(BrokerOptions& options) {
-  options.edge.access_tokens = std::make_shared<auth::BrowserTokenVerifier>(kTokenSecret);
+  options.edge.access_token_options.hs256_secret = kTokenSecret;
 }
 
 TEST_F(EdgeTest, SseWithAccessTokensNeedsOneThatGrantsTheTopic) {
@@ -956,6 +948,193 @@ TEST_F(EdgeTest, WsWithAccessTokensChecksTheHandshakeEachTopicAndPublish) {
   boost::json::object event = NextOp(*ws);
   EXPECT_EQ(Field(event, "op"), "event");
   EXPECT_EQ(Field(event, "data"), "from a browser");
+}
+
+// Tokens whose expiry the tests control: the broker runs on the fake clock, without leeway.
+class EdgeTokenTest : public EdgeTest {
+ protected:
+  void StartWithTokens() {
+    Start([&](BrokerOptions& o) {
+      o.clock = &fake_clock_;
+      o.edge.access_token_options = {.keys_file = keys_file_, .leeway = absl::ZeroDuration()};
+    });
+  }
+
+  // An ES256 token of the JWKS's key "k1" for `claims` (a JSON object's members) that
+  // expires `ttl` after the fake clock's now.
+  std::string Token(std::string_view claims, absl::Duration ttl) {
+    return signer_.Token(absl::StrCat("{", std::string(claims), R"(,"exp":)",
+                                      absl::ToUnixSeconds(fake_clock_.Now() + ttl), "}"),
+                         "k1");
+  }
+
+  int64_t ExpiresAt(absl::Duration ttl) { return absl::ToUnixSeconds(fake_clock_.Now() + ttl); }
+
+  // A WebSocket whose token grants `topic` for `ttl`, subscribed to it.
+  std::unique_ptr<WsClient> SubscribedWs(const std::string& topic, absl::Duration ttl) {
+    std::unique_ptr<WsClient> ws =
+        Ws({.target = "/v1/ws?access_token=" +
+                      Token(absl::StrCat(R"("subscribe":[")", topic, R"("])"), ttl)});
+    if (ws == nullptr) return nullptr;
+    EXPECT_TRUE(ws->Send(absl::StrCat(R"({"op":"subscribe","topic":")", topic, R"("})")).ok());
+    EXPECT_EQ(Field(NextOp(*ws), "op"), "subscribed");
+    return ws;
+  }
+
+  static void ExpectTokenExpiryClose(WsClient& ws) {
+    WsMessage closed = ws.Read(kWait);
+    EXPECT_EQ(closed.kind, WsMessage::Kind::kClosed) << closed.text;
+    EXPECT_EQ(closed.close_code, 4001);
+  }
+
+  const auth::TestSigner signer_ = auth::TestSigner::EcP256();
+  const std::string keys_file_ = [this] {
+    const std::string path = ::testing::TempDir() + "/edge_jwks.json";
+    std::ofstream(path) << auth::Jwks({signer_.Jwk("k1")});
+    return path;
+  }();
+};
+
+TEST_F(EdgeTokenTest, RefusalsSayWhatIsWrongAndAreCountedByReason) {
+  StartWithTokens();
+  Create("t");
+  const struct {
+    std::string token;
+    const char* says;
+    const char* reason;
+  } cases[] = {
+      {Token(R"("subscribe":["t"])", -absl::Seconds(1)), "expired", "token_expired"},
+      {auth::TestSigner::EcP256().Token(
+           absl::StrCat(R"({"subscribe":["t"],"exp":)", ExpiresAt(absl::Hours(1)), "}"), "k1"),
+       "bad signature", "token_bad_signature"},
+      {signer_.Token(absl::StrCat(R"({"subscribe":["t"],"exp":)", ExpiresAt(absl::Hours(1)), "}"),
+                     "k2"),
+       "unknown key 'k2'", "token_unknown_key"},
+      {signer_.Token(absl::StrCat(R"({"subscribe":["t"],"nbf":)", ExpiresAt(absl::Hours(1)),
+                                  R"(,"exp":)", ExpiresAt(absl::Hours(2)), "}"),
+                     "k1"),
+       "not valid before", "token_not_yet_valid"},
+  };
+  for (const auto& c : cases) {
+    std::unique_ptr<SseClient> sse = Sse("/v1/sse?topic=t&access_token=" + c.token);
+    ASSERT_NE(sse, nullptr);
+    EXPECT_EQ(sse->status(), 401);
+    EXPECT_THAT(sse->ReadToEnd(kWait), HasSubstr(c.says));
+    EXPECT_THAT(Metrics(), HasSubstr(absl::StrCat("{reason=\"", c.reason, "\"} 1")));
+  }
+  std::unique_ptr<SseClient> denied =
+      Sse("/v1/sse?topic=t&access_token=" + Token(R"("subscribe":["u"])", absl::Hours(1)));
+  ASSERT_NE(denied, nullptr);
+  EXPECT_EQ(denied->status(), 403);
+  EXPECT_THAT(denied->ReadToEnd(kWait), HasSubstr("topic not granted"));
+  EXPECT_THAT(Metrics(), HasSubstr("{reason=\"topic_not_granted\"} 1"));
+}
+
+TEST_F(EdgeTokenTest, SubscribeAndPublishClaimsAreApart) {
+  StartWithTokens();
+  Create("feed", /*browser_publish=*/true);
+  Create("chat", /*browser_publish=*/true);
+  std::unique_ptr<WsClient> ws =
+      Ws({.target = "/v1/ws?access_token=" +
+                    Token(R"("subscribe":["feed"],"publish":["chat"])", absl::Hours(1))});
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"chat"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "code"), "permission_denied");
+  ASSERT_TRUE(ws->Send(R"({"op":"publish","topic":"feed","data":"x"})").ok());
+  boost::json::object denied = NextOp(*ws);
+  EXPECT_EQ(Field(denied, "code"), "permission_denied");
+  EXPECT_THAT(Field(denied, "message"), HasSubstr("publishing to topic 'feed'"));
+  ASSERT_TRUE(ws->Send(R"({"op":"publish","topic":"chat","data":"x","ref":"1"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "op"), "published");
+}
+
+TEST_F(EdgeTokenTest, SseEndsWithHeraldExpiredWhenItsTokenExpires) {
+  StartWithTokens();
+  Create("news");
+  std::unique_ptr<SseClient> sse =
+      Sse("/v1/sse?topic=news&access_token=" + Token(R"("subscribe":["news"])", absl::Seconds(2)));
+  ASSERT_NE(sse, nullptr);
+  ASSERT_EQ(sse->status(), 200);
+  Publish("news", "before");
+  std::optional<SseEvent> event = sse->Next(kWait);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->data, "before");
+  fake_clock_.Advance(absl::Seconds(1));
+  Publish("news", "still valid");
+  event = sse->Next(kWait);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->data, "still valid");
+  fake_clock_.Advance(absl::Seconds(1));
+  event = sse->Next(kWait);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->type, "herald.expired");
+  EXPECT_THAT(event->data, HasSubstr("access token expired"));
+  EXPECT_FALSE(sse->Next(kWait)) << "the stream ends after herald.expired";
+  EXPECT_THAT(Metrics(), HasSubstr("{reason=\"token_expired_on_session\"} 1"));
+}
+
+TEST_F(EdgeTokenTest, WsClosesWith4001WhenItsTokenExpires) {
+  StartWithTokens();
+  Create("news");
+  std::unique_ptr<WsClient> ws = SubscribedWs("news", absl::Seconds(1));
+  ASSERT_NE(ws, nullptr);
+  fake_clock_.Advance(absl::Seconds(1));
+  ExpectTokenExpiryClose(*ws);
+}
+
+TEST_F(EdgeTokenTest, WsRefreshExtendsTheSessionOnlyWithAValidTokenForItsTopics) {
+  StartWithTokens();
+  Create("news");
+  std::unique_ptr<WsClient> ws = SubscribedWs("news", absl::Seconds(2));
+  ASSERT_NE(ws, nullptr);
+
+  const auto refresh = [&](const std::string& token) {
+    EXPECT_TRUE(ws->Send(absl::StrCat(R"({"op":"refresh","token":")", token, R"("})")).ok());
+    return NextOp(*ws);
+  };
+  boost::json::object wrong_topics = refresh(Token(R"("subscribe":["other"])", absl::Hours(1)));
+  EXPECT_EQ(Field(wrong_topics, "code"), "permission_denied");
+  EXPECT_THAT(Field(wrong_topics, "message"), HasSubstr("topic 'news'"));
+  EXPECT_EQ(Field(wrong_topics, "topic"), "") << "the subscription stands";
+  boost::json::object expired = refresh(Token(R"("subscribe":["news"])", -absl::Seconds(1)));
+  EXPECT_EQ(Field(expired, "code"), "unauthenticated");
+  EXPECT_THAT(Field(expired, "message"), HasSubstr("expired"));
+  EXPECT_EQ(Field(refresh("garbage"), "code"), "unauthenticated");
+
+  boost::json::object refreshed = refresh(Token(R"("subscribe":["news*"])", absl::Seconds(60)));
+  EXPECT_EQ(Field(refreshed, "op"), "refreshed");
+  ASSERT_TRUE(refreshed.contains("expires_at"));
+  EXPECT_EQ(refreshed.at("expires_at").as_int64(), ExpiresAt(absl::Seconds(60)));
+
+  // Past the first token's expiry, the session goes on under the new one.
+  fake_clock_.Advance(absl::Seconds(5));
+  Publish("news", "after refresh");
+  boost::json::object event = NextOp(*ws);
+  EXPECT_EQ(Field(event, "op"), "event");
+  EXPECT_EQ(Field(event, "data"), "after refresh");
+  // Until that one expires too.
+  fake_clock_.Advance(absl::Seconds(60));
+  ExpectTokenExpiryClose(*ws);
+}
+
+TEST(BrokerProtectedModeTest, RefusesListenersBeyondLoopbackWithoutCredentials) {
+  BrokerOptions edge;
+  edge.serve_edge = true;
+  edge.edge.address = "0.0.0.0";
+  edge.edge.port = 0;
+  absl::Status refused = Broker::Start(edge).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message(), HasSubstr("--allow_anonymous_browsers"));
+  edge.edge.allow_anonymous_browsers = true;
+  EXPECT_TRUE(Broker::Start(edge).ok());
+
+  BrokerOptions control;
+  control.serve_control = true;
+  control.control.address = "0.0.0.0";
+  control.control.port = 0;
+  refused = Broker::Start(control).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message(), HasSubstr("--api_keys_file"));
 }
 
 }  // namespace

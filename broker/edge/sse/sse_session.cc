@@ -37,8 +37,10 @@ namespace {
 
 int Milliseconds(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
-// The event an operator's kick ends a stream with: data {"message": why}.
+// The events an operator's kick and an expired access token end a stream with: data
+// {"message": why}.
 constexpr std::string_view kDisconnectEvent = "herald.disconnect";
+constexpr std::string_view kExpiredEvent = "herald.expired";
 
 // One SSE stream, driven by completion callbacks alone: an idle stream costs its session
 // object and one pending read, and no coroutine frames. Owned by the handlers of its pending
@@ -90,7 +92,10 @@ class SseSession final : public fanout::Delivery,
       return;
     }
     single_topic_ = parsed->topics.size() == 1;
-    if (grant != nullptr) subject_ = std::make_unique<const std::string>(grant->subject);
+    if (grant != nullptr) {
+      token_ = std::make_unique<const TokenHold>(
+          TokenHold{.subject = grant->subject, .expires_at = grant->expires_at});
+    }
     subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
                                                            fanout::CursorMode::kCombined);
     for (const std::string& topic : parsed->topics) {
@@ -156,13 +161,18 @@ class SseSession final : public fanout::Delivery,
     out.kind = "subscribe";
     // Asked of the socket when listed: a field per stream would cost every idle one.
     out.peer = lease_.Peer(socket_.tcp());
-    if (subject_ != nullptr) out.subject = *subject_;
+    if (token_ != nullptr) out.subject = token_->subject;
     if (subscription_) out.topics = subscription_->topic_names();
     out.delivered = writer_.delivered();
     out.queued_bytes = writer_.queued_bytes();
   }
 
   void OnSweep(absl::Time now) override {
+    if (streaming_ && token_ != nullptr && now >= token_->expires_at && !finishing_) {
+      context_.metrics.token_expiry_closes.fetch_add(1, std::memory_order_relaxed);
+      End(kExpiredEvent, "access token expired; reconnect with a new token");
+      return;
+    }
     if (streaming_ && !writer_.queue().has_pending() && !writer_.in_flight() &&
         now - writer_.last_write() >= context_.options.heartbeat_interval) {
       writer_.queue().PushOwned(wire::EncodeSseComment("hb"));
@@ -186,14 +196,7 @@ class SseSession final : public fanout::Delivery,
 
   void Disconnect(const absl::Status& reason) override {
     if (finishing_) return;
-    finishing_ = true;
-    subscription_.reset();
-    // An event without an id: the client sees why, and its last event id stays where it was.
-    std::string data = R"({"message":)";
-    wire::AppendJsonString(data, StdView(reason.message()));
-    data.push_back('}');
-    writer_.queue().PushOwned(wire::EncodeSseFields(kDisconnectEvent, data));
-    ScheduleWrite();
+    End(kDisconnectEvent, StdView(reason.message()));
   }
 
   void Abort() override {
@@ -209,12 +212,24 @@ class SseSession final : public fanout::Delivery,
   absl::Status FindTopics(const std::vector<std::string>& topics,
                           const auth::BrowserGrant* grant) const {
     for (const std::string& topic : topics) {
-      HERALD_RETURN_IF_ERROR(session::CheckAccess(grant, topic, session::Access::kSubscribe));
+      HERALD_RETURN_IF_ERROR(CheckGranted(context_, grant, topic, session::Access::kSubscribe));
       if (absl::StatusOr<TopicInfo> info = context_.engine.GetTopic(topic); !info.ok()) {
         return info.status();
       }
     }
     return absl::OkStatus();
+  }
+
+  // The stream's last event, then the end of the connection. An event without an id: the
+  // client sees why, and its last event id stays where it was.
+  void End(std::string_view event, std::string_view message) {
+    finishing_ = true;
+    subscription_.reset();
+    std::string data = R"({"message":)";
+    wire::AppendJsonString(data, message);
+    data.push_back('}');
+    writer_.queue().PushOwned(wire::EncodeSseFields(event, data));
+    ScheduleWrite();
   }
 
   // An error response, then the end of the connection.
@@ -305,8 +320,12 @@ class SseSession final : public fanout::Delivery,
   BasicSerializedSocket<Stream> socket_;
   QueuedWriter<BasicSerializedSocket<Stream>> writer_;
   std::unique_ptr<fanout::Subscription> subscription_;
-  // The access token's subject; null when the edge checks no tokens.
-  std::unique_ptr<const std::string> subject_;
+  // What the stream keeps of its access token; null when the edge checks no tokens.
+  struct TokenHold {
+    std::string subject;
+    absl::Time expires_at;
+  };
+  std::unique_ptr<const TokenHold> token_;
   char read_byte_ = 0;
   bool single_topic_ = true;
   // The 200 head is queued: events, heartbeats and drains may follow.

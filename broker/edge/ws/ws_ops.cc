@@ -55,9 +55,15 @@ absl::StatusOr<ClientOp> ParseClientOp(std::string_view text) {
   } else if (*op == "ping") {
     result.kind = ClientOp::Kind::kPing;
     return result;
+  } else if (*op == "refresh") {
+    result.kind = ClientOp::Kind::kRefresh;
+    absl::StatusOr<std::string> token = StringField(*object, "token", /*required=*/true);
+    if (!token.ok()) return token.status();
+    result.token = *std::move(token);
+    return result;
   } else {
-    return absl::UnimplementedError(
-        absl::StrCat("unknown op '", *op, "'; use subscribe, unsubscribe, publish or ping"));
+    return absl::UnimplementedError(absl::StrCat(
+        "unknown op '", *op, "'; use subscribe, unsubscribe, publish, ping or refresh"));
   }
   absl::StatusOr<std::string> topic = StringField(*object, "topic", /*required=*/true);
   if (!topic.ok()) return topic.status();
@@ -92,6 +98,8 @@ std::string_view WsErrorCode(const absl::Status& status) {
       return "already_subscribed";
     case absl::StatusCode::kPermissionDenied:
       return "permission_denied";
+    case absl::StatusCode::kUnauthenticated:
+      return "unauthenticated";
     case absl::StatusCode::kResourceExhausted:
       return "resource_exhausted";
     case absl::StatusCode::kUnavailable:

@@ -40,6 +40,10 @@ namespace {
 // Pings a connection may leave unanswered; at the next ping time it is closed.
 constexpr int kMaxMissedPongs = 2;
 
+// The close code of a session whose access token expired (the 4000s are the application's,
+// RFC 6455 7.4.2): the client gets a new token and reconnects.
+constexpr uint16_t kTokenExpiredCloseCode = 4001;
+
 // permessage-deflate for an edge of many mostly idle browsers. Events are compressed once for
 // every subscriber (fanout::EncodedEvent::ws_deflated_frame), which needs each message to
 // stand alone: the server promises server_no_context_takeover, which every browser accepts.
@@ -181,6 +185,13 @@ class WsSession final : public fanout::Delivery,
       if (now - close_started_ >= context_.options.drain_timeout) Abort();
       return;
     }
+    if (grant_ != nullptr && now >= grant_->expires_at) {
+      context_.metrics.token_expiry_closes.fetch_add(1, std::memory_order_relaxed);
+      subscription_.reset();
+      Close(static_cast<websocket::close_code>(kTokenExpiredCloseCode),
+            "access token expired; reconnect with a new token, or send a refresh before expiry");
+      return;
+    }
     if (now - last_ping_ < context_.options.ws_ping_interval) return;
     if (missed_pongs_ >= kMaxMissedPongs) {
       context_.metrics.ping_timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -281,6 +292,10 @@ class WsSession final : public fanout::Delivery,
       ScheduleWrite();
       return;
     }
+    if (op->kind == ClientOp::Kind::kRefresh) {
+      Refresh(op->token);
+      return;
+    }
     if (!subscription_) {
       SendError("unavailable", "the server is draining; reconnect", op->topic);
       return;
@@ -300,8 +315,39 @@ class WsSession final : public fanout::Delivery,
         Publish(*op);
         return;
       case ClientOp::Kind::kPing:
+      case ClientOp::Kind::kRefresh:
         return;
     }
+  }
+
+  // A new token replaces the session's when it is valid and grants every topic followed;
+  // otherwise the session keeps its token, and its deadline, and gets an error frame.
+  void Refresh(std::string_view token) {
+    if (grant_ == nullptr) {
+      SendError("bad_request", "this server checks no access tokens; there is nothing to refresh");
+      return;
+    }
+    auth::TokenRefusal refusal;
+    absl::StatusOr<auth::BrowserGrant> grant =
+        context_.options.access_tokens->Verify(token, context_.sessions.clock().Now(), &refusal);
+    if (!grant.ok()) {
+      context_.metrics.CountRefused(refusal);
+      SendError(grant.status());
+      return;
+    }
+    for (const std::string& topic : topics_) {
+      if (absl::Status allowed =
+              CheckGranted(context_, &*grant, topic, session::Access::kSubscribe);
+          !allowed.ok()) {
+        // Without the topic: the subscription stands; only the refresh failed.
+        SendError(allowed);
+        return;
+      }
+    }
+    grant_ = std::make_unique<const auth::BrowserGrant>(*std::move(grant));
+    writer_.queue().PushOwned(
+        wire::FrameWsText(wire::EncodeWsRefreshed(absl::ToUnixSeconds(grant_->expires_at))));
+    ScheduleWrite();
   }
 
   void Subscribe(const ClientOp& op) {
@@ -320,7 +366,7 @@ class WsSession final : public fanout::Delivery,
       return;
     }
     if (absl::Status allowed =
-            session::CheckAccess(grant_.get(), op.topic, session::Access::kSubscribe);
+            CheckGranted(context_, grant_.get(), op.topic, session::Access::kSubscribe);
         !allowed.ok()) {
       SendError(allowed, op.topic);
       return;
@@ -378,7 +424,7 @@ class WsSession final : public fanout::Delivery,
       return;
     }
     if (absl::Status allowed =
-            session::CheckAccess(grant_.get(), op.topic, session::Access::kPublish);
+            CheckGranted(context_, grant_.get(), op.topic, session::Access::kPublish);
         !allowed.ok()) {
       SendError(allowed, op.topic, op.ref);
       return;
@@ -495,8 +541,8 @@ class WsSession final : public fanout::Delivery,
   // First, so released last: once it is, the server may be gone.
   ConnectionLease lease_;
   SessionContext context_;
-  // What the access token grants; null when the edge checks no tokens.
-  const std::unique_ptr<const auth::BrowserGrant> grant_;
+  // What the access token grants (the latest refresh's); null when the edge checks no tokens.
+  std::unique_ptr<const auth::BrowserGrant> grant_;
   websocket::stream<BasicSerializedSocket<Stream>> ws_;
   QueuedWriter<BasicSerializedSocket<Stream>> writer_;
   absl::Time last_ping_;

@@ -41,10 +41,12 @@ export interface HeraldEvent {
 /**
  * History the client cannot deliver ('gap': older than retention; 'reset': the topic's
  * history was replaced), or the server ending the connection with a reason ('disconnect':
- * a kick, a drain, a slow consumer). The client resumes by itself after each.
+ * a kick, a drain, a slow consumer; 'expired': its access token expired, WebSocket close
+ * 4001 or SSE event herald.expired). The client resumes by itself after each, asking
+ * getToken() again.
  */
 export interface Notice {
-  kind: 'gap' | 'reset' | 'disconnect';
+  kind: 'gap' | 'reset' | 'disconnect' | 'expired';
   topic?: string;
   message: string;
   /** gap and reset: the cursor the subscription resumes from after the notice. */
@@ -72,8 +74,13 @@ export interface ClientOptions {
    * each reconnect. Default: this page's origin. */
   urls?: string | string[];
   /** The access token for the next connection; asked again for each one, so an expired token
-   * is replaced by reconnecting. Sent as the access_token query parameter. */
+   * is replaced by reconnecting. Sent as the access_token query parameter. On WebSocket it is
+   * also asked before the current token's `exp` (see refreshMarginMs), and the new token is
+   * sent in-band ({"op":"refresh"}) so the connection outlives the old one. */
   getToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /** How long before its token's `exp` a WebSocket asks getToken() for the next one (at the
+   * latest halfway through the token's remaining life). Default 30000. */
+  refreshMarginMs?: number;
   /** Preference order; a connection that fails to open falls back to the next at once.
    * Default ['websocket', 'sse']. */
   transports?: Transport[];

@@ -27,6 +27,10 @@ const DEFAULTS = {
   // windows that do not line up with the server's.
   maxMessagesPerSecond: 30,
   storageKey: 'herald.cursor:',
+  // A WebSocket asks getToken() for a new token this long before its token expires (at the
+  // latest halfway through the token's remaining life) and hands it to the server, which
+  // would otherwise end the connection at expiry.
+  refreshMarginMs: 30000,
 };
 
 // Subscription errors that may pass (a topic being created, a node draining): the
@@ -37,8 +41,8 @@ const RETRIED_TOPIC_ERRORS = new Set(['not_found', 'unavailable']);
 const RECENT_IDS = 256;
 
 // WebSocket close codes whose reason the server means for the user (a kick, a slow
-// consumer, a rate limit, a drain).
-const SERVER_CLOSE_CODES = new Set([1008, 1012]);
+// consumer, a rate limit, a drain, an expired access token).
+const SERVER_CLOSE_CODES = new Set([1008, 1012, 4001]);
 
 // An error the server sent, or one the client met on its behalf. `code` is the server's
 // WebSocket error code ("not_found", "permission_denied", ...) or one of the client's own:
@@ -63,6 +67,18 @@ function decodeBase64(text) {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+// When a JWT's `exp` claim says it expires, in milliseconds since the epoch; null for a
+// token that is no JWT or has no `exp` (the client cannot know, and does not refresh it).
+function tokenExpiry(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const {exp} = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, '=')));
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch (e) {
+    return null;
+  }
 }
 
 // The endpoint `kind` ('ws' or 'sse') of the node at `base` (an http(s) or ws(s) URL, which
@@ -246,20 +262,25 @@ class SseParser {
 //   down(c, {reason, code})        ended; called once, never after close()
 //   started(c, topic, cursor)      a subscription's starting cursor
 //   event(c, topic, id, type, data)
-//   notice(c, {kind, topic, message, id})    kind: 'gap', 'reset' or 'disconnect'
+//   notice(c, {kind, topic, message, id})    kind: 'gap', 'reset', 'disconnect' or 'expired'
 //   topicError(c, topic, error)    a subscription was refused
 //   answer(c, ref, error, result)  the server's answer to a publish
 //   error(c, error)                anything else worth showing
 
 // One WebSocket to one node, speaking herald.v1.json. Sends at most maxMessagesPerSecond
 // client messages per second so that a burst (resubscribing many topics, flushing queued
-// publishes) stays under the server's message rate limit.
+// publishes) stays under the server's message rate limit. Refreshes its access token
+// in-band before it expires.
 class WsConnection {
   transport = 'websocket';
   canPublish = true;
   #options;
   #sink;
   #url;
+  #getToken;
+  #token;
+  #refreshing = null;
+  #refreshTimer = null;
   #socket = null;
   #open = false;
   #closed = false;
@@ -270,16 +291,18 @@ class WsConnection {
   #connectTimer = null;
   #watchdog = null;
 
-  constructor(url, options, sink) {
+  constructor(url, options, sink, getToken) {
     this.#url = url;
     this.#options = options;
     this.#sink = sink;
+    this.#getToken = getToken;
   }
 
   // Opens the socket with `token` (the server reads ?access_token=: a browser's WebSocket
   // handshake cannot carry an Authorization header).
   start(token) {
     if (this.#closed) return;
+    this.#token = token;
     const target = endpointUrl(this.#url, 'ws');
     if (token) target.searchParams.set('access_token', token);
     try {
@@ -332,12 +355,32 @@ class WsConnection {
     });
     this.#sink.opened(this);
     this.#flush();
+    this.#scheduleRefresh();
+  }
+
+  // Past its token's expiry the server closes the connection (4001): ask for the next token
+  // before then. A refresh that fails leaves that close, and the reconnect after it.
+  #scheduleRefresh() {
+    const expiresAt = this.#token ? tokenExpiry(this.#token) : null;
+    const remaining = expiresAt === null ? 0 : expiresAt - Date.now();
+    if (remaining <= 0) return;
+    const delay = remaining - Math.min(this.#options.refreshMarginMs, remaining / 2);
+    this.#refreshTimer = setTimeout(() => this.#refresh(), delay);
+  }
+
+  #refresh() {
+    this.#getToken().then((token) => {
+      if (this.#closed || !token) return;
+      this.#refreshing = token;
+      this.#send({op: 'refresh', token});
+    }, (error) => this.#sink.error(this, error));
   }
 
   #socketClosed(event) {
     const fromServer = SERVER_CLOSE_CODES.has(event.code) && event.reason;
     if (fromServer) {
-      this.#sink.notice(this, {kind: 'disconnect', message: event.reason, code: event.code});
+      this.#sink.notice(this, {kind: event.code === 4001 ? 'expired' : 'disconnect',
+                               message: event.reason, code: event.code});
     }
     this.#fail({
       reason: fromServer ? event.reason : `WebSocket closed (${event.code})`,
@@ -358,6 +401,7 @@ class WsConnection {
     this.#open = false;
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#flushTimer);
+    clearTimeout(this.#refreshTimer);
     if (this.#watchdog) this.#watchdog.stop();
     if (this.#socket) {
       this.#socket.onopen = this.#socket.onmessage = this.#socket.onclose = null;
@@ -409,6 +453,10 @@ class WsConnection {
       case 'published':
         this.#sink.answer(this, message.ref, null,
                           {topic: message.topic, id: message.id, offset: message.offset});
+        break;
+      case 'refreshed':
+        this.#token = this.#refreshing;
+        this.#scheduleRefresh();
         break;
       case 'error':
         this.#receiveError(message);
@@ -617,8 +665,10 @@ class SseConnection {
     } else if (event === 'herald.gap' || event === 'herald.reset') {
       this.#sink.notice(this, {kind: event.slice('herald.'.length), topic,
                                message: noticeMessage(data), id});
-    } else if (event === 'herald.disconnect') {
-      this.#sink.notice(this, {kind: 'disconnect', topic, message: noticeMessage(data)});
+    } else if (event === 'herald.disconnect' || event === 'herald.expired') {
+      // The stream ends next; the reconnect asks getToken() for a new token.
+      this.#sink.notice(this, {kind: event.slice('herald.'.length), topic,
+                               message: noticeMessage(data)});
     } else {
       // Binary payloads arrive base64-encoded and unmarked: they stay text here.
       this.#sink.event(this, topic, id, event, data);
@@ -775,6 +825,7 @@ export class HeraldClient {
   // Options (all but `urls` optional; see herald.d.ts):
   //   urls                  node base URLs, e.g. 'https://herald.example' (default: this page's)
   //   getToken()            access token (or a promise of one), asked for each connection
+  //                         and, on WebSocket, before the token expires (refreshMarginMs)
   //   transports            preference order, default ['websocket', 'sse']
   //   heartbeatMs, connectTimeoutMs, backoff: {initialMs, maxMs}, maxQueuedPublishes
   //   storage, storageKey   where cursors survive page reloads (e.g. localStorage)
@@ -887,7 +938,7 @@ export class HeraldClient {
     const url = this.#options.urls[this.#node];
     const getToken = () => this.#token();
     const connection = transport === 'websocket'
-        ? new WsConnection(url, this.#options, this.#sink)
+        ? new WsConnection(url, this.#options, this.#sink, getToken)
         : new SseConnection(url, this.#options, this.#sink, getToken);
     this.#connection = connection;
     this.#setState('connecting', {transport, url});
