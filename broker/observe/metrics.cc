@@ -1,0 +1,106 @@
+#include "broker/observe/metrics.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "broker/observe/process_collector.h"
+#include "prometheus/gauge.h"
+#include "prometheus/text_serializer.h"
+
+namespace herald::observe {
+namespace {
+
+// 100 µs to ~26 s by factors of two: a publish to memory takes microseconds, one to Redis
+// or fsync milliseconds, a stalled store seconds.
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  prometheus::Histogram::BucketBoundaries buckets;
+  for (double b = 0.0001; b < 30; b *= 2) buckets.push_back(b);
+  return buckets;
+}
+
+// How long a client was away: 100 ms to a day.
+prometheus::Histogram::BucketBoundaries AwayBuckets() {
+  return {0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 86400};
+}
+
+prometheus::Histogram::BucketBoundaries CountBuckets() {
+  return {0, 1, 10, 100, 1000, 10000, 100000};
+}
+
+prometheus::Histogram& AddHistogram(prometheus::Registry& registry, const std::string& name,
+                                    const std::string& help,
+                                    prometheus::Histogram::BucketBoundaries buckets) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add({}, buckets);
+}
+
+prometheus::Counter& AddCounter(prometheus::Registry& registry, const std::string& name,
+                                const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({});
+}
+
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      publish_seconds_(AddHistogram(*registry_, "herald_publish_seconds",
+                                    "Publish latency: request received to stored.",
+                                    LatencyBuckets())),
+      events_published_(
+          AddCounter(*registry_, "herald_events_published_total", "Events stored by publishes.")),
+      publish_errors_(AddCounter(*registry_, "herald_publish_errors_total",
+                                 "Publishes refused or failed (not stored).")),
+      delivery_seconds_(AddHistogram(
+          *registry_, "herald_delivery_seconds",
+          "Publish time to the socket write of a delivery (sampled: one delivery in 64 per "
+          "shard).",
+          LatencyBuckets())),
+      resume_away_seconds_(AddHistogram(
+          *registry_, "herald_resume_away_seconds",
+          "How long a resuming subscriber was away: publish time of its cursor's event to the "
+          "resume.",
+          AwayBuckets())),
+      resume_replayed_events_(AddHistogram(*registry_, "herald_resume_replayed_events",
+                                           "Events replayed to a resuming subscriber.",
+                                           CountBuckets())),
+      resumes_(
+          AddCounter(*registry_, "herald_resumes_total", "Subscriptions resumed from a cursor.")),
+      resumes_refused_(AddCounter(*registry_, "herald_resumes_refused_total",
+                                  "Resumes refused: a malformed cursor or one of other topics.")),
+      gaps_(AddCounter(*registry_, "herald_gaps_total",
+                       "herald.gap notices: a cursor older than retention.")),
+      resets_(AddCounter(*registry_, "herald_resets_total",
+                         "herald.reset notices: a cursor of an earlier epoch.")),
+      auth_failures_(AddCounter(*registry_, "herald_auth_failures_total",
+                                "Control-plane calls refused for their credentials.")) {
+  prometheus::BuildGauge()
+      .Name("herald_build_info")
+      .Help("Herald's version, as a label; always 1.")
+      .Register(*registry_)
+      .Add({{"version", kHeraldVersion}})
+      .Set(1);
+  Add(std::make_shared<ProcessCollector>());
+}
+
+void Metrics::Add(std::shared_ptr<const prometheus::Collectable> collectable) {
+  MutexLock lock(mu_);
+  collectables_.push_back(std::move(collectable));
+}
+
+void Metrics::Remove(const prometheus::Collectable* collectable) {
+  MutexLock lock(mu_);
+  std::erase_if(collectables_, [collectable](const auto& c) { return c.get() == collectable; });
+}
+
+std::vector<prometheus::MetricFamily> Metrics::Collect() const {
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  MutexLock lock(mu_);
+  for (const auto& collectable : collectables_) {
+    std::vector<prometheus::MetricFamily> more = collectable->Collect();
+    std::move(more.begin(), more.end(), std::back_inserter(families));
+  }
+  return families;
+}
+
+std::string Metrics::Render() const { return prometheus::TextSerializer().Serialize(Collect()); }
+
+}  // namespace herald::observe

@@ -1,0 +1,102 @@
+// The node's one metrics registry: histograms and counters that every layer records into
+// (prometheus-cpp), the collectors of counts kept elsewhere as relaxed atomics (the fan-out
+// path's, which cost too much as prometheus-cpp counters), the process_* metrics and
+// herald_build_info; rendered as Prometheus text for /metrics.
+//
+//   auto metrics = std::make_shared<observe::Metrics>();
+//   metrics->publish_seconds().Observe(0.0021);
+//   metrics->Add(edge_collector);            // a prometheus::Collectable
+//   std::string text = metrics->Render();
+#ifndef HERALD_BROKER_OBSERVE_METRICS_H_
+#define HERALD_BROKER_OBSERVE_METRICS_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "broker/core/mutex.h"
+#include "prometheus/collectable.h"
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/registry.h"
+
+namespace herald::observe {
+
+// "0.1.0": what herald_build_info and the start-up log report.
+inline constexpr char kHeraldVersion[] = "0.1.0";
+
+// One delivery in this many, per shard, is timed from publish to socket write: a timing per
+// delivery would cost the fan-out path a clock read and a histogram's lock each.
+inline constexpr uint32_t kDeliverySampleEvery = 64;
+
+// Thread-safe. Owned by the node (herald::Broker); outlives everything that records into it.
+class Metrics final : public prometheus::Collectable {
+ public:
+  Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Request received to stored (acknowledged), every publish of the node.
+  prometheus::Histogram& publish_seconds() { return publish_seconds_; }
+  prometheus::Counter& events_published() { return events_published_; }
+  prometheus::Counter& publish_errors() { return publish_errors_; }
+  // Publish time to the write of a delivery to its socket, sampled (kDeliverySampleEvery).
+  prometheus::Histogram& delivery_seconds() { return delivery_seconds_; }
+  // A resuming subscriber: how long it was away (publish time of the event its cursor names
+  // to the resume) and how many events it was replayed.
+  prometheus::Histogram& resume_away_seconds() { return resume_away_seconds_; }
+  prometheus::Histogram& resume_replayed_events() { return resume_replayed_events_; }
+  prometheus::Counter& resumes() { return resumes_; }
+  // Cursors that could not be resumed: malformed, or of another topic set.
+  prometheus::Counter& resumes_refused() { return resumes_refused_; }
+  prometheus::Counter& gaps() { return gaps_; }
+  prometheus::Counter& resets() { return resets_; }
+  // Control-plane calls refused for their credentials.
+  prometheus::Counter& auth_failures() { return auth_failures_; }
+
+  // Collected on every scrape until removed; must stay alive until then.
+  void Add(std::shared_ptr<const prometheus::Collectable> collectable);
+  void Remove(const prometheus::Collectable* collectable);
+
+  // Everything: the registry's families, then each collector's.
+  std::vector<prometheus::MetricFamily> Collect() const override;
+  // Collect() as Prometheus text (format 0.0.4).
+  std::string Render() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Histogram& publish_seconds_;
+  prometheus::Counter& events_published_;
+  prometheus::Counter& publish_errors_;
+  prometheus::Histogram& delivery_seconds_;
+  prometheus::Histogram& resume_away_seconds_;
+  prometheus::Histogram& resume_replayed_events_;
+  prometheus::Counter& resumes_;
+  prometheus::Counter& resumes_refused_;
+  prometheus::Counter& gaps_;
+  prometheus::Counter& resets_;
+  prometheus::Counter& auth_failures_;
+
+  mutable Mutex mu_;
+  std::vector<std::shared_ptr<const prometheus::Collectable>> collectables_ ABSL_GUARDED_BY(mu_);
+};
+
+// Times one operation into a histogram, in seconds, from construction to Stop(); on the
+// monotonic clock, which a wall-clock step cannot make negative.
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  void Stop(prometheus::Histogram& histogram) const {
+    histogram.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace herald::observe
+
+#endif  // HERALD_BROKER_OBSERVE_METRICS_H_
