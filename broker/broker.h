@@ -26,6 +26,7 @@
 #include "broker/edge/edge_options.h"
 #include "broker/engine/options.h"
 #include "broker/engine/redis/options.h"
+#include "broker/observe/log.h"
 #include "broker/store/options.h"
 
 namespace herald {
@@ -57,6 +58,12 @@ struct BrokerOptions {
   // control.address:control.port.
   bool serve_control = false;
   control::ControlOptions control;
+  // The process's logging (level, format, access log): applied by Start(), for the whole
+  // process (the last broker started sets it).
+  observe::LogOptions log;
+  // host:port of an internal listener that serves /metrics alone (the edge's /metrics stays);
+  // empty: none. Port 0 picks a free one (metrics_port()).
+  std::string metrics_address;
 };
 
 struct PublishResult {
@@ -94,7 +101,8 @@ class SubscriptionHandle {
 // Thread-safe.
 class Broker {
  public:
-  // InvalidArgument for bad options; whatever the store reports when it cannot open.
+  // InvalidArgument for bad options; whatever the store reports when it cannot open;
+  // Unavailable when a listener cannot bind.
   static absl::StatusOr<std::unique_ptr<Broker>> Start(BrokerOptions options);
   ~Broker();
   Broker(const Broker&) = delete;
@@ -128,6 +136,8 @@ class Broker {
   uint16_t edge_port() const;
   // The control plane's bound port (the one picked when control.port was 0); 0 without one.
   uint16_t control_port() const;
+  // The metrics listener's bound port; 0 without one.
+  uint16_t metrics_port() const;
   // What the engine found at start that risks losing events (Redis persistence settings).
   std::vector<std::string> warnings() const;
   // OK while the engine can store publishes; Unavailable saying why (Redis unreachable).

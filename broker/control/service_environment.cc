@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "broker/observe/log.h"
+
 namespace herald::control {
 
 absl::Status ServiceEnvironment::Authorize(const grpc::CallbackServerContext& context,
@@ -12,7 +14,18 @@ absl::Status ServiceEnvironment::Authorize(const grpc::CallbackServerContext& co
   const std::string_view value = it == metadata.end()
                                      ? std::string_view()
                                      : std::string_view(it->second.data(), it->second.size());
-  return auth.Authorize(value, action);
+  absl::Status status = auth.Authorize(value, action);
+  if (!status.ok()) {
+    metrics.auth_failures().Increment();
+    observe::Log(
+        observe::LogLevel::kWarn, "refused",
+        {{"transport", "grpc"},
+         {"reason", status.code() == absl::StatusCode::kUnauthenticated ? "unauthenticated"
+                                                                        : "permission_denied"},
+         {"peer", context.peer()},
+         {"message", status.message()}});
+  }
+  return status;
 }
 
 absl::Status ServiceEnvironment::CheckAcceptingStreams() const {

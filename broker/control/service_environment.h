@@ -15,6 +15,7 @@
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
 #include "broker/fanout/shard.h"
+#include "broker/observe/metrics.h"
 #include "broker/session/session_registry.h"
 #include "grpcpp/server_context.h"
 
@@ -30,6 +31,8 @@ struct ServiceEnvironment {
   // Every stream of the node: gRPC streams join it on their home shard.
   session::SessionRegistry& sessions;
   ControlStats& stats;
+  // The node's registry: publish latency, auth failures.
+  observe::Metrics& metrics;
   // Set when the node drains and by Shutdown: new streams are refused with UNAVAILABLE.
   std::atomic<bool> draining{false};
 

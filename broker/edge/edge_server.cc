@@ -17,12 +17,14 @@
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
+#include "broker/core/string_view.h"
 #include "broker/edge/http_request.h"
 #include "broker/edge/http_response.h"
 #include "broker/edge/session_context.h"
 #include "broker/edge/sse/sse_session.h"
 #include "broker/edge/static_files.h"
 #include "broker/edge/ws/ws_session.h"
+#include "broker/observe/log.h"
 
 namespace herald::edge {
 
@@ -52,7 +54,7 @@ constexpr size_t kMaxRequestBody = 8 << 10;
 // Shared objects: unsafe; use only on the owning shard.
 class HttpConnection final : public session::Session {
  public:
-  HttpConnection(tcp::socket& socket, EdgeMetrics& metrics) : socket_(socket), metrics_(metrics) {}
+  explicit HttpConnection(tcp::socket& socket) : socket_(socket) {}
 
   // Not a stream yet: never listed.
   void Describe(session::SessionSnapshot&) const override {}
@@ -71,8 +73,8 @@ class HttpConnection final : public session::Session {
   void OnSweep(absl::Time now) override {
     if (!reading_ || now < deadline_) return;
     timed_out_ = true;
-    (first_ ? metrics_.handshake_timeouts : metrics_.idle_timeouts)
-        .fetch_add(1, std::memory_order_relaxed);
+    NoteClose(first_ ? session::CloseReason::kHandshakeTimeout
+                     : session::CloseReason::kIdleTimeout);
     Abort();
   }
 
@@ -93,7 +95,6 @@ class HttpConnection final : public session::Session {
 
  private:
   tcp::socket& socket_;
-  EdgeMetrics& metrics_;
   absl::Time deadline_ = absl::InfiniteFuture();
   bool first_ = true;
   bool reading_ = false;
@@ -110,16 +111,23 @@ void CloseGracefully(tcp::socket& socket) {
 }  // namespace
 
 EdgeServer::EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
-                       session::SessionRegistry& sessions, const Clock& clock)
+                       session::SessionRegistry& sessions, observe::Metrics& observe,
+                       const Clock& clock)
     : options_(std::move(options)),
       engine_(engine),
       shards_(shards),
       sessions_(sessions),
-      clock_(clock) {}
+      observe_(observe),
+      clock_(clock),
+      collector_(std::make_shared<EdgeCollector>(metrics_, sessions, engine)) {
+  metrics_.delivery_seconds = &observe.delivery_seconds();
+  observe_.Add(collector_);
+}
 
 absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions options, Engine& engine,
                                                               fanout::ShardPool& shards,
                                                               session::SessionRegistry& sessions,
+                                                              observe::Metrics& observe,
                                                               const Clock& clock) {
   if (options.outbound_queue_bytes == 0 || options.max_ws_message_bytes == 0 ||
       options.max_header_bytes == 0) {
@@ -134,7 +142,7 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
                                                    "' is not an IP address (", ec.message(), ")"));
   }
   std::unique_ptr<EdgeServer> server(
-      new EdgeServer(std::move(options), engine, shards, sessions, clock));
+      new EdgeServer(std::move(options), engine, shards, sessions, observe, clock));
   // Bound here, on the caller's thread, so a port in use is an error of Start(); the
   // acceptor is used only on shard 0 once Accept() runs.
   auto acceptor = std::make_unique<tcp::acceptor>(shards.shard(0).context());
@@ -154,7 +162,10 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
   return server;
 }
 
-EdgeServer::~EdgeServer() { Stop(); }
+EdgeServer::~EdgeServer() {
+  Stop();
+  observe_.Remove(collector_.get());
+}
 
 void EdgeServer::Spawn(asio::io_context& context, asio::awaitable<void> task) {
   tasks_.Begin();
@@ -214,7 +225,7 @@ asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, tcp::s
 asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     session::ShardSessions& sessions, tcp::socket& socket) {
   if (static_cast<size_t>(metrics_.connections_open.load()) > options_.max_connections) {
-    metrics_.refused_connection_limit.fetch_add(1, std::memory_order_relaxed);
+    metrics_.Refuse(Refusal::kConnectionLimit);
     Response response = TextResponse(
         11, false, http::status::service_unavailable,
         absl::StrCat("connection limit (", options_.max_connections,
@@ -224,7 +235,7 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     co_return std::nullopt;
   }
   beast::flat_buffer buffer;
-  HttpConnection connection(socket, metrics_);
+  HttpConnection connection(socket);
   sessions.Add(&connection, session::Transport::kHttp);
   // Whichever way the phase ends, the connection leaves the table before it dies.
   struct Leave {
@@ -245,22 +256,23 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     if (ec) {
       std::optional<Response> refusal;
       if (ec == http::error::header_limit) {
-        metrics_.refused_header_limit.fetch_add(1, std::memory_order_relaxed);
+        metrics_.Refuse(Refusal::kHeaderLimit);
         refusal = TextResponse(
             11, false, http::status::request_header_fields_too_large,
             absl::StrCat("request head larger than ", options_.max_header_bytes, " bytes"));
       } else if (ec == http::error::body_limit) {
-        metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+        metrics_.Refuse(Refusal::kBadRequest);
         refusal =
             TextResponse(11, false, http::status::payload_too_large, "request body too large");
       } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
                  ec != http::error::end_of_stream && ec != http::error::partial_message) {
-        metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+        metrics_.Refuse(Refusal::kBadRequest);
         refusal = TextResponse(11, false, http::status::bad_request,
                                absl::StrCat("malformed HTTP request: ", ec.message()));
       } else if (!connection.timed_out() && !IsExpectedClose(ec) &&
                  ec != http::error::partial_message) {
         metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
+        connection.NoteClose(session::CloseReason::kError);
       }
       if (refusal) co_await http::async_write(socket, *refusal, kAwait);
       break;
@@ -275,6 +287,7 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
       stream = StreamRequest::Kind::kSse;
     }
     if (stream && sessions_.draining()) {
+      metrics_.Refuse(Refusal::kDraining);
       Response refusal = TextResponse(
           request.version(), false, http::status::service_unavailable,
           "this node is draining; connect to another node and resume from your last id");
@@ -288,7 +301,12 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
         absl::StatusOr<auth::BrowserGrant> verified =
             options_.access_tokens->Verify(AccessToken(request, target), clock_.Now());
         if (!verified.ok()) {
-          metrics_.refused_unauthenticated.fetch_add(1, std::memory_order_relaxed);
+          metrics_.Refuse(Refusal::kUnauthenticated);
+          observe::Log(observe::LogLevel::kWarn, "refused",
+                       {{"reason", "unauthenticated"},
+                        {"peer", FormatPeer(PeerOf(socket))},
+                        {"path", AbslView(target.path)},
+                        {"message", verified.status().message()}});
           Response refusal = TextResponse(request.version(), false, http::status::unauthorized,
                                           std::string(verified.status().message()));
           refusal.set(http::field::www_authenticate, "Bearer");
@@ -306,6 +324,12 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
       co_return StreamRequest{*stream, std::move(request), std::move(grant)};
     }
     Response response = Respond(request, target.path);
+    if (observe::AccessLogEnabled()) {
+      observe::AccessLog("http", {{"peer", FormatPeer(PeerOf(socket))},
+                                  {"method", AbslView(std::string_view(request.method_string()))},
+                                  {"path", AbslView(target.path)},
+                                  {"status", response.result_int()}});
+    }
     const bool keep_alive = response.keep_alive();
     auto [write_ec, written] = co_await http::async_write(socket, response, kAwait);
     if (write_ec || !keep_alive) break;
@@ -331,12 +355,7 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
     return TextResponse(version, keep_alive, http::status::ok, "ready");
   }
   if (path == "/metrics") {
-    Response response =
-        TextResponse(version, keep_alive, http::status::ok,
-                     absl::StrCat(metrics_.RenderPrometheus(sessions_),
-                                  "# HELP herald_topics Topics known to this node.\n"
-                                  "# TYPE herald_topics gauge\nherald_topics ",
-                                  engine_.TopicCount()));
+    Response response = TextResponse(version, keep_alive, http::status::ok, observe_.Render());
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     return response;
   }
@@ -345,7 +364,7 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
       if (absl::Status allowed =
               CheckOrigin(options_.allowed_origins, request[http::field::origin]);
           !allowed.ok()) {
-        metrics_.refused_origin.fetch_add(1, std::memory_order_relaxed);
+        metrics_.Refuse(Refusal::kOrigin);
         return TextResponse(version, keep_alive, http::status::forbidden,
                             std::string(allowed.message()));
       }

@@ -3,7 +3,7 @@
 // handed to the shard `ShardPool::Next()` picks, where they live until they close.
 //
 //   absl::StatusOr<std::unique_ptr<EdgeServer>> edge =
-//       EdgeServer::Start({.port = 0}, engine, shards, sessions, SystemClock());
+//       EdgeServer::Start({.port = 0}, engine, shards, sessions, metrics, SystemClock());
 //   uint16_t port = (*edge)->port();
 //   sessions.Drain();   // the node drains: /readyz 503, new streams 503, clients are told
 //   edge->reset();      // closes what is left and waits for every session to end
@@ -27,6 +27,7 @@
 #include "broker/edge/edge_options.h"
 #include "broker/edge/http_response.h"
 #include "broker/fanout/shard.h"
+#include "broker/observe/metrics.h"
 #include "broker/session/session_registry.h"
 #include "broker/session/task_count.h"
 
@@ -41,9 +42,11 @@ class EdgeServer {
  public:
   // Binds and starts accepting. InvalidArgument for a bad address or options; Unavailable
   // when the address cannot be bound (port in use, permission).
+  // The edge's counters join `observe`, which /metrics renders.
   static absl::StatusOr<std::unique_ptr<EdgeServer>> Start(EdgeOptions options, Engine& engine,
                                                            fanout::ShardPool& shards,
                                                            session::SessionRegistry& sessions,
+                                                           observe::Metrics& observe,
                                                            const Clock& clock);
   // Stop().
   ~EdgeServer();
@@ -60,7 +63,7 @@ class EdgeServer {
 
  private:
   EdgeServer(EdgeOptions options, Engine& engine, fanout::ShardPool& shards,
-             session::SessionRegistry& sessions, const Clock& clock);
+             session::SessionRegistry& sessions, observe::Metrics& observe, const Clock& clock);
 
   // Spawns `task` on `context`, counted until it ends so that Stop() can wait for it.
   void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
@@ -88,8 +91,10 @@ class EdgeServer {
   Engine& engine_;
   fanout::ShardPool& shards_;
   session::SessionRegistry& sessions_;
+  observe::Metrics& observe_;
   const Clock& clock_;
   EdgeMetrics metrics_;
+  std::shared_ptr<EdgeCollector> collector_;
   // Lives on shard 0; used only there after Start().
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   uint16_t port_ = 0;

@@ -2,7 +2,6 @@
 // then drains and exits 0.
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -18,6 +17,8 @@
 #include "broker/auth/browser_token.h"
 #include "broker/broker.h"
 #include "broker/engine/redis/redis_address.h"
+#include "broker/observe/log.h"
+#include "broker/observe/metrics.h"
 
 ABSL_FLAG(int, shards, 0, "I/O shards (event loops); 0 means one per CPU");
 ABSL_FLAG(bool, auto_create_topics, false,
@@ -72,6 +73,16 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
 ABSL_FLAG(std::string, access_token_secret_file, "",
           "file holding the HS256 secret (32 bytes or more) that signs browsers' access "
           "tokens; when unset, browsers need no token");
+ABSL_FLAG(std::string, log_level, "info",
+          "lowest level logged to stderr: trace, debug, info, warn, error or off");
+ABSL_FLAG(std::string, log_format, "text",
+          "log lines as text (time level event key=value ...) or json (one object per line)");
+ABSL_FLAG(std::string, access_log, "",
+          "file that gets one line per HTTP request answered and per stream ended; none if "
+          "empty");
+ABSL_FLAG(std::string, metrics_address, "",
+          "host:port of an internal listener serving /metrics alone (the browser edge's "
+          "/metrics stays); none if empty");
 
 namespace {
 
@@ -153,9 +164,24 @@ absl::Status EngineFromFlags(herald::BrokerOptions& options) {
   return absl::OkStatus();
 }
 
+absl::Status LogFromFlags(herald::observe::LogOptions& options) {
+  absl::StatusOr<herald::observe::LogLevel> level =
+      herald::observe::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level.ok()) return level.status();
+  absl::StatusOr<herald::observe::LogFormat> format =
+      herald::observe::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!format.ok()) return format.status();
+  options.level = *level;
+  options.format = *format;
+  options.access_log = absl::GetFlag(FLAGS_access_log);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   herald::BrokerOptions options;
   if (absl::Status status = EngineFromFlags(options); !status.ok()) return status;
+  if (absl::Status status = LogFromFlags(options.log); !status.ok()) return status;
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
   options.engine.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   options.engine.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
@@ -190,47 +216,75 @@ absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   return options;
 }
 
+// The effective configuration, in one line: what an operator checks first.
+void LogStart(const herald::BrokerOptions& options) {
+  using herald::observe::LogLevel;
+  const bool redis = options.engine_kind == herald::EngineKind::kRedis;
+  const bool rocksdb = options.store.kind == herald::store::StoreKind::kRocksDb;
+  herald::observe::Log(
+      LogLevel::kInfo, "heraldd_starting",
+      {{"version", herald::observe::kHeraldVersion},
+       {"shards", options.shards},
+       {"engine", redis ? "redis" : "local"},
+       {"store", redis ? "none" : (rocksdb ? "rocksdb" : "memory")},
+       {"data_dir", rocksdb && !redis ? options.store.data_dir : ""},
+       {"durability", absl::GetFlag(FLAGS_durability)},
+       {"auto_create_topics", options.engine.auto_create_topics ? "true" : "false"},
+       {"max_event_bytes", options.engine.max_event_bytes},
+       {"max_connections", options.edge.max_connections},
+       {"api_keys", options.control.api_keys_file.empty() ? "none" : "file"},
+       {"grpc_tls", options.control.tls_cert_file.empty() ? "off" : "on"},
+       {"access_tokens", options.edge.access_tokens ? "on" : "off"},
+       {"log_level", absl::GetFlag(FLAGS_log_level)},
+       {"access_log", options.log.access_log}});
+  if (redis) {
+    herald::observe::Log(LogLevel::kInfo, "engine_redis",
+                         {{"address", options.redis.address.ToString()},
+                          {"prefix", options.redis.prefix}});
+  } else if (!rocksdb) {
+    herald::observe::Log(LogLevel::kWarn, "store_memory",
+                         {{"message", "history is lost at exit"}});
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  using herald::observe::Log;
+  using herald::observe::LogLevel;
   absl::SetProgramUsageMessage("heraldd: the Herald streaming broker daemon");
   absl::ParseCommandLine(argc, argv);
   const sigset_t stop_signals = BlockStopSignals();
 
   absl::StatusOr<herald::BrokerOptions> options = OptionsFromFlags();
+  if (options.ok()) LogStart(*options);
   absl::StatusOr<std::unique_ptr<herald::Broker>> broker =
       options.ok() ? herald::Broker::Start(*std::move(options)) : options.status();
   if (!broker.ok()) {
-    std::fprintf(stderr, "heraldd: cannot start: %s\n", broker.status().ToString().c_str());
+    Log(LogLevel::kError, "heraldd_cannot_start", {{"error", broker.status().ToString()}});
     return EXIT_FAILURE;
   }
-  std::fprintf(stderr, "heraldd: ready; browser edge on http://%s:%d\n",
-               absl::GetFlag(FLAGS_http_address).c_str(), (*broker)->edge_port());
+  const uint16_t metrics_port = (*broker)->metrics_port();
+  Log(LogLevel::kInfo, "heraldd_ready",
+      {{"edge", absl::StrFormat("http://%s:%d", absl::GetFlag(FLAGS_http_address),
+                                (*broker)->edge_port())},
+       {"grpc", absl::StrFormat("%s:%d", absl::GetFlag(FLAGS_grpc_address),
+                                (*broker)->control_port())},
+       {"metrics", metrics_port == 0 ? std::string("none")
+                                     : absl::StrFormat("http://%s/metrics",
+                                                       absl::GetFlag(FLAGS_metrics_address))}});
   for (const std::string& warning : (*broker)->warnings()) {
-    std::fprintf(stderr, "heraldd: warning: %s\n", warning.c_str());
+    Log(LogLevel::kWarn, "engine_warning", {{"message", warning}});
   }
-  if (absl::GetFlag(FLAGS_engine) == "redis") {
-    std::fprintf(stderr, "heraldd: engine redis at %s, key prefix '%s'\n",
-                 herald::engine::ParseRedisUrl(absl::GetFlag(FLAGS_redis_url))->ToString().c_str(),
-                 absl::GetFlag(FLAGS_redis_prefix).c_str());
-    if (absl::Status ready = (*broker)->Readiness(); !ready.ok()) {
-      std::fprintf(stderr, "heraldd: not ready (retrying): %s\n",
-                   std::string(ready.message()).c_str());
-    }
-  } else if (absl::GetFlag(FLAGS_store) == "rocksdb") {
-    std::fprintf(stderr, "heraldd: store rocksdb in %s (durability %s)\n",
-                 absl::GetFlag(FLAGS_data_dir).c_str(), absl::GetFlag(FLAGS_durability).c_str());
-  } else {
-    std::fprintf(stderr, "heraldd: store memory (history is lost at exit)\n");
+  if (absl::Status ready = (*broker)->Readiness(); !ready.ok()) {
+    Log(LogLevel::kWarn, "engine_not_ready", {{"retrying", "true"}, {"message", ready.message()}});
   }
-  std::fprintf(stderr, "heraldd: control plane (gRPC) on %s:%d\n",
-               absl::GetFlag(FLAGS_grpc_address).c_str(), (*broker)->control_port());
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  std::fprintf(stderr, "heraldd: %s received, draining\n",
-               signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  Log(LogLevel::kInfo, "heraldd_stopping",
+      {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   broker->reset();
-  std::fprintf(stderr, "heraldd: stopped\n");
+  Log(LogLevel::kInfo, "heraldd_stopped", {});
   return EXIT_SUCCESS;
 }

@@ -1,6 +1,7 @@
 #include "broker/observe/log.h"
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <utility>
 
@@ -40,32 +41,40 @@ spdlog::level::level_enum SpdlogLevel(LogLevel level) {
 // close never waits on a slow stderr or disk.
 constexpr size_t kQueuedLines = 8192;
 
-std::shared_ptr<spdlog::logger> MakeLogger(std::string name, spdlog::sink_ptr sink,
-                                           LogFormat format) {
-  // Times in UTC, as operators correlate logs of several nodes.
-  sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+// The pattern of `format`, in UTC: operators correlate the logs of several nodes.
+std::unique_ptr<spdlog::formatter> Formatter(LogFormat format) {
+  return std::make_unique<spdlog::pattern_formatter>(
       format == LogFormat::kJson ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})"
                                  : "%Y-%m-%dT%H:%M:%S.%eZ %l %v",
-      spdlog::pattern_time_type::utc));
+      spdlog::pattern_time_type::utc);
+}
+
+std::shared_ptr<spdlog::logger> MakeLogger(std::string name, spdlog::sink_ptr sink,
+                                           LogFormat format) {
+  sink->set_formatter(Formatter(format));
   return std::make_shared<spdlog::async_logger>(std::move(name), std::move(sink),
                                                 spdlog::thread_pool(),
                                                 spdlog::async_overflow_policy::overrun_oldest);
 }
 
+// Reconfigured in place, so that any thread may log while a broker starts: the level is
+// spdlog's atomic, the formatter is swapped under the sink's lock, the rest are atomics.
 struct Loggers {
   Loggers() {
     if (spdlog::thread_pool() == nullptr) spdlog::init_thread_pool(kQueuedLines, 1);
-    main = MakeLogger("herald", std::make_shared<spdlog::sinks::stderr_sink_mt>(), format);
+    main = MakeLogger("herald", std::make_shared<spdlog::sinks::stderr_sink_mt>(),
+                      LogFormat::kText);
     main->set_level(spdlog::level::info);
     // Errors reach the terminal at once, even if the process dies right after.
     main->flush_on(spdlog::level::err);
   }
-  LogFormat format = LogFormat::kText;
+  std::atomic<LogFormat> format{LogFormat::kText};
   std::shared_ptr<spdlog::logger> main;
-  std::shared_ptr<spdlog::logger> access;
+  std::atomic<std::shared_ptr<spdlog::logger>> access;
 };
 
 // Made on first use, so an embedder that never configures logging gets stderr at info.
+// Never destroyed: threads may log until the process exits.
 Loggers& TheLoggers() {
   static Loggers* loggers = new Loggers();
   return *loggers;
@@ -168,12 +177,10 @@ absl::Status ConfigureLogging(const LogOptions& options) {
     // file is complete when the process ends.
     access->flush_on(spdlog::level::info);
   }
-  loggers.format = options.format;
-  loggers.main =
-      MakeLogger("herald", std::make_shared<spdlog::sinks::stderr_sink_mt>(), options.format);
+  loggers.format.store(options.format);
+  loggers.main->set_formatter(Formatter(options.format));
   loggers.main->set_level(SpdlogLevel(options.level));
-  loggers.main->flush_on(spdlog::level::err);
-  loggers.access = std::move(access);
+  loggers.access.store(std::move(access));
   return absl::OkStatus();
 }
 
@@ -183,21 +190,16 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
   Loggers& loggers = TheLoggers();
   const spdlog::level::level_enum spdlog_level = SpdlogLevel(level);
   if (!loggers.main->should_log(spdlog_level)) return;
-  loggers.main->log(spdlog_level, FormatLogLine(loggers.format, event, fields));
+  loggers.main->log(spdlog_level, FormatLogLine(loggers.format.load(), event, fields));
 }
 
-bool AccessLogEnabled() { return TheLoggers().access != nullptr; }
+bool AccessLogEnabled() { return TheLoggers().access.load() != nullptr; }
 
 void AccessLog(std::string_view event, std::initializer_list<LogField> fields) {
   Loggers& loggers = TheLoggers();
-  if (loggers.access == nullptr) return;
-  loggers.access->info(FormatLogLine(loggers.format, event, fields));
-}
-
-void FlushLogs() {
-  Loggers& loggers = TheLoggers();
-  loggers.main->flush();
-  if (loggers.access) loggers.access->flush();
+  const std::shared_ptr<spdlog::logger> access = loggers.access.load();
+  if (access == nullptr) return;
+  access->info(FormatLogLine(loggers.format.load(), event, fields));
 }
 
 }  // namespace herald::observe

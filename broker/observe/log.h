@@ -40,8 +40,9 @@ absl::StatusOr<LogLevel> ParseLogLevel(std::string_view name);
 // "text" or "json".
 absl::StatusOr<LogFormat> ParseLogFormat(std::string_view name);
 
-// Replaces the logger's settings (heraldd, once at start, before any thread logs).
-// InvalidArgument when the access log cannot be opened.
+// Replaces the process's logging settings (herald::Broker::Start applies BrokerOptions.log);
+// safe while other threads log. InvalidArgument when the access log cannot be opened, and
+// nothing changes.
 absl::Status ConfigureLogging(const LogOptions& options);
 
 // A field of a line: the value is formatted at the call (strings, numbers, bools).
@@ -61,8 +62,6 @@ bool AccessLogEnabled();
 // What Log() writes after the time and level: the event, then each field.
 std::string FormatLogLine(LogFormat format, std::string_view event,
                           std::initializer_list<LogField> fields);
-// Writes what is queued (before exit).
-void FlushLogs();
 
 }  // namespace herald::observe
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "broker/observe/process_collector.h"
 #include "prometheus/gauge.h"
 #include "prometheus/text_serializer.h"
@@ -38,6 +39,13 @@ prometheus::Counter& AddCounter(prometheus::Registry& registry, const std::strin
   return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({});
 }
 
+// "unavailable", "not_found": the code's name as a label value.
+std::string StatusCodeLabel(absl::StatusCode code) {
+  std::string name = absl::StatusCodeToString(code);
+  for (char& c : name) c = absl::ascii_tolower(c);
+  return name;
+}
+
 }  // namespace
 
 Metrics::Metrics()
@@ -47,13 +55,26 @@ Metrics::Metrics()
                                     LatencyBuckets())),
       events_published_(
           AddCounter(*registry_, "herald_events_published_total", "Events stored by publishes.")),
-      publish_errors_(AddCounter(*registry_, "herald_publish_errors_total",
-                                 "Publishes refused or failed (not stored).")),
+      publish_errors_(prometheus::BuildCounter()
+                          .Name("herald_publish_errors_total")
+                          .Help("Publishes not stored, by status code.")
+                          .Register(*registry_)),
       delivery_seconds_(AddHistogram(
           *registry_, "herald_delivery_seconds",
-          "Publish time to the socket write of a delivery (sampled: one delivery in 64 per "
-          "shard).",
+          "Publish time to the socket write of a delivery (sampled: one delivery in 64 per shard).",
           LatencyBuckets())),
+      store_append_seconds_(
+          AddHistogram(*registry_, "herald_store_append_seconds",
+                       "Store appends: call to answer (with the WAL sync under fsync durability).",
+                       LatencyBuckets())),
+      store_sync_seconds_(AddHistogram(*registry_, "herald_store_sync_seconds",
+                                       "RocksDB group writes: WAL append, and its sync under "
+                                       "fsync durability.",
+                                       LatencyBuckets())),
+      replay_read_seconds_(AddHistogram(*registry_, "herald_replay_read_seconds",
+                                        "Reads of history from the store (replays older than "
+                                        "the in-memory history).",
+                                        LatencyBuckets())),
       resume_away_seconds_(AddHistogram(
           *registry_, "herald_resume_away_seconds",
           "How long a resuming subscriber was away: publish time of its cursor's event to the "
@@ -79,6 +100,15 @@ Metrics::Metrics()
       .Add({{"version", kHeraldVersion}})
       .Set(1);
   Add(std::make_shared<ProcessCollector>());
+}
+
+void Metrics::RecordPublish(const Stopwatch& since, const absl::Status& outcome) {
+  if (!outcome.ok()) {
+    publish_errors_.Add({{"code", StatusCodeLabel(outcome.code())}}).Increment();
+    return;
+  }
+  events_published_.Increment();
+  since.Stop(publish_seconds_);
 }
 
 void Metrics::Add(std::shared_ptr<const prometheus::Collectable> collectable) {

@@ -15,21 +15,21 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "broker/core/mutex.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
+#include "prometheus/family.h"
 #include "prometheus/histogram.h"
 #include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 
 namespace herald::observe {
 
+class Stopwatch;
+
 // "0.1.0": what herald_build_info and the start-up log report.
 inline constexpr char kHeraldVersion[] = "0.1.0";
-
-// One delivery in this many, per shard, is timed from publish to socket write: a timing per
-// delivery would cost the fan-out path a clock read and a histogram's lock each.
-inline constexpr uint32_t kDeliverySampleEvery = 64;
 
 // Thread-safe. Owned by the node (herald::Broker); outlives everything that records into it.
 class Metrics final : public prometheus::Collectable {
@@ -41,9 +41,14 @@ class Metrics final : public prometheus::Collectable {
   // Request received to stored (acknowledged), every publish of the node.
   prometheus::Histogram& publish_seconds() { return publish_seconds_; }
   prometheus::Counter& events_published() { return events_published_; }
-  prometheus::Counter& publish_errors() { return publish_errors_; }
-  // Publish time to the write of a delivery to its socket, sampled (kDeliverySampleEvery).
+
+  // Publish time to the write of a delivery to its socket, sampled (Shard::SampleDelivery).
   prometheus::Histogram& delivery_seconds() { return delivery_seconds_; }
+  // The local engine's store: an append's call to its answer (with the sync under fsync
+  // durability), one group write of RocksDB (WAL append and sync), and a read of history.
+  prometheus::Histogram& store_append_seconds() { return store_append_seconds_; }
+  prometheus::Histogram& store_sync_seconds() { return store_sync_seconds_; }
+  prometheus::Histogram& replay_read_seconds() { return replay_read_seconds_; }
   // A resuming subscriber: how long it was away (publish time of the event its cursor names
   // to the resume) and how many events it was replayed.
   prometheus::Histogram& resume_away_seconds() { return resume_away_seconds_; }
@@ -55,6 +60,10 @@ class Metrics final : public prometheus::Collectable {
   prometheus::Counter& resets() { return resets_; }
   // Control-plane calls refused for their credentials.
   prometheus::Counter& auth_failures() { return auth_failures_; }
+
+  // One publish answered: stored ones counted and timed from `since`, failed ones counted by
+  // status code (herald_publish_errors_total{code}: "unavailable" is a store or Redis down).
+  void RecordPublish(const Stopwatch& since, const absl::Status& outcome);
 
   // Collected on every scrape until removed; must stay alive until then.
   void Add(std::shared_ptr<const prometheus::Collectable> collectable);
@@ -69,8 +78,11 @@ class Metrics final : public prometheus::Collectable {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Histogram& publish_seconds_;
   prometheus::Counter& events_published_;
-  prometheus::Counter& publish_errors_;
+  prometheus::Family<prometheus::Counter>& publish_errors_;
   prometheus::Histogram& delivery_seconds_;
+  prometheus::Histogram& store_append_seconds_;
+  prometheus::Histogram& store_sync_seconds_;
+  prometheus::Histogram& replay_read_seconds_;
   prometheus::Histogram& resume_away_seconds_;
   prometheus::Histogram& resume_replayed_events_;
   prometheus::Counter& resumes_;

@@ -3,8 +3,11 @@
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/use_awaitable.hpp"
+#include "broker/core/string_view.h"
+#include "broker/observe/log.h"
 #include "broker/session/session_registry.h"
 
 namespace herald::session {
@@ -24,6 +27,8 @@ std::string_view TransportName(Transport transport) {
   }
   return "unknown";
 }
+
+std::string SessionId(uint64_t id) { return absl::StrFormat("c%08d", id); }
 
 TransportSet TransportSet::Of(std::initializer_list<Transport> transports) {
   TransportSet set;
@@ -74,9 +79,22 @@ void ShardSessions::Open(Session* session, Transport transport) {
   session->transport_ = transport;
   session->opened_at_unix_seconds_ = absl::ToUnixSeconds(clock_.Now());
   session->id_ = registry_.Opened(transport);
+  if (transport != Transport::kHttp && observe::LogEnabled(observe::LogLevel::kInfo)) {
+    SessionSnapshot snapshot;
+    session->Describe(snapshot);
+    observe::Log(observe::LogLevel::kInfo, "session_opened",
+                 {{"id", SessionId(session->id_)},
+                  {"transport", AbslView(TransportName(transport))},
+                  {"kind", snapshot.kind},
+                  {"peer", snapshot.peer},
+                  {"subject", snapshot.subject},
+                  {"topics", absl::StrJoin(snapshot.topics, ",")}});
+  }
   if (stopped_ || aborted_.Has(transport)) {
+    session->NoteClose(CloseReason::kServerStopped);
     session->Abort();
   } else if (drain_deadline_) {
+    session->NoteClose(CloseReason::kDrained);
     session->Drain();
   }
 }
@@ -90,25 +108,65 @@ void ShardSessions::Remove(Session* session) {
   sessions_.pop_back();
   session->slot_ = Session::kNoSlot;
   registry_.Closed(session->transport_);
+  Ended(*session);
+}
+
+void ShardSessions::Ended(const Session& session) {
+  const Transport transport = session.transport_;
+  const CloseReason reason = session.close_reason();
+  // An HTTP-phase connection that ends without a reason was handed to a stream or answered
+  // all its requests: not a close worth counting.
+  if (transport == Transport::kHttp && reason == CloseReason::kClientClosed) return;
+  SessionSnapshot snapshot;
+  session.Describe(snapshot);
+  registry_.CountClose(transport, reason, snapshot.delivered > 0);
+  if (transport == Transport::kHttp) return;
+  const int64_t seconds = absl::ToUnixSeconds(clock_.Now()) - session.opened_at_unix_seconds_;
+  const std::string topics = absl::StrJoin(snapshot.topics, ",");
+  observe::Log(observe::LogLevel::kInfo, "session_closed",
+               {{"id", SessionId(session.id_)},
+                {"transport", AbslView(TransportName(transport))},
+                {"kind", snapshot.kind},
+                {"peer", snapshot.peer},
+                {"subject", snapshot.subject},
+                {"topics", topics},
+                {"reason", AbslView(CloseReasonName(reason))},
+                {"seconds", seconds},
+                {"delivered", snapshot.delivered}});
+  observe::AccessLog("stream", {{"transport", AbslView(TransportName(transport))},
+                                {"peer", snapshot.peer},
+                                {"topics", topics},
+                                {"reason", AbslView(CloseReasonName(reason))},
+                                {"seconds", seconds},
+                                {"delivered", snapshot.delivered}});
 }
 
 void ShardSessions::Drain() {
   if (drain_deadline_) return;
   drain_deadline_ = clock_.Now() + drain_timeout_;
-  for (size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->Drain();
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    sessions_[i]->NoteClose(CloseReason::kDrained);
+    sessions_[i]->Drain();
+  }
 }
 
 void ShardSessions::Abort(TransportSet transports) {
   aborted_.bits |= transports.bits;
   for (size_t i = 0; i < sessions_.size(); ++i) {
-    if (transports.Has(sessions_[i]->transport_)) sessions_[i]->Abort();
+    if (transports.Has(sessions_[i]->transport_)) {
+      sessions_[i]->NoteClose(CloseReason::kServerStopped);
+      sessions_[i]->Abort();
+    }
   }
 }
 
 void ShardSessions::Stop() {
   stopped_ = true;
   timer_.cancel();
-  for (size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->Abort();
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    sessions_[i]->NoteClose(CloseReason::kServerStopped);
+    sessions_[i]->Abort();
+  }
 }
 
 void ShardSessions::AppendSnapshots(std::string_view topic, std::optional<Transport> transport,
@@ -122,7 +180,7 @@ void ShardSessions::AppendSnapshots(std::string_view topic, std::optional<Transp
         std::find(snapshot.topics.begin(), snapshot.topics.end(), topic) == snapshot.topics.end()) {
       continue;
     }
-    snapshot.id = absl::StrFormat("c%08d", session->id_);
+    snapshot.id = SessionId(session->id_);
     snapshot.transport = session->transport_;
     snapshot.opened_at = absl::FromUnixSeconds(session->opened_at_unix_seconds_);
     out.push_back(std::move(snapshot));
@@ -132,6 +190,7 @@ void ShardSessions::AppendSnapshots(std::string_view topic, std::optional<Transp
 bool ShardSessions::Disconnect(uint64_t id, const absl::Status& reason) {
   for (Session* session : sessions_) {
     if (session->id_ == id && session->transport_ != Transport::kHttp) {
+      session->NoteClose(CloseReason::kKicked);
       session->Disconnect(reason);
       return true;
     }

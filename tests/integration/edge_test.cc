@@ -346,8 +346,15 @@ TEST_F(EdgeTest, NeverReadingSubscriberDoesNotDelayAnotherOf20Megabytes) {
     ASSERT_TRUE(absl::StartsWith(event->data, absl::StrCat(i, ":"))) << i;
   }
   publisher.join();
+  // A close of the session, not a refusal: the stream had begun.
   EXPECT_TRUE(WaitFor(
-      [&] { return absl::StrContains(Metrics(), "{reason=\"slow_subscriber\"} 1"); }, kWait));
+      [&] {
+        return absl::StrContains(
+            Metrics(),
+            "herald_sessions_closed_total{transport=\"sse\",reason=\"slow_consumer\"} 1\n");
+      },
+      kWait));
+  EXPECT_THAT(Metrics(), Not(HasSubstr("herald_edge_refused_total{reason=\"slow")));
 }
 
 TEST_F(EdgeTest, SseStreamsAreCountedUntilTheirClientsLeave) {
@@ -613,7 +620,9 @@ TEST_F(EdgeTest, WsClosesAClientThatLeavesTwoPingsUnanswered) {
   EXPECT_TRUE(WaitFor(
       [&] {
         fake_clock_.Advance(absl::Seconds(31));
-        return absl::StrContains(Metrics(), "{reason=\"ping_timeout\"} 1");
+        return absl::StrContains(
+            Metrics(),
+            "herald_sessions_closed_total{transport=\"ws\",reason=\"ping_timeout\"} 1\n");
       },
       kWait));
   WsMessage after = ws->Read(kWait);
@@ -637,7 +646,9 @@ TEST_F(EdgeTest, WsAnsweringPongsStaysOpen) {
     Publish("alive", absl::StrCat("beat-", i));
     EXPECT_EQ(Field(NextOp(*ws), "data"), absl::StrCat("beat-", i));
   }
-  EXPECT_THAT(Metrics(), HasSubstr("{reason=\"ping_timeout\"} 0"));
+  EXPECT_THAT(
+      Metrics(),
+      HasSubstr("herald_sessions_closed_total{transport=\"ws\",reason=\"ping_timeout\"} 0\n"));
 }
 
 TEST_F(EdgeTest, ServesTheStaticDirectoryAndCorsForSse) {

@@ -52,7 +52,8 @@ class SseSession final : public fanout::Delivery,
       : lease_(std::move(lease)),
         context_(context),
         socket_(std::move(socket)),
-        writer_(socket_, context_, session::Transport::kSse) {
+        writer_(socket_, context_, session::Transport::kSse),
+        peer_(PeerOf(socket_.next_layer())) {
     // Only Start() may use the grant: it points into the caller's state.
     context_.grant = nullptr;
     // Until it streams, a connection answering a refusal: swept and stopped, not listed.
@@ -60,9 +61,10 @@ class SseSession final : public fanout::Delivery,
   }
 
   ~SseSession() override {
+    // First, while its topics can still be described for the close's log line.
+    context_.sessions.Remove(this);
     // Before the socket closes: no delivery may reach a half-destroyed session.
     subscription_.reset();
-    context_.sessions.Remove(this);
     boost::system::error_code ignored;
     socket_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
   }
@@ -78,7 +80,6 @@ class SseSession final : public fanout::Delivery,
     }
     absl::StatusOr<SseRequest> parsed = ParseSseRequest(context_.options, request);
     if (!parsed.ok()) {
-      context_.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
       Refuse(parsed.status());
       return;
     }
@@ -114,7 +115,6 @@ class SseSession final : public fanout::Delivery,
             : std::string()));
     streaming_ = true;
     context_.sessions.Promote(this, session::Transport::kSse);
-    context_.metrics.sse_sessions_total.fetch_add(1, std::memory_order_relaxed);
     // Every topic has joined: notices and replayed events carry all their positions.
     subscription_->Pump();
     Read();
@@ -135,7 +135,7 @@ class SseSession final : public fanout::Delivery,
       writer_.queue().PushOwned(wire::EncodeSseId(id));
       writer_.queue().PushShared(event, event->sse_fields);
     }
-    writer_.CountEvent();
+    writer_.CountEvent(*event);
     ScheduleWrite();
   }
 
@@ -144,7 +144,7 @@ class SseSession final : public fanout::Delivery,
   }
 
   void Overflow() override {
-    context_.metrics.slow_subscriber_closes.fetch_add(1, std::memory_order_relaxed);
+    NoteClose(session::CloseReason::kSlowConsumer);
     Close();
   }
 
@@ -152,8 +152,7 @@ class SseSession final : public fanout::Delivery,
 
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
-    // Asked of the socket when listed: a field per stream would cost every idle one.
-    out.peer = FormatPeer(PeerOf(socket_.next_layer()));
+    out.peer = FormatPeer(peer_);
     if (subject_ != nullptr) out.subject = *subject_;
     if (subscription_) out.topics = subscription_->topic_names();
     out.delivered = writer_.delivered();
@@ -161,6 +160,7 @@ class SseSession final : public fanout::Delivery,
   }
 
   void OnSweep(absl::Time now) override {
+    if (streaming_) writer_.CheckStall(now);
     if (streaming_ && !writer_.queue().has_pending() && !writer_.in_flight() &&
         now - writer_.last_write() >= context_.options.heartbeat_interval) {
       writer_.queue().PushOwned(wire::EncodeSseComment("hb"));
@@ -217,6 +217,7 @@ class SseSession final : public fanout::Delivery,
 
   // An error response, then the end of the connection.
   void Refuse(const absl::Status& status) {
+    context_.metrics.Refuse(RefusalOf(status));
     std::ostringstream response;
     response << TextResponse(11, false, HttpStatusOf(status), std::string(status.message()));
     writer_.queue().PushOwned(std::move(response).str());
@@ -253,8 +254,10 @@ class SseSession final : public fanout::Delivery,
                                 self->Read();
                                 return;
                               }
-                              if (ec && !IsExpectedClose(ec))
+                              if (ec && !IsExpectedClose(ec)) {
                                 self->context_.metrics.io_errors.fetch_add(1);
+                                self->NoteClose(session::CloseReason::kError);
+                              }
                               self->Close();
                             });
   }
@@ -294,6 +297,9 @@ class SseSession final : public fanout::Delivery,
   SerializedSocket socket_;
   QueuedWriter writer_;
   std::unique_ptr<fanout::Subscription> subscription_;
+  // Kept (28 bytes) rather than asked of the socket: the close's log line names it after
+  // the socket has closed.
+  const tcp::endpoint peer_;
   // The access token's subject; null when the edge checks no tokens.
   std::unique_ptr<const std::string> subject_;
   char read_byte_ = 0;
