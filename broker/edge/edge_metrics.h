@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "broker/core/engine.h"
+#include "broker/core/named_enum.h"
 #include "broker/session/session_registry.h"
 #include "prometheus/collectable.h"
 #include "prometheus/histogram.h"
@@ -35,17 +36,8 @@ namespace herald::edge {
   X(kOrigin, "origin")                    \
   X(kDraining, "draining")
 
-enum class Refusal : uint8_t {
-#define HERALD_EDGE_REFUSAL_ENUM(enumerator, name) enumerator,
-  HERALD_EDGE_REFUSALS(HERALD_EDGE_REFUSAL_ENUM)
-#undef HERALD_EDGE_REFUSAL_ENUM
-};
-
-inline constexpr std::string_view kRefusalNames[] = {
-#define HERALD_EDGE_REFUSAL_NAME(enumerator, name) name,
-    HERALD_EDGE_REFUSALS(HERALD_EDGE_REFUSAL_NAME)
-#undef HERALD_EDGE_REFUSAL_NAME
-};
+enum class Refusal : uint8_t { HERALD_EDGE_REFUSALS(HERALD_ENUMERATOR) };
+inline constexpr std::string_view kRefusalNames[] = {HERALD_EDGE_REFUSALS(HERALD_ENUMERATOR_NAME)};
 inline constexpr size_t kRefusals = std::size(kRefusalNames);
 
 // Thread-safe: relaxed atomics written from every shard, read by the collector.

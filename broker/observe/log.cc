@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "broker/core/string_view.h"
+#include "broker/wire/json.h"
 #include "spdlog/async.h"
 #include "spdlog/async_logger.h"
 #include "spdlog/pattern_formatter.h"
@@ -62,8 +63,8 @@ std::shared_ptr<spdlog::logger> MakeLogger(std::string name, spdlog::sink_ptr si
 struct Loggers {
   Loggers() {
     if (spdlog::thread_pool() == nullptr) spdlog::init_thread_pool(kQueuedLines, 1);
-    main = MakeLogger("herald", std::make_shared<spdlog::sinks::stderr_sink_mt>(),
-                      LogFormat::kText);
+    main =
+        MakeLogger("herald", std::make_shared<spdlog::sinks::stderr_sink_mt>(), LogFormat::kText);
     main->set_level(spdlog::level::info);
     // Errors reach the terminal at once, even if the process dies right after.
     main->flush_on(spdlog::level::err);
@@ -90,31 +91,6 @@ bool NeedsQuotes(std::string_view value) {
   return false;
 }
 
-// Escapes for both a quoted text value and a JSON string.
-void AppendQuoted(std::string& out, std::string_view value) {
-  out.push_back('"');
-  for (char c : value) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 
 std::string FormatLogLine(LogFormat format, std::string_view event,
@@ -122,12 +98,12 @@ std::string FormatLogLine(LogFormat format, std::string_view event,
   std::string line;
   if (format == LogFormat::kJson) {
     line = "\"event\":";
-    AppendQuoted(line, event);
+    wire::AppendJsonString(line, event);
     for (const LogField& field : fields) {
       line.push_back(',');
-      AppendQuoted(line, field.key);
+      wire::AppendJsonString(line, field.key);
       line.push_back(':');
-      AppendQuoted(line, StdView(field.value.Piece()));
+      wire::AppendJsonString(line, StdView(field.value.Piece()));
     }
     return line;
   }
@@ -136,7 +112,7 @@ std::string FormatLogLine(LogFormat format, std::string_view event,
     const std::string_view value = StdView(field.value.Piece());
     absl::StrAppend(&line, " ", AbslView(field.key), "=");
     if (NeedsQuotes(value)) {
-      AppendQuoted(line, value);
+      wire::AppendJsonString(line, value);
     } else {
       line.append(value);
     }

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "broker/core/named_enum.h"
+
 namespace herald::session {
 
 // X(enumerator, name). The first is the default: a session that notes nothing else was ended
@@ -28,17 +30,9 @@ namespace herald::session {
   X(kProtocolError, "protocol_error")       /* bad frames or messages */        \
   X(kError, "error")                        /* a socket or stream error */
 
-enum class CloseReason : uint8_t {
-#define HERALD_CLOSE_REASON_ENUM(enumerator, name) enumerator,
-  HERALD_CLOSE_REASONS(HERALD_CLOSE_REASON_ENUM)
-#undef HERALD_CLOSE_REASON_ENUM
-};
-
+enum class CloseReason : uint8_t { HERALD_CLOSE_REASONS(HERALD_ENUMERATOR) };
 inline constexpr std::string_view kCloseReasonNames[] = {
-#define HERALD_CLOSE_REASON_NAME(enumerator, name) name,
-    HERALD_CLOSE_REASONS(HERALD_CLOSE_REASON_NAME)
-#undef HERALD_CLOSE_REASON_NAME
-};
+    HERALD_CLOSE_REASONS(HERALD_ENUMERATOR_NAME)};
 inline constexpr size_t kCloseReasons = std::size(kCloseReasonNames);
 
 inline std::string_view CloseReasonName(CloseReason reason) {

@@ -169,6 +169,7 @@ class WsSession final : public fanout::Delivery,
 
   void OnSweep(absl::Time now) override {
     if (!handshake_done_ || closed_) return;
+    writer_.CheckStall(now);
     if (now - rate_window_start_ >= absl::Seconds(1)) {
       rate_window_start_ = now;
       messages_in_window_ = 0;
