@@ -111,7 +111,7 @@ struct Broker::Impl {
   BrokerOptions options;
   // The node's metrics, which everything below records into: declared first, destroyed
   // last. Shared with publishes in flight and the metrics port's exposer.
-  std::shared_ptr<observe::Metrics> metrics = std::make_shared<observe::Metrics>();
+  std::shared_ptr<observe::Metrics> metrics;
   std::shared_ptr<session::SessionCollector> session_collector;
   // The local engine's; none with Redis.
   std::unique_ptr<Store> store;
@@ -176,8 +176,11 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
     return absl::InvalidArgumentError("EdgeOptions.sweep_interval must be positive");
   }
   HERALD_RETURN_IF_ERROR(observe::ConfigureLogging(options.log));
+  HERALD_ASSIGN_OR_RETURN(std::shared_ptr<observe::Metrics> metrics,
+                          observe::Metrics::Create(options.metrics));
   auto impl = std::make_unique<Impl>(std::move(options));
   Impl& b = *impl;
+  b.metrics = std::move(metrics);
   std::unique_ptr<Broker> broker(new Broker(std::move(impl)));
   b.shards = std::make_unique<fanout::ShardPool>(
       b.options.shards, fanout::ShardPool::kDefaultMaxBacklog, b.metrics.get());
@@ -204,8 +207,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
     MutexLock lock(b.health_mu);
     b.health_target = b.control.get();
   }
-  if (!b.options.metrics_address.empty()) {
-    HERALD_ASSIGN_OR_RETURN(b.metrics_listener, ServeMetrics(b.options.metrics_address, b.metrics));
+  if (!b.options.metrics.address.empty()) {
+    HERALD_ASSIGN_OR_RETURN(b.metrics_listener, ServeMetrics(b.options.metrics.address, b.metrics));
   }
   b.engine->SetReadinessListener([&b](bool ready) {
     MutexLock lock(b.health_mu);
@@ -289,7 +292,7 @@ absl::Status Broker::DeleteTopic(std::string_view name) { return impl_->engine->
 absl::StatusOr<PublishResult> Broker::Publish(PublishRequest request) {
   const observe::Stopwatch received;
   absl::StatusOr<EventPtr> event = PublishAndWait(*impl_->engine, std::move(request));
-  impl_->metrics->RecordPublish(received, event.status());
+  impl_->metrics->RecordPublish(received, event);
   if (!event.ok()) return event.status();
   return ResultOf(**event);
 }
@@ -299,7 +302,7 @@ void Broker::PublishAsync(PublishRequest request, PublishResultCallback done) {
   impl_->engine->Publish(std::move(request),
                          [metrics = impl_->metrics, received,
                           done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
-                           metrics->RecordPublish(received, event.status());
+                           metrics->RecordPublish(received, event);
                            if (event.ok()) {
                              std::move(done)(ResultOf(**event));
                            } else {

@@ -27,6 +27,7 @@
 #include "broker/engine/options.h"
 #include "broker/engine/redis/options.h"
 #include "broker/observe/log.h"
+#include "broker/observe/metrics.h"
 #include "broker/store/options.h"
 
 namespace herald {
@@ -61,9 +62,8 @@ struct BrokerOptions {
   // The process's logging (level, format, access log): applied by Start(), for the whole
   // process (the last broker started sets it).
   observe::LogOptions log;
-  // host:port of an internal listener that serves /metrics alone (the edge's /metrics stays);
-  // empty: none. Port 0 picks a free one (metrics_port()).
-  std::string metrics_address;
+  // The metrics listener (metrics_port()) and per-topic labels.
+  observe::MetricsOptions metrics;
 };
 
 struct PublishResult {

@@ -36,7 +36,7 @@ void PublishOne(ServiceEnvironment& env, v1::PublishRequest& request, AckCallbac
        .data = std::move(*request.mutable_data()),
        .dedup_key = std::move(*request.mutable_dedup_key())},
       [&env, received, done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
-        env.metrics.RecordPublish(received, event.status());
+        env.metrics.RecordPublish(received, event);
         if (!event.ok()) {
           std::move(done)(event.status());
           return;

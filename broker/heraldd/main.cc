@@ -84,6 +84,11 @@ ABSL_FLAG(std::string, metrics_address, "",
           "host:port of an internal listener serving /metrics alone (the browser edge's "
           "/metrics stays); none if empty");
 
+ABSL_FLAG(std::vector<std::string>, metrics_topics, {},
+          "topics whose publishes are also counted per topic "
+          "(herald_topic_events_published_total{topic}): comma-separated names or prefixes "
+          "ending in '*', at most 64; empty: no per-topic series");
+
 namespace {
 
 // Blocks SIGTERM and SIGINT in every thread (call before any thread starts) and returns the
@@ -181,7 +186,8 @@ absl::StatusOr<herald::BrokerOptions> OptionsFromFlags() {
   herald::BrokerOptions options;
   if (absl::Status status = EngineFromFlags(options); !status.ok()) return status;
   if (absl::Status status = LogFromFlags(options.log); !status.ok()) return status;
-  options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  options.metrics.address = absl::GetFlag(FLAGS_metrics_address);
+  options.metrics.topic_labels = absl::GetFlag(FLAGS_metrics_topics);
   options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
   options.engine.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   options.engine.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
@@ -238,12 +244,11 @@ void LogStart(const herald::BrokerOptions& options) {
        {"log_level", absl::GetFlag(FLAGS_log_level)},
        {"access_log", options.log.access_log}});
   if (redis) {
-    herald::observe::Log(LogLevel::kInfo, "engine_redis",
-                         {{"address", options.redis.address.ToString()},
-                          {"prefix", options.redis.prefix}});
+    herald::observe::Log(
+        LogLevel::kInfo, "engine_redis",
+        {{"address", options.redis.address.ToString()}, {"prefix", options.redis.prefix}});
   } else if (!rocksdb) {
-    herald::observe::Log(LogLevel::kWarn, "store_memory",
-                         {{"message", "history is lost at exit"}});
+    herald::observe::Log(LogLevel::kWarn, "store_memory", {{"message", "history is lost at exit"}});
   }
 }
 
@@ -266,10 +271,10 @@ int main(int argc, char** argv) {
   }
   const uint16_t metrics_port = (*broker)->metrics_port();
   Log(LogLevel::kInfo, "heraldd_ready",
-      {{"edge", absl::StrFormat("http://%s:%d", absl::GetFlag(FLAGS_http_address),
-                                (*broker)->edge_port())},
-       {"grpc", absl::StrFormat("%s:%d", absl::GetFlag(FLAGS_grpc_address),
-                                (*broker)->control_port())},
+      {{"edge",
+        absl::StrFormat("http://%s:%d", absl::GetFlag(FLAGS_http_address), (*broker)->edge_port())},
+       {"grpc",
+        absl::StrFormat("%s:%d", absl::GetFlag(FLAGS_grpc_address), (*broker)->control_port())},
        {"metrics", metrics_port == 0 ? std::string("none")
                                      : absl::StrFormat("http://%s/metrics",
                                                        absl::GetFlag(FLAGS_metrics_address))}});

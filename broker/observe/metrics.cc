@@ -4,6 +4,9 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "broker/core/string_view.h"
 #include "broker/observe/process_collector.h"
 #include "prometheus/gauge.h"
 #include "prometheus/text_serializer.h"
@@ -102,13 +105,57 @@ Metrics::Metrics()
   Add(std::make_shared<ProcessCollector>());
 }
 
-void Metrics::RecordPublish(const Stopwatch& since, const absl::Status& outcome) {
+absl::StatusOr<std::shared_ptr<Metrics>> Metrics::Create(MetricsOptions options) {
+  if (options.topic_labels.size() > kMaxTopicPatterns) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%d topic label patterns; at most %d (use prefixes such as 'orders-*')",
+                        options.topic_labels.size(), kMaxTopicPatterns));
+  }
+  for (const std::string& pattern : options.topic_labels) {
+    if (pattern.empty() || pattern == "*") {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "topic label pattern '%s' would label every topic; name topics or prefixes", pattern));
+    }
+  }
+  auto metrics = std::make_shared<Metrics>();
+  if (!options.topic_labels.empty()) {
+    metrics->topic_labels_ = std::move(options.topic_labels);
+    metrics->topic_published_ = &prometheus::BuildCounter()
+                                     .Name("herald_topic_events_published_total")
+                                     .Help(
+                                         "Events stored by publishes, for the topics "
+                                         "configured to be labelled (--metrics_topics).")
+                                     .Register(*metrics->registry_);
+  }
+  return metrics;
+}
+
+void Metrics::RecordPublish(const Stopwatch& since, const absl::StatusOr<EventPtr>& outcome) {
   if (!outcome.ok()) {
-    publish_errors_.Add({{"code", StatusCodeLabel(outcome.code())}}).Increment();
+    publish_errors_.Add({{"code", StatusCodeLabel(outcome.status().code())}}).Increment();
     return;
   }
   events_published_.Increment();
   since.Stop(publish_seconds_);
+  if (prometheus::Counter* counter = TopicCounter((*outcome)->topic)) counter->Increment();
+}
+
+prometheus::Counter* Metrics::TopicCounter(const std::string& topic) {
+  if (topic_published_ == nullptr) return nullptr;
+  const bool labelled =
+      std::any_of(topic_labels_.begin(), topic_labels_.end(), [&topic](const std::string& pattern) {
+        return pattern.back() == '*'
+                   ? absl::StartsWith(topic, AbslView(pattern).substr(0, pattern.size() - 1))
+                   : topic == pattern;
+      });
+  if (!labelled) return nullptr;
+  MutexLock lock(mu_);
+  if (auto it = topic_series_.find(topic); it != topic_series_.end()) return it->second;
+  // Past the cap, matched topics share one series: a prefix cannot grow the scrape forever.
+  const std::string label = topic_series_.size() < kMaxTopicSeries ? topic : "_other";
+  prometheus::Counter* counter = &topic_published_->Add({{"topic", label}});
+  if (label == topic) topic_series_.emplace(topic, counter);
+  return counter;
 }
 
 void Metrics::Add(std::shared_ptr<const prometheus::Collectable> collectable) {

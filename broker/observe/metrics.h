@@ -15,7 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "broker/core/event.h"
 #include "broker/core/mutex.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
@@ -28,12 +31,29 @@ namespace herald::observe {
 
 class Stopwatch;
 
+struct MetricsOptions {
+  // host:port of an internal listener that serves /metrics alone (the edge's /metrics
+  // stays); empty: none. Port 0 picks a free one.
+  std::string address;
+  // Topics whose publishes are also counted apart, in herald_topic_events_published_total
+  // {topic}: names, or prefixes ending in '*' ("orders", "tenant-*"). At most
+  // kMaxTopicPatterns; empty: no per-topic series, so cardinality stays fixed.
+  std::vector<std::string> topic_labels;
+};
+
+// The most topic_labels patterns, and the most topic series they may create; topics matched
+// past the series cap are counted under topic="_other".
+inline constexpr size_t kMaxTopicPatterns = 64;
+inline constexpr size_t kMaxTopicSeries = 256;
+
 // "0.1.0": what herald_build_info and the start-up log report.
 inline constexpr char kHeraldVersion[] = "0.1.0";
 
 // Thread-safe. Owned by the node (herald::Broker); outlives everything that records into it.
 class Metrics final : public prometheus::Collectable {
  public:
+  // InvalidArgument past kMaxTopicPatterns patterns or for an empty one.
+  static absl::StatusOr<std::shared_ptr<Metrics>> Create(MetricsOptions options = {});
   Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
@@ -61,9 +81,10 @@ class Metrics final : public prometheus::Collectable {
   // Control-plane calls refused for their credentials.
   prometheus::Counter& auth_failures() { return auth_failures_; }
 
-  // One publish answered: stored ones counted and timed from `since`, failed ones counted by
-  // status code (herald_publish_errors_total{code}: "unavailable" is a store or Redis down).
-  void RecordPublish(const Stopwatch& since, const absl::Status& outcome);
+  // One publish answered: stored ones counted (per topic too, when it matches topic_labels)
+  // and timed from `since`, failed ones counted by status code
+  // (herald_publish_errors_total{code}: "unavailable" is a store or Redis down).
+  void RecordPublish(const Stopwatch& since, const absl::StatusOr<EventPtr>& outcome);
 
   // Collected on every scrape until removed; must stay alive until then.
   void Add(std::shared_ptr<const prometheus::Collectable> collectable);
@@ -91,8 +112,15 @@ class Metrics final : public prometheus::Collectable {
   prometheus::Counter& resets_;
   prometheus::Counter& auth_failures_;
 
+  // The per-topic series of herald_topic_events_published_total, when `topic` matches.
+  prometheus::Counter* TopicCounter(const std::string& topic);
+
+  std::vector<std::string> topic_labels_;
+  prometheus::Family<prometheus::Counter>* topic_published_ = nullptr;
+
   mutable Mutex mu_;
   std::vector<std::shared_ptr<const prometheus::Collectable>> collectables_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, prometheus::Counter*> topic_series_ ABSL_GUARDED_BY(mu_);
 };
 
 // Times one operation into a histogram, in seconds, from construction to Stop(); on the

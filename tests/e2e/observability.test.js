@@ -95,7 +95,8 @@ async function main() {
   let stderr = '';
   const proc = spawn(heralddBin, [
     '--store=memory', `--http_port=${httpPort}`, `--grpc_port=${grpcPort}`,
-    `--metrics_address=127.0.0.1:${metricsPort}`, '--log_level=info', `--access_log=${accessLog}`,
+    `--metrics_address=127.0.0.1:${metricsPort}`, '--metrics_topics=obs', '--log_level=info',
+    `--access_log=${accessLog}`,
   ], {stdio: ['ignore', 'ignore', 'pipe']});
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (t) => stderr += t);
@@ -144,6 +145,9 @@ async function main() {
           delta('herald_publish_seconds_count'));
     check('metrics: herald_events_delivered_total{sse} rose by exactly 20',
           delta('herald_events_delivered_total{transport="sse"}') === kEvents, '');
+    check('metrics: --metrics_topics=obs counts its publishes apart, and only its',
+          after['herald_topic_events_published_total{topic="obs"}'] === kEvents &&
+              !Object.keys(after).some((k) => k.includes('topic="slow"')), '');
     check('metrics: herald_sessions_opened_total{sse} counts the stream',
           delta('herald_sessions_opened_total{transport="sse"}') === 1, '');
 
