@@ -28,6 +28,21 @@ std::string_view TransportName(Transport transport) {
   return "unknown";
 }
 
+namespace {
+
+// The node ends `session`: the reason is noted before the session acts on it.
+void AbortFor(Session& session, CloseReason reason) {
+  session.NoteClose(reason);
+  session.Abort();
+}
+
+void DrainFor(Session& session) {
+  session.NoteClose(CloseReason::kDrained);
+  session.Drain();
+}
+
+}  // namespace
+
 std::string SessionId(uint64_t id) { return absl::StrFormat("c%08d", id); }
 
 TransportSet TransportSet::Of(std::initializer_list<Transport> transports) {
@@ -91,11 +106,9 @@ void ShardSessions::Open(Session* session, Transport transport) {
                   {"topics", absl::StrJoin(snapshot.topics, ",")}});
   }
   if (stopped_ || aborted_.Has(transport)) {
-    session->NoteClose(CloseReason::kServerStopped);
-    session->Abort();
+    AbortFor(*session, CloseReason::kServerStopped);
   } else if (drain_deadline_) {
-    session->NoteClose(CloseReason::kDrained);
-    session->Drain();
+    DrainFor(*session);
   }
 }
 
@@ -144,18 +157,14 @@ void ShardSessions::Ended(const Session& session) {
 void ShardSessions::Drain() {
   if (drain_deadline_) return;
   drain_deadline_ = clock_.Now() + drain_timeout_;
-  for (size_t i = 0; i < sessions_.size(); ++i) {
-    sessions_[i]->NoteClose(CloseReason::kDrained);
-    sessions_[i]->Drain();
-  }
+  for (size_t i = 0; i < sessions_.size(); ++i) DrainFor(*sessions_[i]);
 }
 
 void ShardSessions::Abort(TransportSet transports) {
   aborted_.bits |= transports.bits;
   for (size_t i = 0; i < sessions_.size(); ++i) {
     if (transports.Has(sessions_[i]->transport_)) {
-      sessions_[i]->NoteClose(CloseReason::kServerStopped);
-      sessions_[i]->Abort();
+      AbortFor(*sessions_[i], CloseReason::kServerStopped);
     }
   }
 }
@@ -164,8 +173,7 @@ void ShardSessions::Stop() {
   stopped_ = true;
   timer_.cancel();
   for (size_t i = 0; i < sessions_.size(); ++i) {
-    sessions_[i]->NoteClose(CloseReason::kServerStopped);
-    sessions_[i]->Abort();
+    AbortFor(*sessions_[i], CloseReason::kServerStopped);
   }
 }
 
