@@ -16,9 +16,13 @@
 #include "broker/fanout/encoded_event.h"
 #include "broker/fanout/shard.h"
 #include "broker/fanout/subscription.h"
+#include "broker/observe/log.h"
+#include "broker/observe/metrics.h"
+#include "broker/session/session_collector.h"
 #include "broker/session/session_registry.h"
 #include "broker/session/subscribe_request.h"
 #include "broker/store/open_store.h"
+#include "prometheus/exposer.h"
 
 namespace herald {
 namespace {
@@ -106,6 +110,10 @@ struct Broker::Impl {
   explicit Impl(BrokerOptions o) : options(std::move(o)) {}
 
   BrokerOptions options;
+  // The node's metrics, which everything below records into: declared first, destroyed
+  // last. Shared with publishes in flight and the metrics port's exposer.
+  std::shared_ptr<observe::Metrics> metrics;
+  std::shared_ptr<session::SessionCollector> session_collector;
   // The local engine's; none with Redis.
   std::unique_ptr<Store> store;
   std::unique_ptr<Engine> engine;
@@ -116,6 +124,7 @@ struct Broker::Impl {
   // Declared after the registry: destroyed first, while it still drives their sessions.
   std::unique_ptr<edge::EdgeServer> edge;
   std::unique_ptr<control::ControlServer> control;
+  std::unique_ptr<prometheus::Exposer> metrics_listener;
   // The control server the engine's readiness reaches, while it serves.
   Mutex health_mu;
   control::ControlServer* health_target ABSL_GUARDED_BY(health_mu) = nullptr;
@@ -125,6 +134,7 @@ namespace {
 
 absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const BrokerOptions& options,
                                                     fanout::ShardPool& shards,
+                                                    observe::Metrics& metrics,
                                                     std::unique_ptr<Store>& store,
                                                     std::vector<std::string>& warnings) {
   if (options.engine_kind == EngineKind::kRedis) {
@@ -135,7 +145,7 @@ absl::StatusOr<std::unique_ptr<Engine>> StartEngine(const BrokerOptions& options
     warnings = redis->warnings();
     return redis;
   }
-  HERALD_ASSIGN_OR_RETURN(store, store::OpenStore(options.store));
+  HERALD_ASSIGN_OR_RETURN(store, store::OpenStore(options.store, &metrics));
   auto local = std::make_unique<engine::LocalEngine>(*store, *options.clock, options.engine);
   HERALD_RETURN_IF_ERROR(local->Load());
   return local;
@@ -169,6 +179,22 @@ absl::Status CheckProtectedMode(const BrokerOptions& options) {
   return absl::OkStatus();
 }
 
+// Serves `metrics` at http://`address`/metrics on threads of its own (prometheus-cpp's
+// Exposer). Unavailable when the address cannot be bound.
+absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(
+    const std::string& address, const std::shared_ptr<observe::Metrics>& metrics) {
+  std::unique_ptr<prometheus::Exposer> listener;
+  try {
+    // One thread: scrapes come every few seconds.
+    listener = std::make_unique<prometheus::Exposer>(address, /*num_threads=*/1);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on '", address, "' (",
+                                               e.what(), "); use host:port with a free port"));
+  }
+  listener->RegisterCollectable(metrics);
+  return listener;
+}
+
 }  // namespace
 
 Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -194,11 +220,17 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   if (options.edge.sweep_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("EdgeOptions.sweep_interval must be positive");
   }
+  HERALD_RETURN_IF_ERROR(observe::ConfigureLogging(options.log));
+  HERALD_ASSIGN_OR_RETURN(std::shared_ptr<observe::Metrics> metrics,
+                          observe::Metrics::Create(options.metrics));
   auto impl = std::make_unique<Impl>(std::move(options));
   Impl& b = *impl;
+  b.metrics = std::move(metrics);
   std::unique_ptr<Broker> broker(new Broker(std::move(impl)));
-  b.shards = std::make_unique<fanout::ShardPool>(b.options.shards);
-  HERALD_ASSIGN_OR_RETURN(b.engine, StartEngine(b.options, *b.shards, b.store, b.warnings));
+  b.shards = std::make_unique<fanout::ShardPool>(
+      b.options.shards, fanout::ShardPool::kDefaultMaxBacklog, b.metrics.get());
+  HERALD_ASSIGN_OR_RETURN(b.engine,
+                          StartEngine(b.options, *b.shards, *b.metrics, b.store, b.warnings));
   b.engine->SetSink([shards = b.shards.get()](const EventPtr& event) {
     shards->Publish(fanout::EncodeEvent(event));
   });
@@ -206,16 +238,22 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
       *b.shards, *b.options.clock,
       session::RegistryOptions{.sweep_interval = b.options.edge.sweep_interval,
                                .drain_timeout = b.options.edge.drain_timeout});
+  b.session_collector = std::make_shared<session::SessionCollector>(*b.sessions);
+  b.metrics->Add(b.session_collector);
   if (b.options.serve_edge) {
-    HERALD_ASSIGN_OR_RETURN(b.edge, edge::EdgeServer::Start(b.options.edge, *b.engine, *b.shards,
-                                                            *b.sessions, *b.options.clock));
+    HERALD_ASSIGN_OR_RETURN(
+        b.edge, edge::EdgeServer::Start(b.options.edge, *b.engine, *b.shards, *b.sessions,
+                                        *b.metrics, *b.options.clock));
   }
   if (b.options.serve_control) {
-    HERALD_ASSIGN_OR_RETURN(b.control,
-                            control::ControlServer::Start(b.options.control, *b.engine, *b.shards,
-                                                          *b.sessions, *b.options.clock));
+    HERALD_ASSIGN_OR_RETURN(
+        b.control, control::ControlServer::Start(b.options.control, *b.engine, *b.shards,
+                                                 *b.sessions, *b.metrics, *b.options.clock));
     MutexLock lock(b.health_mu);
     b.health_target = b.control.get();
+  }
+  if (!b.options.metrics.address.empty()) {
+    HERALD_ASSIGN_OR_RETURN(b.metrics_listener, ServeMetrics(b.options.metrics.address, b.metrics));
   }
   b.engine->SetReadinessListener([&b](bool ready) {
     MutexLock lock(b.health_mu);
@@ -226,10 +264,15 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
 
 Broker::~Broker() {
   Impl& b = *impl_;
+  // Scrapes end first: nothing reads the servers' counters while they go.
+  b.metrics_listener.reset();
   if (b.sessions) {
     // Clients are told to go and get the drain timeout to leave, as on SIGTERM.
     b.sessions->Drain();
     b.sessions->WaitUntilNoSessions(b.options.edge.drain_timeout);
+    observe::Log(observe::LogLevel::kInfo, "drain_finished",
+                 {{"sessions_left", b.sessions->open_sessions()}});
+    b.metrics->Remove(b.session_collector.get());
   }
   {
     MutexLock lock(b.health_mu);
@@ -254,6 +297,11 @@ Broker::~Broker() {
 uint16_t Broker::edge_port() const { return impl_->edge ? impl_->edge->port() : 0; }
 
 uint16_t Broker::edge_tls_port() const { return impl_->edge ? impl_->edge->tls_port() : 0; }
+uint16_t Broker::metrics_port() const {
+  if (!impl_->metrics_listener) return 0;
+  const std::vector<int> ports = impl_->metrics_listener->GetListeningPorts();
+  return ports.empty() ? 0 : static_cast<uint16_t>(ports.front());
+}
 
 uint16_t Broker::control_port() const {
   return impl_->control ? static_cast<uint16_t>(impl_->control->port()) : 0;
@@ -288,13 +336,19 @@ absl::StatusOr<TopicInfo> Broker::UpdateTopic(const TopicConfig& config) {
 absl::Status Broker::DeleteTopic(std::string_view name) { return impl_->engine->DeleteTopic(name); }
 
 absl::StatusOr<PublishResult> Broker::Publish(PublishRequest request) {
-  HERALD_ASSIGN_OR_RETURN(EventPtr event, PublishAndWait(*impl_->engine, std::move(request)));
-  return ResultOf(*event);
+  const observe::Stopwatch received;
+  absl::StatusOr<EventPtr> event = PublishAndWait(*impl_->engine, std::move(request));
+  impl_->metrics->RecordPublish(received, event);
+  if (!event.ok()) return event.status();
+  return ResultOf(**event);
 }
 
 void Broker::PublishAsync(PublishRequest request, PublishResultCallback done) {
+  const observe::Stopwatch received;
   impl_->engine->Publish(std::move(request),
-                         [done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
+                         [metrics = impl_->metrics, received,
+                          done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
+                           metrics->RecordPublish(received, event);
                            if (event.ok()) {
                              std::move(done)(ResultOf(**event));
                            } else {

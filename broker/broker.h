@@ -26,6 +26,8 @@
 #include "broker/edge/edge_options.h"
 #include "broker/engine/options.h"
 #include "broker/engine/redis/options.h"
+#include "broker/observe/log.h"
+#include "broker/observe/metrics.h"
 #include "broker/store/options.h"
 
 namespace herald {
@@ -57,6 +59,11 @@ struct BrokerOptions {
   // control.address:control.port.
   bool serve_control = false;
   control::ControlOptions control;
+  // The process's logging (level, format, access log): applied by Start(), for the whole
+  // process (the last broker started sets it).
+  observe::LogOptions log;
+  // The metrics listener (metrics_port()) and per-topic labels.
+  observe::MetricsOptions metrics;
 };
 
 struct PublishResult {
@@ -94,10 +101,11 @@ class SubscriptionHandle {
 // Thread-safe.
 class Broker {
  public:
-  // InvalidArgument for bad options; whatever the store reports when it cannot open.
-  // FailedPrecondition (protected mode) for a control plane on an address other than
-  // loopback without API keys or client certificates, and for an edge there without access
-  // tokens unless edge.allow_anonymous_browsers.
+  // InvalidArgument for bad options; whatever the store reports when it cannot open;
+  // Unavailable when a listener cannot bind. FailedPrecondition (protected mode) for a
+  // control plane on an address other than loopback without API keys or client
+  // certificates, and for an edge there without access tokens unless
+  // edge.allow_anonymous_browsers.
   static absl::StatusOr<std::unique_ptr<Broker>> Start(BrokerOptions options);
   ~Broker();
   Broker(const Broker&) = delete;
@@ -134,6 +142,8 @@ class Broker {
   uint16_t edge_tls_port() const;
   // The control plane's bound port (the one picked when control.port was 0); 0 without one.
   uint16_t control_port() const;
+  // The metrics listener's bound port; 0 without one.
+  uint16_t metrics_port() const;
   // What the engine found at start that risks losing events (Redis persistence settings).
   std::vector<std::string> warnings() const;
   // OK while the engine can store publishes; Unavailable saying why (Redis unreachable).

@@ -78,7 +78,7 @@ ControlServer::ControlServer() = default;
 
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
     ControlOptions options, Engine& engine, fanout::ShardPool& shards,
-    session::SessionRegistry& sessions, const Clock& clock) {
+    session::SessionRegistry& sessions, observe::Metrics& metrics, const Clock& clock) {
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "port %d is out of range; use 0 to 65535 (0: any free port)", options.port));
@@ -116,7 +116,8 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
                                             .options = server->options_,
                                             .auth = *server->auth_,
                                             .sessions = sessions,
-                                            .stats = *server->stats_});
+                                            .stats = *server->stats_,
+                                            .metrics = metrics});
   server->topic_service_ = std::make_unique<TopicService>(*server->env_);
   server->publish_service_ = std::make_unique<PublishService>(*server->env_);
   server->subscribe_service_ = std::make_unique<SubscribeService>(*server->env_);

@@ -2,7 +2,8 @@
 // standard grpc.health.v1.Health service and server reflection, on one port.
 //
 //   HERALD_ASSIGN_OR_RETURN(std::unique_ptr<ControlServer> server,
-//                           ControlServer::Start(options, engine, shards, SystemClock()));
+//                           ControlServer::Start(options, engine, shards, sessions,
+//                                                metrics, SystemClock()));
 //   std::cout << "listening on " << server->port();
 //   server->Shutdown();  // before the shards stop
 #ifndef HERALD_BROKER_CONTROL_CONTROL_SERVER_H_
@@ -18,6 +19,7 @@
 #include "broker/core/engine.h"
 #include "broker/core/mutex.h"
 #include "broker/fanout/shard.h"
+#include "broker/observe/metrics.h"
 #include "broker/session/session_registry.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
@@ -41,11 +43,9 @@ class ControlServer {
   // what they sent are written). InvalidArgument for
   // unreadable TLS files or half a TLS configuration; Unavailable when the port cannot be
   // bound.
-  static absl::StatusOr<std::unique_ptr<ControlServer>> Start(ControlOptions options,
-                                                              Engine& engine,
-                                                              fanout::ShardPool& shards,
-                                                              session::SessionRegistry& sessions,
-                                                              const Clock& clock);
+  static absl::StatusOr<std::unique_ptr<ControlServer>> Start(
+      ControlOptions options, Engine& engine, fanout::ShardPool& shards,
+      session::SessionRegistry& sessions, observe::Metrics& metrics, const Clock& clock);
   // Shuts down if still serving.
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;

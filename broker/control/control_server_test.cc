@@ -15,7 +15,8 @@ namespace {
 class ControlServerTest : public ::testing::Test {
  protected:
   absl::StatusOr<std::unique_ptr<ControlServer>> Start(ControlOptions options) {
-    return ControlServer::Start(std::move(options), engine_, shards_, sessions_, SystemClock());
+    return ControlServer::Start(std::move(options), engine_, shards_, sessions_, metrics_,
+                                SystemClock());
   }
 
   std::string WriteFile(const std::string& name, const std::string& text) {
@@ -28,6 +29,7 @@ class ControlServerTest : public ::testing::Test {
   engine::LocalEngine engine_{store_, SystemClock(), {}};
   fanout::ShardPool shards_{1};
   session::SessionRegistry sessions_{shards_, SystemClock(), {}};
+  observe::Metrics metrics_;
 };
 
 TEST_F(ControlServerTest, EphemeralPortIsReportedAndShutdownIsIdempotent) {

@@ -36,12 +36,14 @@ void PublishOne(ServiceEnvironment& env, const auth::ApiKey* key, v1::PublishReq
     std::move(done)(permitted);
     return;
   }
+  const observe::Stopwatch received;
   env.engine.Publish(
       {.topic = std::move(*request.mutable_topic()),
        .type = std::move(*request.mutable_event()),
        .data = std::move(*request.mutable_data()),
        .dedup_key = std::move(*request.mutable_dedup_key())},
-      [&env, done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
+      [&env, received, done = std::move(done)](absl::StatusOr<EventPtr> event) mutable {
+        env.metrics.RecordPublish(received, event);
         if (!event.ok()) {
           std::move(done)(event.status());
           return;

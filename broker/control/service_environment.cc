@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "broker/observe/log.h"
+
 namespace herald::control {
 
 absl::StatusOr<const auth::ApiKey*> ServiceEnvironment::AuthorizeKey(
@@ -13,9 +15,9 @@ absl::StatusOr<const auth::ApiKey*> ServiceEnvironment::AuthorizeKey(
                                      ? std::string_view()
                                      : std::string_view(it->second.data(), it->second.size());
   absl::StatusOr<const auth::ApiKey*> key = auth.Authenticate(value);
-  if (!key.ok()) return key.status();
+  if (!key.ok()) return Refused(context, key.status());
   if (absl::Status permitted = auth::CheckPermitted(*key, action); !permitted.ok()) {
-    return permitted;
+    return Refused(context, permitted);
   }
   return key;
 }
@@ -24,7 +26,23 @@ absl::Status ServiceEnvironment::Authorize(const grpc::CallbackServerContext& co
                                            auth::Action action, std::string_view topic) const {
   absl::StatusOr<const auth::ApiKey*> key = AuthorizeKey(context, action);
   if (!key.ok()) return key.status();
-  return auth::CheckPermitted(*key, action, topic);
+  if (absl::Status permitted = auth::CheckPermitted(*key, action, topic); !permitted.ok()) {
+    return Refused(context, permitted);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ServiceEnvironment::Refused(const grpc::CallbackServerContext& context,
+                                         absl::Status status) const {
+  metrics.auth_failures().Increment();
+  observe::Log(
+      observe::LogLevel::kWarn, "refused",
+      {{"transport", "grpc"},
+       {"reason", status.code() == absl::StatusCode::kUnauthenticated ? "unauthenticated"
+                                                                      : "permission_denied"},
+       {"peer", context.peer()},
+       {"message", status.message()}});
+  return status;
 }
 
 absl::Status ServiceEnvironment::CheckAcceptingStreams() const {

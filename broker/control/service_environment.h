@@ -16,6 +16,7 @@
 #include "broker/core/clock.h"
 #include "broker/core/engine.h"
 #include "broker/fanout/shard.h"
+#include "broker/observe/metrics.h"
 #include "broker/session/session_registry.h"
 #include "grpcpp/server_context.h"
 
@@ -31,6 +32,8 @@ struct ServiceEnvironment {
   // Every stream of the node: gRPC streams join it on their home shard.
   session::SessionRegistry& sessions;
   ControlStats& stats;
+  // The node's registry: publish latency, auth failures.
+  observe::Metrics& metrics;
   // Set when the node drains and by Shutdown: new streams are refused with UNAVAILABLE.
   std::atomic<bool> draining{false};
 
@@ -44,6 +47,8 @@ struct ServiceEnvironment {
                                                    auth::Action action) const;
   // Unavailable while draining, saying what the client should do.
   absl::Status CheckAcceptingStreams() const;
+  // Counts and logs a refused credential (herald_auth_failures_total); returns `status`.
+  absl::Status Refused(const grpc::CallbackServerContext& context, absl::Status status) const;
 
   // Whether publishers pause: this node's shards, or another node sharing the engine, are
   // behind on fan-out.

@@ -171,6 +171,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   }
 
   void Overflow() override {
+    NoteClose(session::CloseReason::kSlowConsumer);
     StopWith(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           "subscriber too slow: its queue of events filled; resubscribe "
                           "from the id of the last event received"));

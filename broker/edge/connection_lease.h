@@ -51,8 +51,8 @@ class ConnectionLease {
   // The client a trusted proxy forwards this connection for.
   void SetForwardedClient(const boost::asio::ip::address& client) { forwarded_client_ = client; }
   // The client as listings name it: the forwarded client, else the socket's peer.
-  std::string Peer(const boost::asio::ip::tcp::socket& socket) const {
-    return forwarded_client_ ? FormatClient(*forwarded_client_) : FormatPeer(PeerOf(socket));
+  std::string Peer(const boost::asio::ip::tcp::endpoint& socket_peer) const {
+    return forwarded_client_ ? FormatClient(*forwarded_client_) : FormatPeer(socket_peer);
   }
 
  private:

@@ -21,12 +21,14 @@
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/rfc6455.hpp"
 #include "broker/core/status_macros.h"
+#include "broker/core/string_view.h"
 #include "broker/edge/http_request.h"
 #include "broker/edge/http_response.h"
 #include "broker/edge/session_context.h"
 #include "broker/edge/sse/sse_session.h"
 #include "broker/edge/static_files.h"
 #include "broker/edge/ws/ws_session.h"
+#include "broker/observe/log.h"
 
 namespace herald::edge {
 
@@ -56,7 +58,7 @@ constexpr size_t kMaxRequestBody = 8 << 10;
 // Shared objects: unsafe; use only on the owning shard.
 class HttpConnection final : public session::Session {
  public:
-  HttpConnection(tcp::socket& socket, EdgeMetrics& metrics) : socket_(socket), metrics_(metrics) {}
+  explicit HttpConnection(tcp::socket& socket) : socket_(socket) {}
 
   // Not a stream yet: never listed.
   void Describe(session::SessionSnapshot&) const override {}
@@ -75,8 +77,8 @@ class HttpConnection final : public session::Session {
   void OnSweep(absl::Time now) override {
     if (!reading_ || now < deadline_) return;
     timed_out_ = true;
-    (first_ ? metrics_.handshake_timeouts : metrics_.idle_timeouts)
-        .fetch_add(1, std::memory_order_relaxed);
+    NoteClose(first_ ? session::CloseReason::kHandshakeTimeout
+                     : session::CloseReason::kIdleTimeout);
     Abort();
   }
 
@@ -97,7 +99,6 @@ class HttpConnection final : public session::Session {
 
  private:
   tcp::socket& socket_;
-  EdgeMetrics& metrics_;
   absl::Time deadline_ = absl::InfiniteFuture();
   bool first_ = true;
   bool reading_ = false;
@@ -147,21 +148,27 @@ absl::StatusOr<std::unique_ptr<tcp::acceptor>> Listen(asio::io_context& context,
 
 EdgeServer::EdgeServer(EdgeOptions options, TrustedProxies trusted_proxies, Engine& engine,
                        fanout::ShardPool& shards, session::SessionRegistry& sessions,
-                       const Clock& clock)
+                       observe::Metrics& observe, const Clock& clock)
     : options_(std::move(options)),
       engine_(engine),
       shards_(shards),
       sessions_(sessions),
+      observe_(observe),
       clock_(clock),
       trusted_proxies_(std::move(trusted_proxies)),
       client_limits_({.max_connections = options_.max_connections_per_ip,
                       .new_per_second = options_.max_new_connections_per_second_per_ip,
                       .burst = options_.new_connection_burst_per_ip},
-                     clock) {}
+                     clock),
+      collector_(std::make_shared<EdgeCollector>(metrics_, sessions, engine)) {
+  metrics_.delivery_seconds = &observe.delivery_seconds();
+  observe_.Add(collector_);
+}
 
 absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions options, Engine& engine,
                                                               fanout::ShardPool& shards,
                                                               session::SessionRegistry& sessions,
+                                                              observe::Metrics& observe,
                                                               const Clock& clock) {
   if (options.outbound_queue_bytes == 0 || options.max_ws_message_bytes == 0 ||
       options.max_header_bytes == 0) {
@@ -190,7 +197,7 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
         "--http_tls_key); set both or neither");
   }
   std::unique_ptr<EdgeServer> server(new EdgeServer(std::move(options), *std::move(trusted_proxies),
-                                                    engine, shards, sessions, clock));
+                                                    engine, shards, sessions, observe, clock));
   asio::io_context& shard0 = shards.shard(0).context();
   std::unique_ptr<tcp::acceptor> acceptor;
   if (!server->options_.tls_cert_file.empty()) {
@@ -212,7 +219,10 @@ absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions option
 
 absl::Status EdgeServer::ReloadTls() { return tls_ ? tls_->Reload() : absl::OkStatus(); }
 
-EdgeServer::~EdgeServer() { Stop(); }
+EdgeServer::~EdgeServer() {
+  Stop();
+  observe_.Remove(collector_.get());
+}
 
 void EdgeServer::Spawn(asio::io_context& context, asio::awaitable<void> task) {
   tasks_.Begin();
@@ -253,7 +263,7 @@ asio::awaitable<void> EdgeServer::Accept(tcp::acceptor& acceptor, bool tls) {
 }
 
 asio::awaitable<bool> EdgeServer::Handshake(session::ShardSessions& sessions, TlsStream& stream) {
-  HttpConnection connection(stream.next_layer(), metrics_);
+  HttpConnection connection(stream.next_layer());
   sessions.Add(&connection, session::Transport::kHttp);
   connection.AwaitRequest(clock_.Now() + options_.handshake_timeout, /*first=*/true);
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwait);
@@ -261,7 +271,7 @@ asio::awaitable<bool> EdgeServer::Handshake(session::ShardSessions& sessions, Tl
   sessions.Remove(&connection);
   // A timeout is counted by the sweep that ended it.
   if (ec && !connection.timed_out()) {
-    metrics_.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+    metrics_.Refuse(Refusal::kTlsHandshake);
   }
   co_return !ec;
 }
@@ -305,9 +315,8 @@ asio::awaitable<bool> EdgeServer::AdmitClient(Stream& socket, const asio::ip::ad
     lease.Hold(std::move(admission.slot));
     co_return true;
   }
-  (admission.by_rate ? metrics_.refused_client_connection_rate
-                     : metrics_.refused_client_connections)
-      .fetch_add(1, std::memory_order_relaxed);
+  metrics_.Refuse(admission.by_rate ? Refusal::kClientConnectionRate
+                                    : Refusal::kClientConnectionLimit);
   Response response = TextResponse(http_version, false, http::status::too_many_requests,
                                    std::string(admission.refusal.message()));
   response.set(http::field::retry_after,
@@ -321,7 +330,7 @@ template <class Stream>
 asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     session::ShardSessions& sessions, Stream& socket, ConnectionLease& lease) {
   if (static_cast<size_t>(metrics_.connections_open.load()) > options_.max_connections) {
-    metrics_.refused_connection_limit.fetch_add(1, std::memory_order_relaxed);
+    metrics_.Refuse(Refusal::kConnectionLimit);
     Response response = TextResponse(
         11, false, http::status::service_unavailable,
         absl::StrCat("connection limit (", options_.max_connections,
@@ -335,7 +344,7 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
   const bool proxied = trusted_proxies_.Contains(peer);
   if (!proxied && !co_await AdmitClient(socket, peer, 11, lease)) co_return std::nullopt;
   beast::flat_buffer buffer;
-  HttpConnection connection(TcpSocket(socket), metrics_);
+  HttpConnection connection(TcpSocket(socket));
   sessions.Add(&connection, session::Transport::kHttp);
   // Whichever way the phase ends, the connection leaves the table before it dies.
   struct Leave {
@@ -356,22 +365,23 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     if (ec) {
       std::optional<Response> refusal;
       if (ec == http::error::header_limit) {
-        metrics_.refused_header_limit.fetch_add(1, std::memory_order_relaxed);
+        metrics_.Refuse(Refusal::kHeaderLimit);
         refusal = TextResponse(
             11, false, http::status::request_header_fields_too_large,
             absl::StrCat("request head larger than ", options_.max_header_bytes, " bytes"));
       } else if (ec == http::error::body_limit) {
-        metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+        metrics_.Refuse(Refusal::kBadRequest);
         refusal =
             TextResponse(11, false, http::status::payload_too_large, "request body too large");
       } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
                  ec != http::error::end_of_stream && ec != http::error::partial_message) {
-        metrics_.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+        metrics_.Refuse(Refusal::kBadRequest);
         refusal = TextResponse(11, false, http::status::bad_request,
                                absl::StrCat("malformed HTTP request: ", ec.message()));
       } else if (!connection.timed_out() && !IsExpectedClose(ec) &&
                  ec != http::error::partial_message) {
         metrics_.io_errors.fetch_add(1, std::memory_order_relaxed);
+        connection.NoteClose(session::CloseReason::kError);
       }
       if (refusal) co_await http::async_write(socket, *refusal, kAwait);
       break;
@@ -386,6 +396,7 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
       stream = StreamRequest::Kind::kSse;
     }
     if (stream && sessions_.draining()) {
+      metrics_.Refuse(Refusal::kDraining);
       Response refusal = TextResponse(
           request.version(), false, http::status::service_unavailable,
           "this node is draining; connect to another node and resume from your last id");
@@ -406,6 +417,11 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
             options_.access_tokens->Verify(AccessToken(request, target), clock_.Now(), &refusal);
         if (!verified.ok()) {
           metrics_.CountRefused(refusal);
+          observe::Log(observe::LogLevel::kWarn, "refused",
+                       {{"reason", AbslView(auth::TokenRefusalName(refusal))},
+                        {"peer", lease.Peer(PeerOf(TcpSocket(socket)))},
+                        {"path", AbslView(target.path)},
+                        {"message", verified.status().message()}});
           Response refusal = TextResponse(request.version(), false, http::status::unauthorized,
                                           std::string(verified.status().message()));
           refusal.set(http::field::www_authenticate, "Bearer");
@@ -423,6 +439,12 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
       co_return StreamRequest{*stream, std::move(request), std::move(grant)};
     }
     Response response = Respond(request, target.path);
+    if (observe::AccessLogEnabled()) {
+      observe::AccessLog("http", {{"peer", lease.Peer(PeerOf(TcpSocket(socket)))},
+                                  {"method", AbslView(std::string_view(request.method_string()))},
+                                  {"path", AbslView(target.path)},
+                                  {"status", response.result_int()}});
+    }
     const bool keep_alive = response.keep_alive();
     auto [write_ec, written] = co_await http::async_write(socket, response, kAwait);
     if (write_ec || !keep_alive) break;
@@ -448,12 +470,7 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
     return TextResponse(version, keep_alive, http::status::ok, "ready");
   }
   if (path == "/metrics") {
-    Response response =
-        TextResponse(version, keep_alive, http::status::ok,
-                     absl::StrCat(metrics_.RenderPrometheus(sessions_),
-                                  "# HELP herald_topics Topics known to this node.\n"
-                                  "# TYPE herald_topics gauge\nherald_topics ",
-                                  engine_.TopicCount()));
+    Response response = TextResponse(version, keep_alive, http::status::ok, observe_.Render());
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     return response;
   }
@@ -462,7 +479,7 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
       if (absl::Status allowed =
               CheckOrigin(options_.allowed_origins, request[http::field::origin]);
           !allowed.ok()) {
-        metrics_.refused_origin.fetch_add(1, std::memory_order_relaxed);
+        metrics_.Refuse(Refusal::kOrigin);
         return TextResponse(version, keep_alive, http::status::forbidden,
                             std::string(allowed.message()));
       }

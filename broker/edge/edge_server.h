@@ -4,7 +4,7 @@
 // port and handed to the shard `ShardPool::Next()` picks, where they live until they close.
 //
 //   absl::StatusOr<std::unique_ptr<EdgeServer>> edge =
-//       EdgeServer::Start({.port = 0}, engine, shards, sessions, SystemClock());
+//       EdgeServer::Start({.port = 0}, engine, shards, sessions, metrics, SystemClock());
 //   uint16_t port = (*edge)->port();
 //   absl::Status reloaded = (*edge)->ReloadTls();   // SIGHUP: new certificate, same connections
 //   sessions.Drain();   // the node drains: /readyz 503, new streams 503, clients are told
@@ -33,6 +33,7 @@
 #include "broker/edge/serialized_socket.h"
 #include "broker/edge/tls_context.h"
 #include "broker/fanout/shard.h"
+#include "broker/observe/metrics.h"
 #include "broker/session/session_registry.h"
 #include "broker/session/task_count.h"
 
@@ -47,10 +48,12 @@ class EdgeServer {
  public:
   // Binds and starts accepting. InvalidArgument for a bad address or options, a TLS
   // certificate or key that cannot be read, or only one of them set; Unavailable when an
-  // address cannot be bound (port in use, permission).
+  // address cannot be bound (port in use, permission). The edge's counters join `observe`,
+  // which /metrics renders.
   static absl::StatusOr<std::unique_ptr<EdgeServer>> Start(EdgeOptions options, Engine& engine,
                                                            fanout::ShardPool& shards,
                                                            session::SessionRegistry& sessions,
+                                                           observe::Metrics& observe,
                                                            const Clock& clock);
   // Stop().
   ~EdgeServer();
@@ -73,7 +76,8 @@ class EdgeServer {
 
  private:
   EdgeServer(EdgeOptions options, TrustedProxies trusted_proxies, Engine& engine,
-             fanout::ShardPool& shards, session::SessionRegistry& sessions, const Clock& clock);
+             fanout::ShardPool& shards, session::SessionRegistry& sessions,
+             observe::Metrics& observe, const Clock& clock);
 
   // Spawns `task` on `context`, counted until it ends so that Stop() can wait for it.
   void Spawn(boost::asio::io_context& context, boost::asio::awaitable<void> task);
@@ -114,10 +118,12 @@ class EdgeServer {
   Engine& engine_;
   fanout::ShardPool& shards_;
   session::SessionRegistry& sessions_;
+  observe::Metrics& observe_;
   const Clock& clock_;
   const TrustedProxies trusted_proxies_;
   ClientLimits client_limits_;
   EdgeMetrics metrics_;
+  std::shared_ptr<EdgeCollector> collector_;
   // Live on shard 0; used only there after Start(). The TLS one and its context are set
   // when the edge serves TLS.
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;

@@ -11,6 +11,7 @@
 #define HERALD_BROKER_EDGE_QUEUED_WRITER_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -20,6 +21,7 @@
 #include "broker/edge/http_request.h"
 #include "broker/edge/serialized_socket.h"
 #include "broker/edge/session_context.h"
+#include "broker/fanout/encoded_event.h"
 #include "broker/fanout/outbound_queue.h"
 #include "broker/session/session.h"
 
@@ -54,10 +56,28 @@ class QueuedWriter {
   void set_last_write(absl::Time time) { last_write_ = time; }
 
   // One more event queued: counted with the next write rather than one atomic add per
-  // delivery, which took 8 % of a shard's time in scenario A.
-  void CountEvent() { ++uncounted_events_; }
+  // delivery, which took 8 % of a shard's time in scenario A. The shard's sampled deliveries
+  // are timed from their publish to the end of the write that carries them.
+  void CountEvent(const fanout::EncodedEvent& event) {
+    ++uncounted_events_;
+    if (context_.shard.SampleDelivery() && !sampled_publish_time_) {
+      sampled_publish_time_ = event.event->publish_time;
+    }
+  }
   uint64_t delivered() const { return delivered_ + uncounted_events_; }
   uint64_t queued_bytes() const { return queue_.pending_bytes() + queue_.in_flight_bytes(); }
+
+  // From the sweep: counts a stall once when what is queued has waited longer than a
+  // heartbeat interval for the socket (the client reads too slowly, or not at all).
+  void CheckStall(absl::Time now) {
+    const bool waiting = queue_.has_pending() || in_flight_;
+    if (!waiting) {
+      stalled_ = false;
+    } else if (!stalled_ && now - last_write_ > context_.options.heartbeat_interval) {
+      stalled_ = true;
+      context_.sessions.registry().RecordStall(transport_);
+    }
+  }
 
   // Deliveries come in bursts (a shard hands over a batch of events at a time): calls
   // `session.Write()` once the burst is queued, right after the shard's dispatch pass, so that
@@ -112,6 +132,15 @@ class QueuedWriter {
     }
     context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
     last_write_ = context_.sessions.clock().Now();
+    if (sampled_publish_time_) {
+      // The write may have carried events queued after the sampled one: it is written by
+      // now either way.
+      if (context_.metrics.delivery_seconds != nullptr) {
+        context_.metrics.delivery_seconds->Observe(
+            absl::ToDoubleSeconds(last_write_ - *sampled_publish_time_));
+      }
+      sampled_publish_time_.reset();
+    }
   }
 
   void CountEvents() {
@@ -127,7 +156,10 @@ class QueuedWriter {
   absl::Time last_write_;
   uint64_t delivered_ = 0;
   uint64_t uncounted_events_ = 0;
+  // The publish time of a sampled delivery queued and not yet written.
+  std::optional<absl::Time> sampled_publish_time_;
   bool in_flight_ = false;
+  bool stalled_ = false;
   bool scheduled_ = false;
 };
 

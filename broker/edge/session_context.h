@@ -29,7 +29,7 @@ inline absl::Status CheckGranted(const SessionContext& context, const auth::Brow
                                  std::string_view topic, session::Access access) {
   absl::Status allowed = session::CheckAccess(grant, topic, access);
   if (!allowed.ok()) {
-    context.metrics.refused_topic_not_granted.fetch_add(1, std::memory_order_relaxed);
+    context.metrics.Refuse(Refusal::kTopicNotGranted);
   }
   return allowed;
 }

@@ -6,10 +6,11 @@
 
 namespace herald::fanout {
 
-Shard::Shard(size_t id, EncodedHistory& history, TopicAudience& audience)
+Shard::Shard(size_t id, EncodedHistory& history, TopicAudience& audience, observe::Metrics* metrics)
     : id_(id),
       history_(history),
       audience_(audience),
+      metrics_(metrics),
       work_(boost::asio::make_work_guard(context_)) {
   thread_ = std::thread([this] { context_.run(); });
 }
@@ -63,11 +64,12 @@ void Shard::AfterDispatch(std::function<void()> task) {
   }
 }
 
-ShardPool::ShardPool(size_t shards, size_t max_backlog) : max_backlog_(max_backlog) {
+ShardPool::ShardPool(size_t shards, size_t max_backlog, observe::Metrics* metrics)
+    : max_backlog_(max_backlog) {
   if (shards == 0) shards = std::max(1u, std::thread::hardware_concurrency());
   shards_.reserve(shards);
   for (size_t i = 0; i < shards; ++i)
-    shards_.push_back(std::make_unique<Shard>(i, history_, audience_));
+    shards_.push_back(std::make_unique<Shard>(i, history_, audience_, metrics));
 }
 
 ShardPool::~ShardPool() { Stop(); }

@@ -24,14 +24,17 @@
 #include "broker/fanout/outbound_queue.h"
 #include "broker/fanout/subscription_index.h"
 #include "broker/fanout/topic_audience.h"
+#include "broker/observe/metrics.h"
 
 namespace herald::fanout {
 
 // Thread-safe: context() and Post() from any thread; index() only on the shard's thread.
 class Shard {
  public:
-  // `history` and `audience` (the pool's) must outlive the shard.
-  Shard(size_t id, EncodedHistory& history, TopicAudience& audience);
+  // `history` and `audience` (the pool's) and `metrics` (null: none recorded) must outlive
+  // the shard.
+  Shard(size_t id, EncodedHistory& history, TopicAudience& audience,
+        observe::Metrics* metrics = nullptr);
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -43,6 +46,8 @@ class Shard {
   EncodedHistory& history() { return history_; }
   // Subscribers per topic on every shard of the node; thread-safe.
   TopicAudience& audience() { return audience_; }
+  // Where subscriptions record resumes, gaps and resets; null when nothing is recorded.
+  observe::Metrics* metrics() { return metrics_; }
   // Sessions on this shard give it to their OutboundQueue.
   QueueGauge& queue_gauge() { return queue_gauge_; }
   bool running_in_this_thread() { return context_.get_executor().running_in_this_thread(); }
@@ -60,6 +65,16 @@ class Shard {
   // session. Only on the shard's thread.
   void AfterDispatch(std::function<void()> task);
 
+  // True for one delivery in kDeliverySampleEvery on this shard: that one is timed from its
+  // publish to its socket write (a timing per delivery would cost the fan-out path a clock
+  // read and a histogram's lock each). Only on the shard's thread.
+  bool SampleDelivery() {
+    if (--until_sample_ != 0) return false;
+    until_sample_ = kDeliverySampleEvery;
+    return true;
+  }
+  static constexpr uint32_t kDeliverySampleEvery = 64;
+
   // Lets the loop return once its work is done, and joins the thread.
   void Stop();
 
@@ -69,6 +84,7 @@ class Shard {
   const size_t id_;
   EncodedHistory& history_;
   TopicAudience& audience_;
+  observe::Metrics* const metrics_;
   boost::asio::io_context context_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   SubscriptionIndex index_;
@@ -80,14 +96,17 @@ class Shard {
   std::vector<std::shared_ptr<const EncodedEvent>> dispatching_;
   bool in_dispatch_ = false;
   std::vector<std::function<void()>> after_dispatch_;
+  uint32_t until_sample_ = kDeliverySampleEvery;
   std::thread thread_;
 };
 
 // Thread-safe.
 class ShardPool {
  public:
-  // `shards` == 0 means one per hardware thread.
-  explicit ShardPool(size_t shards, size_t max_backlog = kDefaultMaxBacklog);
+  // `shards` == 0 means one per hardware thread. `metrics` (null: none recorded) must outlive
+  // the pool.
+  explicit ShardPool(size_t shards, size_t max_backlog = kDefaultMaxBacklog,
+                     observe::Metrics* metrics = nullptr);
 
   static constexpr size_t kDefaultMaxBacklog = 256;
   ~ShardPool();

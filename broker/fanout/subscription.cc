@@ -57,6 +57,7 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
   state.epoch = info.epoch;
   state.next = info.last_offset + 1;
   shard_.index().Add(topic, this);
+  if (from != nullptr) NoteResume(topic, *from);
   if (from == nullptr) {
     // Everything up to last_offset was appended before this point; anything later reaches
     // this shard's index after the Add above, so nothing falls between.
@@ -106,6 +107,9 @@ void Subscription::Restart(TopicState& state, uint32_t epoch, uint64_t first, st
 void Subscription::Notify(TopicState& state, Notice::Kind kind, uint64_t next,
                           std::string message) {
   state.next = next;
+  if (observe::Metrics* metrics = shard_.metrics()) {
+    (kind == Notice::Kind::kGap ? metrics->gaps() : metrics->resets()).Increment();
+  }
   if (mode_ == CursorMode::kCombined) {
     combined_id_ = cursor().Encode();
   } else {
@@ -136,6 +140,37 @@ void Subscription::Pump() {
   for (TopicState& state : topics_) {
     if (!state.live && !PumpTopic(state)) return;
   }
+  if (resume_ && !replaying()) FinishResume();
+}
+
+void Subscription::NoteResume(const std::string& topic, const CursorEntry& from) {
+  observe::Metrics* metrics = shard_.metrics();
+  if (metrics == nullptr) return;
+  if (!resume_) {
+    resume_ = std::make_unique<Resume>();
+    metrics->resumes().Increment();
+  }
+  // The event the cursor names: one read per resumed topic, none on the live path.
+  if (from.offset == 0) return;
+  absl::StatusOr<EncodedRead> read = shard_.history().Read(engine_, topic, from.offset - 1, 1);
+  if (!read.ok() || read->epoch != from.epoch || read->events.empty() ||
+      read->events.front()->event->offset != from.offset) {
+    return;
+  }
+  const absl::Time published = read->events.front()->event->publish_time;
+  if (!resume_->cursor_time || published > *resume_->cursor_time) {
+    resume_->cursor_time = published;
+  }
+}
+
+void Subscription::FinishResume() {
+  observe::Metrics& metrics = *shard_.metrics();
+  if (resume_->cursor_time) {
+    metrics.resume_away_seconds().Observe(
+        std::max(0.0, absl::ToDoubleSeconds(resume_->resumed_at - *resume_->cursor_time)));
+  }
+  metrics.resume_replayed_events().Observe(static_cast<double>(resume_->replayed));
+  resume_.reset();
 }
 
 bool Subscription::PumpTopic(TopicState& state) {
@@ -170,6 +205,7 @@ bool Subscription::PumpTopic(TopicState& state) {
     for (const std::shared_ptr<const EncodedEvent>& event : read->events) {
       if (event->event->offset != state.next) continue;
       Emit(state, event);
+      if (resume_) ++resume_->replayed;
     }
     // Caught up with what the topic held when read; later events reach the index live.
     if (state.next > read->last_offset || read->events.empty()) state.live = true;

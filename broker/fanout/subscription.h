@@ -120,6 +120,14 @@ class Subscription {
     // A notice found by Add(), delivered by the first Pump().
     std::optional<Notice> pending_notice;
   };
+  // What a resume is measured by, from Add() until every topic is live.
+  struct Resume {
+    // Publish times are the node's wall-clock times, and so is this.
+    absl::Time resumed_at = absl::Now();
+    // The publish time of the newest event the cursor names, when retained.
+    std::optional<absl::Time> cursor_time;
+    uint64_t replayed = 0;
+  };
 
   TopicState* Find(std::string_view topic);
   // Replays one topic while there is room; returns false when it hit a full queue.
@@ -130,6 +138,10 @@ class Subscription {
   void Notify(TopicState& state, Notice::Kind kind, uint64_t next, std::string message);
   void Emit(TopicState& state, const std::shared_ptr<const EncodedEvent>& event);
   const std::string& IdFor(const std::shared_ptr<const EncodedEvent>& event);
+  // Add() of a topic resuming from `from`: counts the resume once per subscription.
+  void NoteResume(const std::string& topic, const CursorEntry& from);
+  // Once every topic is live: how long the subscriber was away and how much it replayed.
+  void FinishResume();
 
   Shard& shard_;
   const Engine& engine_;
@@ -139,6 +151,8 @@ class Subscription {
   std::string combined_id_;
   // Set once Overflow() was reported: nothing more is delivered.
   bool overflowed_ = false;
+  // Set while a resume is replayed.
+  std::unique_ptr<Resume> resume_;
 };
 
 }  // namespace herald::fanout

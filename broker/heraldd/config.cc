@@ -122,6 +122,13 @@ constexpr Setting kSettings[] = {
     {"control", "subscriber_queue_events", Check::kPositive},
     {"control", "publish_window", Check::kPositive},
     {"control", "shutdown_grace", Check::kNonNegative},
+
+    {"log", "log_level", Check::kChoice, "trace|debug|info|warn|error|off"},
+    {"log", "log_format", Check::kChoice, "text|json"},
+    {"log", "access_log"},
+
+    {"metrics", "metrics_address"},
+    {"metrics", "metrics_topics"},
 };
 
 constexpr absl::string_view kTopicsKey = "topics";
@@ -521,16 +528,15 @@ std::string Config::Print() const {
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> SyncDeclaredTopics(
+absl::StatusOr<std::vector<TopicChange>> SyncDeclaredTopics(
     Broker& broker, const std::vector<DeclaredTopic>& topics) {
-  std::vector<std::string> changes;
+  std::vector<TopicChange> changes;
   for (const DeclaredTopic& topic : topics) {
     absl::StatusOr<TopicInfo> current = broker.GetTopic(topic.config.name);
     if (absl::IsNotFound(current.status())) {
       absl::StatusOr<TopicInfo> created = broker.CreateTopic(topic.config);
       if (created.ok()) {
-        changes.push_back(
-            absl::StrCat("created topic '", topic.config.name, "' (", topic.where, ")"));
+        changes.push_back({"created", &topic});
         continue;
       }
       // Another node sharing the engine created it first: compare with what it made.
@@ -541,7 +547,7 @@ absl::StatusOr<std::vector<std::string>> SyncDeclaredTopics(
     if (current->config == topic.config) continue;
     absl::StatusOr<TopicInfo> updated = broker.UpdateTopic(topic.config);
     if (!updated.ok()) return updated.status();
-    changes.push_back(absl::StrCat("updated topic '", topic.config.name, "' (", topic.where, ")"));
+    changes.push_back({"updated", &topic});
   }
   return changes;
 }

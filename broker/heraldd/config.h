@@ -73,10 +73,16 @@ class Config {
   std::vector<DeclaredTopic> topics_;
 };
 
-// Creates the declared topics that are missing and updates those whose config differs;
-// returns a line for each change. Stops at the first error (Unavailable while the engine is
-// not ready: try again later).
-absl::StatusOr<std::vector<std::string>> SyncDeclaredTopics(
+// A declared topic that SyncDeclaredTopics created or changed.
+struct TopicChange {
+  // "created" or "updated".
+  std::string action;
+  const DeclaredTopic* topic = nullptr;
+};
+
+// Creates the declared topics that are missing and updates those whose config differs.
+// Stops at the first error (Unavailable while the engine is not ready: try again later).
+absl::StatusOr<std::vector<TopicChange>> SyncDeclaredTopics(
     Broker& broker, const std::vector<DeclaredTopic>& topics);
 
 }  // namespace herald::heraldd

@@ -2,7 +2,6 @@
 // runs until SIGTERM or SIGINT, then drains and exits 0. SIGHUP re-reads the reloadable files
 // (Broker::Reload).
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -20,6 +19,8 @@
 #include "broker/broker.h"
 #include "broker/heraldd/config.h"
 #include "broker/heraldd/options.h"
+#include "broker/observe/log.h"
+#include "broker/observe/metrics.h"
 
 ABSL_FLAG(std::string, config, "",
           "TOML config file (see deploy/herald.toml); flags and HERALD_* environment variables "
@@ -30,6 +31,9 @@ ABSL_FLAG(bool, print_config, false,
           "print the effective configuration, with where each value came from, and exit");
 
 namespace {
+
+using herald::observe::Log;
+using herald::observe::LogLevel;
 
 // Blocks SIGTERM, SIGINT and SIGHUP in every thread (call before any thread starts) and
 // returns the set, so that the main thread alone receives them through sigwait.
@@ -58,32 +62,56 @@ absl::Status LoadConfig(herald::heraldd::Config& config, int argc, char** argv) 
   return absl::InvalidArgumentError(absl::StrJoin(faults, "\n"));
 }
 
-void LogStart(const herald::BrokerOptions& options, const herald::Broker& broker) {
-  std::fprintf(stderr, "heraldd: ready; browser edge on http://%s:%d\n",
-               options.edge.address.c_str(), broker.edge_port());
-  if (const uint16_t tls_port = broker.edge_tls_port(); tls_port != 0) {
-    std::fprintf(stderr, "heraldd: browser edge TLS on https://%s:%d\n",
-                 options.edge.address.c_str(), tls_port);
+// The effective configuration, in one line: what an operator checks first.
+void LogStarting(const herald::BrokerOptions& options) {
+  const bool redis = options.engine_kind == herald::EngineKind::kRedis;
+  const bool rocksdb = !redis && options.store.kind == herald::store::StoreKind::kRocksDb;
+  const bool fsync = options.store.durability == herald::store::Durability::kFsync;
+  Log(LogLevel::kInfo, "heraldd_starting",
+      {{"version", herald::observe::kHeraldVersion},
+       {"shards", options.shards},
+       {"engine", redis ? "redis" : "local"},
+       {"store", redis ? "none" : (rocksdb ? "rocksdb" : "memory")},
+       {"data_dir", rocksdb ? options.store.data_dir : ""},
+       {"durability", rocksdb ? (fsync ? "fsync" : "process") : ""},
+       {"auto_create_topics", options.engine.auto_create_topics ? "true" : "false"},
+       {"max_event_bytes", options.engine.max_event_bytes},
+       {"max_connections", options.edge.max_connections},
+       {"api_keys", options.control.api_keys_file.empty() ? "none" : "file"},
+       {"grpc_tls", options.control.tls_cert_file.empty() ? "off" : "on"},
+       {"edge_tls", options.edge.tls_cert_file.empty() ? "off" : "on"},
+       {"access_tokens", options.edge.access_token_options.hs256_secret_file.empty() &&
+                                 options.edge.access_token_options.keys_file.empty()
+                             ? "off"
+                             : "on"},
+       {"access_log", options.log.access_log}});
+  if (redis) {
+    Log(LogLevel::kInfo, "engine_redis",
+        {{"address", options.redis.address.ToString()}, {"prefix", options.redis.prefix}});
+  } else if (!rocksdb) {
+    Log(LogLevel::kWarn, "store_memory", {{"message", "history is lost at exit"}});
   }
+}
+
+// Where every listener ended up (ports picked when 0 was asked for).
+void LogReady(const herald::BrokerOptions& options, const herald::Broker& broker) {
+  const std::string& host = options.edge.address;
+  const uint16_t tls_port = broker.edge_tls_port();
+  const uint16_t metrics_port = broker.metrics_port();
+  Log(LogLevel::kInfo, "heraldd_ready",
+      {{"edge", absl::StrFormat("http://%s:%d", host, broker.edge_port())},
+       {"grpc", absl::StrFormat("%s:%d", options.control.address, broker.control_port())},
+       {"metrics", metrics_port == 0
+                       ? std::string("none")
+                       : absl::StrFormat("http://%s/metrics", options.metrics.address)},
+       {"edge_tls",
+        tls_port == 0 ? std::string("none") : absl::StrFormat("https://%s:%d", host, tls_port)}});
   for (const std::string& warning : broker.warnings()) {
-    std::fprintf(stderr, "heraldd: warning: %s\n", warning.c_str());
+    Log(LogLevel::kWarn, "engine_warning", {{"message", warning}});
   }
-  if (options.engine_kind == herald::EngineKind::kRedis) {
-    std::fprintf(stderr, "heraldd: engine redis at %s, key prefix '%s'\n",
-                 options.redis.address.ToString().c_str(), options.redis.prefix.c_str());
-    if (absl::Status ready = broker.Readiness(); !ready.ok()) {
-      std::fprintf(stderr, "heraldd: not ready (retrying): %s\n",
-                   std::string(ready.message()).c_str());
-    }
-  } else if (options.store.kind == herald::store::StoreKind::kRocksDb) {
-    std::fprintf(
-        stderr, "heraldd: store rocksdb in %s (durability %s)\n", options.store.data_dir.c_str(),
-        options.store.durability == herald::store::Durability::kFsync ? "fsync" : "process");
-  } else {
-    std::fprintf(stderr, "heraldd: store memory (history is lost at exit)\n");
+  if (absl::Status ready = broker.Readiness(); !ready.ok()) {
+    Log(LogLevel::kWarn, "engine_not_ready", {{"retrying", "true"}, {"message", ready.message()}});
   }
-  std::fprintf(stderr, "heraldd: control plane (gRPC) on %s:%d\n", options.control.address.c_str(),
-               broker.control_port());
 }
 
 // Brings the declared topics in line, retrying while the engine cannot answer (Redis still
@@ -92,17 +120,34 @@ void SyncTopicsUntilDone(herald::Broker& broker,
                          const std::vector<herald::heraldd::DeclaredTopic>& topics,
                          const absl::Notification& stop) {
   do {
-    absl::StatusOr<std::vector<std::string>> changes =
+    absl::StatusOr<std::vector<herald::heraldd::TopicChange>> changes =
         herald::heraldd::SyncDeclaredTopics(broker, topics);
     if (changes.ok()) {
-      for (const std::string& change : *changes) {
-        std::fprintf(stderr, "heraldd: %s\n", change.c_str());
+      for (const herald::heraldd::TopicChange& change : *changes) {
+        Log(LogLevel::kInfo, "declared_topic",
+            {{"action", change.action},
+             {"topic", change.topic->config.name},
+             {"declared_at", change.topic->where}});
       }
       return;
     }
-    std::fprintf(stderr, "heraldd: declared topics not applied (retrying): %s\n",
-                 changes.status().ToString().c_str());
+    Log(LogLevel::kWarn, "declared_topics_not_applied",
+        {{"retrying", "true"}, {"error", changes.status().ToString()}});
   } while (!stop.WaitForNotificationWithTimeout(absl::Seconds(1)));
+}
+
+// Until SIGTERM or SIGINT, whose name it returns; each SIGHUP reloads what may change.
+const char* ServeUntilStopped(herald::Broker& broker, const sigset_t& signals) {
+  int signal_number = 0;
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (absl::Status reloaded = broker.Reload(); reloaded.ok()) {
+      Log(LogLevel::kInfo, "reloaded", {{"signal", "SIGHUP"}});
+    } else {
+      Log(LogLevel::kError, "reload_failed",
+          {{"signal", "SIGHUP"}, {"kept", "what was loaded"}, {"error", reloaded.message()}});
+    }
+  }
+  return signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 
 }  // namespace
@@ -130,32 +175,23 @@ int main(int argc, char** argv) {
     return EXIT_SUCCESS;
   }
   const sigset_t handled_signals = BlockHandledSignals();
+  if (options.ok()) LogStarting(*options);
   absl::StatusOr<std::unique_ptr<herald::Broker>> broker =
       options.ok() ? herald::Broker::Start(*options) : options.status();
   if (!broker.ok()) {
-    std::fprintf(stderr, "heraldd: cannot start: %s\n",
-                 std::string(broker.status().message()).c_str());
+    Log(LogLevel::kError, "heraldd_cannot_start", {{"error", broker.status().ToString()}});
     return EXIT_FAILURE;
   }
-  LogStart(*options, **broker);
+  LogReady(*options, **broker);
   absl::Notification stopping;
   std::thread topic_sync(SyncTopicsUntilDone, std::ref(**broker), std::cref(config.topics()),
                          std::cref(stopping));
 
-  int signal_number = 0;
-  while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {
-    if (absl::Status reloaded = (*broker)->Reload(); reloaded.ok()) {
-      std::fprintf(stderr, "heraldd: SIGHUP: reloaded\n");
-    } else {
-      std::fprintf(stderr, "heraldd: SIGHUP: reload failed, keeping what was loaded: %s\n",
-                   std::string(reloaded.message()).c_str());
-    }
-  }
-  std::fprintf(stderr, "heraldd: %s received, draining\n",
-               signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  const char* stop_signal = ServeUntilStopped(**broker, handled_signals);
+  Log(LogLevel::kInfo, "heraldd_stopping", {{"signal", stop_signal}});
   stopping.Notify();
   topic_sync.join();
   broker->reset();
-  std::fprintf(stderr, "heraldd: stopped\n");
+  Log(LogLevel::kInfo, "heraldd_stopped", {});
   return EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "broker/engine/redis/redis_address.h"
+#include "broker/observe/log.h"
 
 // Each flag is also a config-file key and an environment variable (config.cc's table says
 // which section): keep the help text what an operator needs to set it.
@@ -138,6 +139,21 @@ ABSL_FLAG(bool, allow_anonymous_browsers, false,
           "protected mode: allow an edge on a non-loopback --http_address without access tokens "
           "(every browser may follow every topic)");
 
+ABSL_FLAG(std::string, log_level, "info",
+          "lowest level logged to stderr: trace, debug, info, warn, error or off");
+ABSL_FLAG(std::string, log_format, "text",
+          "log lines as text (time level event key=value ...) or json (one object per line)");
+ABSL_FLAG(std::string, access_log, "",
+          "file that gets one line per HTTP request answered and per stream ended; none if "
+          "empty");
+ABSL_FLAG(std::string, metrics_address, "",
+          "host:port of an internal listener serving /metrics alone (the browser edge's "
+          "/metrics stays); none if empty");
+ABSL_FLAG(std::vector<std::string>, metrics_topics, {},
+          "topics whose publishes are also counted per topic "
+          "(herald_topic_events_published_total{topic}): comma-separated names or prefixes "
+          "ending in '*', at most 64; empty: no per-topic series");
+
 namespace herald::heraldd {
 namespace {
 
@@ -239,11 +255,26 @@ void ControlFromFlags(control::ControlOptions& control) {
   control.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
 }
 
+absl::Status LogFromFlags(observe::LogOptions& options) {
+  absl::StatusOr<observe::LogLevel> level = observe::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level.ok()) return level.status();
+  absl::StatusOr<observe::LogFormat> format =
+      observe::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!format.ok()) return format.status();
+  options.level = *level;
+  options.format = *format;
+  options.access_log = absl::GetFlag(FLAGS_access_log);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<BrokerOptions> OptionsFromFlags() {
   BrokerOptions options;
   options.shards = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
+  if (absl::Status status = LogFromFlags(options.log); !status.ok()) return status;
+  options.metrics.address = absl::GetFlag(FLAGS_metrics_address);
+  options.metrics.topic_labels = absl::GetFlag(FLAGS_metrics_topics);
   if (absl::Status status = EngineFromFlags(options); !status.ok()) return status;
   options.serve_edge = true;
   EdgeFromFlags(options.edge);

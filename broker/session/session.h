@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "broker/session/close_reason.h"
 
 namespace herald::session {
 
@@ -75,6 +76,14 @@ class Session {
   // Close now; pending operations complete with operation_aborted.
   virtual void Abort() = 0;
 
+  // Records why the session ends, before it closes: the first reason noted wins (a slow
+  // consumer's close is not a client close when its socket then fails). Node-wide endings
+  // (kicks, drains, stops) are noted by ShardSessions.
+  void NoteClose(CloseReason reason) {
+    if (close_reason_ == CloseReason::kClientClosed) close_reason_ = reason;
+  }
+  CloseReason close_reason() const { return close_reason_; }
+
  private:
   friend class ShardSessions;
   // Packed: every idle connection carries these (24 bytes).
@@ -83,6 +92,7 @@ class Session {
   int64_t opened_at_unix_seconds_ = 0;
   uint32_t slot_ = kNoSlot;
   Transport transport_ = Transport::kHttp;
+  CloseReason close_reason_ = CloseReason::kClientClosed;
 };
 
 }  // namespace herald::session

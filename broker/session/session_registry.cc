@@ -10,6 +10,7 @@
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/post.hpp"
 #include "broker/core/string_view.h"
+#include "broker/observe/log.h"
 
 namespace herald::session {
 
@@ -48,6 +49,8 @@ void SessionRegistry::VisitEveryTable(std::shared_ptr<State> state,
 
 uint64_t SessionRegistry::Opened(Transport transport) {
   open_[Index(transport)].fetch_add(1, std::memory_order_relaxed);
+  if (transport != Transport::kHttp)
+    opened_[Index(transport)].fetch_add(1, std::memory_order_relaxed);
   return next_id_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -55,8 +58,16 @@ void SessionRegistry::Closed(Transport transport) {
   open_[Index(transport)].fetch_sub(1, std::memory_order_relaxed);
 }
 
+void SessionRegistry::CountClose(Transport transport, CloseReason reason, bool delivered_events) {
+  closed_[Index(transport)][static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  if (!delivered_events) {
+    closed_without_events_[Index(transport)].fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 size_t SessionRegistry::Drain() {
   if (draining_.exchange(true)) return 0;
+  observe::Log(observe::LogLevel::kInfo, "drain_started", {{"sessions", open_sessions()}});
   {
     // Readiness goes first: nothing new arrives while sessions are being told to leave.
     MutexLock lock(mu_);

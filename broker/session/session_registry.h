@@ -27,6 +27,7 @@
 #include "broker/core/clock.h"
 #include "broker/core/mutex.h"
 #include "broker/fanout/shard.h"
+#include "broker/session/close_reason.h"
 #include "broker/session/session.h"
 #include "broker/session/shard_sessions.h"
 #include "broker/session/task_count.h"
@@ -90,6 +91,27 @@ class SessionRegistry {
   }
   uint64_t delivered_total() const;
 
+  // Sessions of `transport` opened since start (streaming transports).
+  uint64_t opened(Transport transport) const {
+    return opened_[Index(transport)].load(std::memory_order_relaxed);
+  }
+  // Sessions of `transport` that ended for `reason` since start (see ShardSessions::Remove).
+  uint64_t closed(Transport transport, CloseReason reason) const {
+    return closed_[Index(transport)][static_cast<size_t>(reason)].load(std::memory_order_relaxed);
+  }
+  // Streams that ended without delivering an event: heartbeats, at most.
+  uint64_t closed_without_events(Transport transport) const {
+    return closed_without_events_[Index(transport)].load(std::memory_order_relaxed);
+  }
+  // A session whose queue went undrained for longer than its heartbeat interval; once per
+  // stall.
+  void RecordStall(Transport transport) {
+    stalls_[Index(transport)].fetch_add(1, std::memory_order_relaxed);
+  }
+  uint64_t stalls(Transport transport) const {
+    return stalls_[Index(transport)].load(std::memory_order_relaxed);
+  }
+
  private:
   friend class ShardSessions;
   friend class DrainHook;
@@ -104,12 +126,17 @@ class SessionRegistry {
   // From the tables, on their shards.
   uint64_t Opened(Transport transport);
   void Closed(Transport transport);
+  void CountClose(Transport transport, CloseReason reason, bool delivered_events);
 
   fanout::ShardPool& shards_;
   const RegistryOptions options_;
   std::vector<std::unique_ptr<ShardSessions>> tables_;
   std::array<std::atomic<int64_t>, kTransports> open_{};
   std::array<std::atomic<uint64_t>, kTransports> delivered_{};
+  std::array<std::atomic<uint64_t>, kTransports> opened_{};
+  std::array<std::array<std::atomic<uint64_t>, kCloseReasons>, kTransports> closed_{};
+  std::array<std::atomic<uint64_t>, kTransports> closed_without_events_{};
+  std::array<std::atomic<uint64_t>, kTransports> stalls_{};
   std::atomic<uint64_t> next_id_{1};
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};

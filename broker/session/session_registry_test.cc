@@ -200,5 +200,52 @@ TEST(ShardSessionsTest, TheSweepVisitsWithTheClocksTimeAndAbortsWhatOutstaysADra
   registry.Stop();
 }
 
+TEST_F(SessionRegistryTest, ClosesAreCountedUnderTheReasonTheSessionNotedFirst) {
+  RecordingSession slow({"a"}), quiet({"b"});
+  OnShard(shard(0), [&] {
+    table(0).Add(&slow, Transport::kSse);
+    table(0).Add(&quiet, Transport::kWs);
+    slow.NoteClose(CloseReason::kSlowConsumer);
+    // Its socket then fails: still a slow consumer's close.
+    slow.NoteClose(CloseReason::kError);
+    table(0).Remove(&slow);
+    table(0).Remove(&quiet);
+  });
+  EXPECT_EQ(registry_.closed(Transport::kSse, CloseReason::kSlowConsumer), 1u);
+  EXPECT_EQ(registry_.closed(Transport::kSse, CloseReason::kError), 0u);
+  EXPECT_EQ(registry_.closed(Transport::kWs, CloseReason::kClientClosed), 1u);
+  EXPECT_EQ(registry_.opened(Transport::kSse), 1u);
+  EXPECT_EQ(CloseReasonName(CloseReason::kSlowConsumer), "slow_consumer");
+}
+
+TEST_F(SessionRegistryTest, KicksDrainsAndStopsNoteTheirReason) {
+  RecordingSession kicked, drained;
+  OnShard(shard(0), [&] {
+    table(0).Add(&kicked, Transport::kGrpc);
+    table(0).Add(&drained, Transport::kSse);
+  });
+  ASSERT_TRUE(Disconnect(List()[0].id).ok());
+  registry_.Drain();
+  OnShard(shard(0), [&] {
+    table(0).Remove(&kicked);
+    table(0).Remove(&drained);
+  });
+  EXPECT_EQ(registry_.closed(Transport::kGrpc, CloseReason::kKicked), 1u);
+  EXPECT_EQ(registry_.closed(Transport::kSse, CloseReason::kDrained), 1u);
+}
+
+TEST_F(SessionRegistryTest, AnHttpPhaseConnectionCountsOnlyWithAReasonOfItsOwn) {
+  RecordingSession handed_over, timed_out;
+  OnShard(shard(0), [&] {
+    table(0).Add(&handed_over, Transport::kHttp);
+    table(0).Add(&timed_out, Transport::kHttp);
+    timed_out.NoteClose(CloseReason::kHandshakeTimeout);
+    table(0).Remove(&handed_over);
+    table(0).Remove(&timed_out);
+  });
+  EXPECT_EQ(registry_.closed(Transport::kHttp, CloseReason::kClientClosed), 0u);
+  EXPECT_EQ(registry_.closed(Transport::kHttp, CloseReason::kHandshakeTimeout), 1u);
+}
+
 }  // namespace
 }  // namespace herald::session

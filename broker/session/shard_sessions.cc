@@ -3,8 +3,11 @@
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/use_awaitable.hpp"
+#include "broker/core/string_view.h"
+#include "broker/observe/log.h"
 #include "broker/session/session_registry.h"
 
 namespace herald::session {
@@ -24,6 +27,23 @@ std::string_view TransportName(Transport transport) {
   }
   return "unknown";
 }
+
+namespace {
+
+// The node ends `session`: the reason is noted before the session acts on it.
+void AbortFor(Session& session, CloseReason reason) {
+  session.NoteClose(reason);
+  session.Abort();
+}
+
+void DrainFor(Session& session) {
+  session.NoteClose(CloseReason::kDrained);
+  session.Drain();
+}
+
+}  // namespace
+
+std::string SessionId(uint64_t id) { return absl::StrFormat("c%08d", id); }
 
 TransportSet TransportSet::Of(std::initializer_list<Transport> transports) {
   TransportSet set;
@@ -74,10 +94,21 @@ void ShardSessions::Open(Session* session, Transport transport) {
   session->transport_ = transport;
   session->opened_at_unix_seconds_ = absl::ToUnixSeconds(clock_.Now());
   session->id_ = registry_.Opened(transport);
+  if (transport != Transport::kHttp && observe::LogEnabled(observe::LogLevel::kInfo)) {
+    SessionSnapshot snapshot;
+    session->Describe(snapshot);
+    observe::Log(observe::LogLevel::kInfo, "session_opened",
+                 {{"id", SessionId(session->id_)},
+                  {"transport", AbslView(TransportName(transport))},
+                  {"kind", snapshot.kind},
+                  {"peer", snapshot.peer},
+                  {"subject", snapshot.subject},
+                  {"topics", absl::StrJoin(snapshot.topics, ",")}});
+  }
   if (stopped_ || aborted_.Has(transport)) {
-    session->Abort();
+    AbortFor(*session, CloseReason::kServerStopped);
   } else if (drain_deadline_) {
-    session->Drain();
+    DrainFor(*session);
   }
 }
 
@@ -90,25 +121,60 @@ void ShardSessions::Remove(Session* session) {
   sessions_.pop_back();
   session->slot_ = Session::kNoSlot;
   registry_.Closed(session->transport_);
+  Ended(*session);
+}
+
+void ShardSessions::Ended(const Session& session) {
+  const Transport transport = session.transport_;
+  const CloseReason reason = session.close_reason();
+  // An HTTP-phase connection that ends without a reason was handed to a stream or answered
+  // all its requests: not a close worth counting.
+  if (transport == Transport::kHttp && reason == CloseReason::kClientClosed) return;
+  SessionSnapshot snapshot;
+  session.Describe(snapshot);
+  registry_.CountClose(transport, reason, snapshot.delivered > 0);
+  if (transport == Transport::kHttp) return;
+  const int64_t seconds = absl::ToUnixSeconds(clock_.Now()) - session.opened_at_unix_seconds_;
+  const std::string topics = absl::StrJoin(snapshot.topics, ",");
+  observe::Log(observe::LogLevel::kInfo, "session_closed",
+               {{"id", SessionId(session.id_)},
+                {"transport", AbslView(TransportName(transport))},
+                {"kind", snapshot.kind},
+                {"peer", snapshot.peer},
+                {"subject", snapshot.subject},
+                {"topics", topics},
+                {"reason", AbslView(CloseReasonName(reason))},
+                {"seconds", seconds},
+                {"delivered", snapshot.delivered}});
+  observe::AccessLog("stream", {{"transport", AbslView(TransportName(transport))},
+                                {"peer", snapshot.peer},
+                                {"topics", topics},
+                                {"reason", AbslView(CloseReasonName(reason))},
+                                {"seconds", seconds},
+                                {"delivered", snapshot.delivered}});
 }
 
 void ShardSessions::Drain() {
   if (drain_deadline_) return;
   drain_deadline_ = clock_.Now() + drain_timeout_;
-  for (size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->Drain();
+  for (size_t i = 0; i < sessions_.size(); ++i) DrainFor(*sessions_[i]);
 }
 
 void ShardSessions::Abort(TransportSet transports) {
   aborted_.bits |= transports.bits;
   for (size_t i = 0; i < sessions_.size(); ++i) {
-    if (transports.Has(sessions_[i]->transport_)) sessions_[i]->Abort();
+    if (transports.Has(sessions_[i]->transport_)) {
+      AbortFor(*sessions_[i], CloseReason::kServerStopped);
+    }
   }
 }
 
 void ShardSessions::Stop() {
   stopped_ = true;
   timer_.cancel();
-  for (size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->Abort();
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    AbortFor(*sessions_[i], CloseReason::kServerStopped);
+  }
 }
 
 void ShardSessions::AppendSnapshots(std::string_view topic, std::optional<Transport> transport,
@@ -122,7 +188,7 @@ void ShardSessions::AppendSnapshots(std::string_view topic, std::optional<Transp
         std::find(snapshot.topics.begin(), snapshot.topics.end(), topic) == snapshot.topics.end()) {
       continue;
     }
-    snapshot.id = absl::StrFormat("c%08d", session->id_);
+    snapshot.id = SessionId(session->id_);
     snapshot.transport = session->transport_;
     snapshot.opened_at = absl::FromUnixSeconds(session->opened_at_unix_seconds_);
     out.push_back(std::move(snapshot));
@@ -132,6 +198,7 @@ void ShardSessions::AppendSnapshots(std::string_view topic, std::optional<Transp
 bool ShardSessions::Disconnect(uint64_t id, const absl::Status& reason) {
   for (Session* session : sessions_) {
     if (session->id_ == id && session->transport_ != Transport::kHttp) {
+      session->NoteClose(CloseReason::kKicked);
       session->Disconnect(reason);
       return true;
     }

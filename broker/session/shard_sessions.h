@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,9 @@
 namespace herald::session {
 
 class SessionRegistry;
+
+// "c00000042": how listings and logs name the session with `id`.
+std::string SessionId(uint64_t id);
 
 // Which transports an abort covers.
 struct TransportSet {
@@ -53,7 +57,8 @@ class ShardSessions {
   // An HTTP-phase connection that became a stream of `transport`: listed and counted from
   // now on, under a new id and opening time, and drained or aborted at once if the node is.
   void Promote(Session* session, Transport transport);
-  // Idempotent.
+  // Idempotent. Counts the close under the reason the session noted (Session::NoteClose)
+  // and logs it: the one place sessions end.
   void Remove(Session* session);
   size_t size() const { return sessions_.size(); }
 
@@ -76,6 +81,8 @@ class ShardSessions {
  private:
   // Gives `session`, already in the table, its transport, id and opening time.
   void Open(Session* session, Transport transport);
+  // Counts and logs the end of `session`, just removed.
+  void Ended(const Session& session);
 
   SessionRegistry& registry_;
   fanout::Shard& shard_;

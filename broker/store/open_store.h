@@ -8,12 +8,16 @@
 
 #include "absl/status/statusor.h"
 #include "broker/core/store.h"
+#include "broker/observe/metrics.h"
 #include "broker/store/options.h"
 
 namespace herald::store {
 
-// See RocksDbStore::Open for the errors of a data directory that cannot be used.
-absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+// See RocksDbStore::Open for the errors of a data directory that cannot be used. With
+// `metrics`, the store's appends, writes and reads are timed into it (MeasuredStore); it must
+// outlive the store.
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options,
+                                                 observe::Metrics* metrics = nullptr);
 
 }  // namespace herald::store
 

@@ -163,7 +163,7 @@ assert int(topics["orders"]["retention"]["max_events"]) == 800, topics["orders"]
 assert "extra" in topics, topics
 PY
 check $? "a changed declaration updates its topic; undeclared topics are left alone" "$topics"
-grep -q "updated topic 'orders' ($tmp/herald.toml:14)" "$tmp/heraldd.log"
+grep -q "declared_topic action=updated topic=orders declared_at=$tmp/herald.toml:14" "$tmp/heraldd.log"
 check $? "the update is logged with the declaration's line" "$(cat "$tmp/heraldd.log")"
 stop
 

@@ -26,7 +26,7 @@ trap 'kill -9 $pid 2>/dev/null' EXIT
 
 port=""
 for _ in $(seq 200); do
-  port=$(sed -n 's/.*control plane (gRPC) on [^:]*:\([0-9]*\).*/\1/p' "$tmp/heraldd.log")
+  port=$(sed -n 's/.* heraldd_ready .* grpc=[^:]*:\([0-9]*\).*/\1/p' "$tmp/heraldd.log")
   [[ -n "$port" ]] && break
   sleep 0.05
 done
@@ -36,7 +36,7 @@ if [[ -z "$port" ]]; then
 fi
 export HERALD_SERVER="127.0.0.1:$port"
 export HERALD_TOKEN="$admin_key"
-http_port=$(sed -n 's/.*browser edge on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$tmp/heraldd.log")
+http_port=$(sed -n 's/.* heraldd_ready edge=http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$tmp/heraldd.log")
 
 # expect NAME WANT_STATUS PATTERN -- heraldctl args...: runs heraldctl, checks the exit status
 # and that stdout+stderr match PATTERN (an extended regex).
@@ -328,7 +328,7 @@ if command -v openssl >/dev/null; then
   pid=$!
   port=""
   for _ in $(seq 200); do
-    port=$(sed -n 's/.*control plane (gRPC) on [^:]*:\([0-9]*\).*/\1/p' "$tmp/tls.log")
+    port=$(sed -n 's/.* heraldd_ready .* grpc=[^:]*:\([0-9]*\).*/\1/p' "$tmp/tls.log")
     [[ -n "$port" ]] && break
     sleep 0.05
   done

@@ -128,7 +128,7 @@ status="$(sse_status "$http" "$token_b")"
 check $? "a token of another key is refused as a bad signature" "status $status: $(cat "$work/body")"
 openssl pkey -in "$work/b.key" -pubout -out "$work/keys.pem"
 kill -HUP "$pid"
-for _ in $(seq 100); do grep -q "SIGHUP: reloaded" "$work/heraldd.log" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q "reloaded signal=SIGHUP" "$work/heraldd.log" && break; sleep 0.05; done
 status="$(sse_status "$http" "$token_b")"
 [[ "$status" == 200 ]]
 check $? "after SIGHUP, the new key's token streams" "status $status"
@@ -137,9 +137,9 @@ status="$(sse_status "$http" "$token_a")"
 check $? "after SIGHUP, the old key's token is refused" "status $status"
 echo "not a key" >"$work/keys.pem"
 kill -HUP "$pid"
-for _ in $(seq 100); do grep -q "reload failed" "$work/heraldd.log" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q "reload_failed" "$work/heraldd.log" && break; sleep 0.05; done
 status="$(sse_status "$http" "$token_b")"
-grep -q "reload failed" "$work/heraldd.log" && [[ "$status" == 200 ]] && kill -0 "$pid"
+grep -q "reload_failed" "$work/heraldd.log" && [[ "$status" == 200 ]] && kill -0 "$pid"
 check $? "a bad keys file on SIGHUP is reported and the old keys stay" "status $status"
 metrics="$(curl -fsS "http://127.0.0.1:$http/metrics")"
 [[ "$metrics" == *'herald_edge_refused_total{reason="token_bad_signature"} 2'* ]]

@@ -44,7 +44,7 @@ pid=$!
 pids+=("$pid")
 answers_healthz "$http_port" "$pid"
 check $? "heraldd starts with a TLS port" "$(cat "$tmp/heraldd.log")"
-grep -q "browser edge TLS on https://127.0.0.1:$https_port" "$tmp/heraldd.log"
+grep -q "heraldd_ready .*edge_tls=https://127.0.0.1:$https_port" "$tmp/heraldd.log"
 check $? "heraldd reports its TLS port"
 
 tls=(--cacert "$tmp/ca.pem" --resolve "localhost:$https_port:127.0.0.1")
@@ -101,7 +101,7 @@ failed=$((failed + browser_failed))
 cp "$tmp/cert-2.pem" "$tmp/cert.pem"
 cp "$tmp/key-2.pem" "$tmp/key.pem"
 kill -HUP "$pid"
-holds "$tmp/heraldd.log" 'SIGHUP: reloaded'
+holds "$tmp/heraldd.log" 'reloaded signal=SIGHUP'
 check $? "SIGHUP reloads the certificate" "$(cat "$tmp/heraldd.log")"
 [[ "$(served_serial)" == "serial=02" ]]
 check $? "a new connection is served the new certificate"
@@ -111,7 +111,7 @@ check $? "the stream opened before the reload keeps streaming"
 
 printf 'not a certificate\n' >"$tmp/cert.pem"
 kill -HUP "$pid"
-holds "$tmp/heraldd.log" 'SIGHUP: reload failed, keeping what was loaded: cannot read the TLS certificate chain'
+holds "$tmp/heraldd.log" 'reload_failed signal=SIGHUP kept="what was loaded" error="cannot read the TLS certificate chain'
 check $? "a bad certificate is refused on SIGHUP, saying why" "$(tail -3 "$tmp/heraldd.log")"
 [[ "$(served_serial)" == "serial=02" ]]
 check $? "after a failed reload the last good certificate is served"

@@ -406,7 +406,7 @@ TEST_F(TlsEdgeTest, StalledHandshakeIsClosedAfterTheHandshakeTimeout) {
   tcp::socket silent(io);
   silent.connect({asio::ip::address_v4::loopback(), broker_->edge_tls_port()});
   // Nothing sent: the server closes the connection (a read then ends), and counts it.
-  EXPECT_TRUE(MetricsShow("{reason=\"handshake_timeout\"} 1\n"));
+  EXPECT_TRUE(MetricsShow("{transport=\"http\",reason=\"handshake_timeout\"} 1\n"));
   char byte;
   boost::system::error_code ec;
   silent.read_some(asio::buffer(&byte, 1), ec);

@@ -56,7 +56,8 @@ class SseSession final : public fanout::Delivery,
       : lease_(std::move(lease)),
         context_(context),
         socket_(std::move(socket)),
-        writer_(socket_, context_, session::Transport::kSse) {
+        writer_(socket_, context_, session::Transport::kSse),
+        peer_(PeerOf(socket_.tcp())) {
     // Only Start() may use the grant: it points into the caller's state.
     context_.grant = nullptr;
     // Until it streams, a connection answering a refusal: swept and stopped, not listed.
@@ -64,9 +65,10 @@ class SseSession final : public fanout::Delivery,
   }
 
   ~SseSession() override {
+    // First, while its topics can still be described for the close's log line.
+    context_.sessions.Remove(this);
     // Before the socket closes: no delivery may reach a half-destroyed session.
     subscription_.reset();
-    context_.sessions.Remove(this);
     boost::system::error_code ignored;
     socket_.tcp().shutdown(tcp::socket::shutdown_both, ignored);
   }
@@ -82,7 +84,6 @@ class SseSession final : public fanout::Delivery,
     }
     absl::StatusOr<SseRequest> parsed = ParseSseRequest(context_.options, request);
     if (!parsed.ok()) {
-      context_.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
       Refuse(parsed.status());
       return;
     }
@@ -121,7 +122,6 @@ class SseSession final : public fanout::Delivery,
             : std::string()));
     streaming_ = true;
     context_.sessions.Promote(this, session::Transport::kSse);
-    context_.metrics.sse_sessions_total.fetch_add(1, std::memory_order_relaxed);
     // Every topic has joined: notices and replayed events carry all their positions.
     subscription_->Pump();
     Read();
@@ -142,7 +142,7 @@ class SseSession final : public fanout::Delivery,
       writer_.queue().PushOwned(wire::EncodeSseId(id));
       writer_.queue().PushShared(event, event->sse_fields);
     }
-    writer_.CountEvent();
+    writer_.CountEvent(*event);
     ScheduleWrite();
   }
 
@@ -151,7 +151,7 @@ class SseSession final : public fanout::Delivery,
   }
 
   void Overflow() override {
-    context_.metrics.slow_subscriber_closes.fetch_add(1, std::memory_order_relaxed);
+    NoteClose(session::CloseReason::kSlowConsumer);
     Close();
   }
 
@@ -159,8 +159,8 @@ class SseSession final : public fanout::Delivery,
 
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
-    // Asked of the socket when listed: a field per stream would cost every idle one.
-    out.peer = lease_.Peer(socket_.tcp());
+    // Asked of the lease when listed: a forwarded client is known there.
+    out.peer = lease_.Peer(peer_);
     if (token_ != nullptr) out.subject = token_->subject;
     if (subscription_) out.topics = subscription_->topic_names();
     out.delivered = writer_.delivered();
@@ -169,10 +169,11 @@ class SseSession final : public fanout::Delivery,
 
   void OnSweep(absl::Time now) override {
     if (streaming_ && token_ != nullptr && now >= token_->expires_at && !finishing_) {
-      context_.metrics.token_expiry_closes.fetch_add(1, std::memory_order_relaxed);
+      NoteClose(session::CloseReason::kTokenExpired);
       End(kExpiredEvent, "access token expired; reconnect with a new token");
       return;
     }
+    if (streaming_) writer_.CheckStall(now);
     if (streaming_ && !writer_.queue().has_pending() && !writer_.in_flight() &&
         now - writer_.last_write() >= context_.options.heartbeat_interval) {
       writer_.queue().PushOwned(wire::EncodeSseComment("hb"));
@@ -234,12 +235,10 @@ class SseSession final : public fanout::Delivery,
 
   // An error response, then the end of the connection.
   void Refuse(const absl::Status& status) {
+    context_.metrics.Refuse(RefusalOf(status));
     Response refusal = TextResponse(11, false, HttpStatusOf(status), std::string(status.message()));
     // A topic at its max_subscribers: someone may have left in a moment.
-    if (absl::IsResourceExhausted(status)) {
-      context_.metrics.refused_topic_full.fetch_add(1, std::memory_order_relaxed);
-      refusal.set(http::field::retry_after, "1");
-    }
+    if (absl::IsResourceExhausted(status)) refusal.set(http::field::retry_after, "1");
     std::ostringstream response;
     response << refusal;
     writer_.queue().PushOwned(std::move(response).str());
@@ -277,7 +276,10 @@ class SseSession final : public fanout::Delivery,
             self->Read();
             return;
           }
-          if (ec && !IsExpectedClose(ec)) self->context_.metrics.io_errors.fetch_add(1);
+          if (ec && !IsExpectedClose(ec)) {
+            self->context_.metrics.io_errors.fetch_add(1);
+            self->NoteClose(session::CloseReason::kError);
+          }
           self->Close();
         });
   }
@@ -320,6 +322,9 @@ class SseSession final : public fanout::Delivery,
   BasicSerializedSocket<Stream> socket_;
   QueuedWriter<BasicSerializedSocket<Stream>> writer_;
   std::unique_ptr<fanout::Subscription> subscription_;
+  // Kept (28 bytes) rather than asked of the socket: the close's log line names it after
+  // the socket has closed.
+  const tcp::endpoint peer_;
   // What the stream keeps of its access token; null when the edge checks no tokens.
   struct TokenHold {
     std::string subject;

@@ -93,6 +93,7 @@ class WsSession final : public fanout::Delivery,
                                         : nullptr),
         ws_(std::move(socket)),
         writer_(ws_.next_layer(), context_, session::Transport::kWs),
+        peer_(PeerOf(ws_.next_layer().tcp())),
         last_ping_(context.sessions.clock().Now()),
         rate_window_start_(last_ping_) {
     // The caller's grant lives only for the call; the session keeps its own copy.
@@ -102,9 +103,10 @@ class WsSession final : public fanout::Delivery,
   }
 
   ~WsSession() override {
+    // First, while its topics can still be described for the close's log line.
+    context_.sessions.Remove(this);
     // Before the socket closes: no delivery may reach a half-destroyed session.
     subscription_.reset();
-    context_.sessions.Remove(this);
   }
 
   // The opening handshake. Takes the request so that its headers end with the handshake
@@ -147,7 +149,7 @@ class WsSession final : public fanout::Delivery,
     // Per-topic cursors: the frame encoded once for every subscriber carries the right id.
     writer_.queue().PushShared(event,
                                shared_deflate_ ? event->ws_deflated_frame() : event->ws_frame);
-    writer_.CountEvent();
+    writer_.CountEvent(*event);
     ScheduleWrite();
   }
 
@@ -156,7 +158,7 @@ class WsSession final : public fanout::Delivery,
   }
 
   void Overflow() override {
-    context_.metrics.slow_subscriber_closes.fetch_add(1, std::memory_order_relaxed);
+    NoteClose(session::CloseReason::kSlowConsumer);
     Close(websocket::close_code::policy_error, "slow consumer; resume from your last ids");
   }
 
@@ -164,8 +166,8 @@ class WsSession final : public fanout::Delivery,
 
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
-    // Asked of the socket when listed: a field per stream would cost every idle one.
-    out.peer = lease_.Peer(ws_.next_layer().tcp());
+    // Asked of the lease when listed: a forwarded client is known there.
+    out.peer = lease_.Peer(peer_);
     if (grant_ != nullptr) out.subject = grant_->subject;
     out.topics = topics_;
     out.delivered = writer_.delivered();
@@ -174,6 +176,7 @@ class WsSession final : public fanout::Delivery,
 
   void OnSweep(absl::Time now) override {
     if (!handshake_done_ || closed_) return;
+    writer_.CheckStall(now);
     if (now - rate_window_start_ >= absl::Seconds(1)) {
       rate_window_start_ = now;
       messages_in_window_ = 0;
@@ -186,7 +189,7 @@ class WsSession final : public fanout::Delivery,
       return;
     }
     if (grant_ != nullptr && now >= grant_->expires_at) {
-      context_.metrics.token_expiry_closes.fetch_add(1, std::memory_order_relaxed);
+      NoteClose(session::CloseReason::kTokenExpired);
       subscription_.reset();
       Close(static_cast<websocket::close_code>(kTokenExpiredCloseCode),
             "access token expired; reconnect with a new token, or send a refresh before expiry");
@@ -194,7 +197,7 @@ class WsSession final : public fanout::Delivery,
     }
     if (now - last_ping_ < context_.options.ws_ping_interval) return;
     if (missed_pongs_ >= kMaxMissedPongs) {
-      context_.metrics.ping_timeouts.fetch_add(1, std::memory_order_relaxed);
+      NoteClose(session::CloseReason::kPingTimeout);
       Abort();
       return;
     }
@@ -229,12 +232,11 @@ class WsSession final : public fanout::Delivery,
   void Accepted(boost::system::error_code ec) {
     if (ec) {
       // Beast has answered the bad handshake (400, 426) already, unless it was aborted.
-      if (!closed_) context_.metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+      if (!closed_) context_.metrics.Refuse(Refusal::kBadRequest);
       return;
     }
     handshake_done_ = true;
     ws_.text(true);
-    context_.metrics.ws_sessions_total.fetch_add(1, std::memory_order_relaxed);
     if (!draining_) {
       subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
                                                              fanout::CursorMode::kPerTopic);
@@ -393,9 +395,7 @@ class WsSession final : public fanout::Delivery,
       }
     }
     if (absl::Status added = subscription_->Add(op.topic, entry); !added.ok()) {
-      if (absl::IsResourceExhausted(added)) {
-        context_.metrics.refused_topic_full.fetch_add(1, std::memory_order_relaxed);
-      }
+      if (absl::IsResourceExhausted(added)) context_.metrics.Refuse(Refusal::kTopicFull);
       SendError(added, op.topic);
       return;
     }
@@ -412,7 +412,7 @@ class WsSession final : public fanout::Delivery,
   void Publish(const ClientOp& op) {
     const uint32_t limit = context_.options.max_ws_publishes_per_second;
     if (limit > 0 && ++publishes_in_window_ > limit) {
-      context_.metrics.refused_ws_publish_rate.fetch_add(1, std::memory_order_relaxed);
+      context_.metrics.Refuse(Refusal::kWsPublishRate);
       SendError(absl::ResourceExhaustedError(absl::StrCat(
                     "more than ", limit, " publishes per second on this connection; slow down")),
                 op.topic, op.ref);
@@ -465,14 +465,20 @@ class WsSession final : public fanout::Delivery,
     if (ec) {
       // The peer's close (answered by Beast), a protocol error (Beast has sent its close) or
       // the socket's end: the session ends once its last operation completes.
-      if (!IsExpectedClose(ec)) context_.metrics.io_errors.fetch_add(1);
+      if (ec.category() == boost::system::error_code(websocket::error::closed).category()) {
+        // Beast refused a frame (bad UTF-8, oversize, protocol) and sent its close.
+        if (ec != websocket::error::closed) NoteClose(session::CloseReason::kProtocolError);
+      } else if (!IsExpectedClose(ec)) {
+        context_.metrics.io_errors.fetch_add(1);
+        NoteClose(session::CloseReason::kError);
+      }
       Abort();
       return;
     }
     const size_t byte_limit = context_.options.max_ws_bytes_per_second;
     bytes_in_window_ += n;
     if (byte_limit > 0 && bytes_in_window_ > byte_limit && !close_reason_) {
-      context_.metrics.refused_ws_byte_rate.fetch_add(1, std::memory_order_relaxed);
+      NoteClose(session::CloseReason::kRateLimit);
       Close(websocket::close_code::policy_error,
             absl::StrCat("more than ", byte_limit, " bytes per second; slow down"));
     }
@@ -491,7 +497,7 @@ class WsSession final : public fanout::Delivery,
     missed_pongs_ = 0;
     const uint32_t limit = context_.options.max_ws_messages_per_second;
     if (limit > 0 && ++messages_in_window_ > limit && !close_reason_) {
-      context_.metrics.refused_rate_limit.fetch_add(1, std::memory_order_relaxed);
+      NoteClose(session::CloseReason::kRateLimit);
       Close(websocket::close_code::policy_error,
             absl::StrCat("more than ", limit, " messages per second; slow down"));
     }
@@ -545,6 +551,9 @@ class WsSession final : public fanout::Delivery,
   std::unique_ptr<const auth::BrowserGrant> grant_;
   websocket::stream<BasicSerializedSocket<Stream>> ws_;
   QueuedWriter<BasicSerializedSocket<Stream>> writer_;
+  // Kept (28 bytes) rather than asked of the socket: the close's log line names it after
+  // the socket has closed.
+  const tcp::endpoint peer_;
   absl::Time last_ping_;
   absl::Time close_started_;
   // Client messages, their bytes and publish ops since rate_window_start_ (the sweep starts a
@@ -587,13 +596,13 @@ std::optional<Response> RefuseUpgrade(const EdgeOptions& options, EdgeMetrics& m
                                       const Request& request) {
   const std::string_view key = request[http::field::sec_websocket_key];
   if (!key.empty() && !IsValidWebSocketKey(key)) {
-    metrics.refused_bad_request.fetch_add(1, std::memory_order_relaxed);
+    metrics.Refuse(Refusal::kBadRequest);
     return TextResponse(request.version(), false, http::status::bad_request,
                         "Sec-WebSocket-Key must be the base64 of 16 random bytes");
   }
   if (const std::string_view origin = request[http::field::origin]; !origin.empty()) {
     if (absl::Status allowed = CheckOrigin(options.allowed_origins, origin); !allowed.ok()) {
-      metrics.refused_origin.fetch_add(1, std::memory_order_relaxed);
+      metrics.Refuse(Refusal::kOrigin);
       return TextResponse(request.version(), false, http::status::forbidden,
                           std::string(allowed.message()));
     }

@@ -15,6 +15,7 @@
 #include "broker/core/retention.h"
 #include "broker/core/string_view.h"
 #include "broker/core/topic_log.h"
+#include "broker/observe/metrics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -497,7 +498,9 @@ void RocksDbStore::Commit(std::vector<Change>& changes) {
   if (written.ok() && room.ok()) {
     rocksdb::WriteOptions write_options;
     write_options.sync = options_.durability == Durability::kFsync;
+    const observe::Stopwatch started;
     written = db_->Write(write_options, &group.batch());
+    if (options_.write_seconds != nullptr) started.Stop(*options_.write_seconds);
   }
   if (!room.ok()) {
     for (absl::StatusOr<StoredBounds>& outcome : outcomes) {

@@ -25,6 +25,7 @@
 #include "broker/core/store.h"
 #include "broker/store/options.h"
 #include "broker/store/rocksdb/records.h"
+#include "prometheus/histogram.h"
 #include "rocksdb/db.h"
 
 namespace herald::store {
@@ -36,6 +37,8 @@ struct RocksDbOptions {
   // space than this: RocksDB needs room to flush and compact, and a write that hits a full
   // disk leaves its log writer unusable.
   uint64_t min_free_bytes = 128 << 20;
+  // Where each group write's time is observed (herald_store_sync_seconds); null: nowhere.
+  prometheus::Histogram* write_seconds = nullptr;
   // The file system under RocksDB (tests inject faults); nullptr: the default.
   rocksdb::Env* env = nullptr;
   // Where the machine's boot id is read: an unclean stop in process mode before a reboot
