@@ -12,22 +12,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 source tests/e2e/lib.sh
-if ! bazel build //broker/heraldd //admin:heraldctl >/dev/null 2>&1; then
-  echo "config_e2e: 0 passed, 1 failed (bazel build failed)"
-  exit 1
-fi
-bin="$(bazel info bazel-bin 2>/dev/null)"
-heraldd="$bin/broker/heraldd/heraldd"
-heraldctl="$bin/admin/heraldctl"
-
-tmp="$(mktemp -d)"
-pid=""
-cleanup() {
-  [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+start_suite config_e2e
 # heraldctl's own HERALD_* variables must not leak into heraldd's settings from the caller.
 unset HERALD_HTTP_PORT HERALD_GRPC_PORT
 
@@ -115,6 +100,7 @@ start() {
   shift
   "$heraldd" --config "$tmp/herald.toml" "$@" 2>>"$tmp/heraldd.log" &
   pid=$!
+  pids+=("$pid")
   answers_healthz "$port" "$pid"
 }
 

@@ -35,3 +35,28 @@ answers_healthz() {
   done
   return 1
 }
+
+# start_suite NAME [TARGET...]: the start of a suite that runs heraldd as a process. Builds
+# heraldd, heraldctl and the TARGETs, or prints NAME's failed total and exits; sets bin,
+# heraldd, heraldctl, an empty pids array and tmp, a folder removed at exit after every PID in
+# pids is killed. A suite with more to clean up sets its own EXIT trap calling end_suite.
+start_suite() {
+  local name="$1"
+  shift
+  if ! bazel build //broker/heraldd //admin:heraldctl "$@" >/dev/null 2>&1; then
+    echo "$name: 0 passed, 1 failed (bazel build failed)"
+    exit 1
+  fi
+  bin="$(bazel info bazel-bin 2>/dev/null)"
+  heraldd="$bin/broker/heraldd/heraldd"
+  heraldctl="$bin/admin/heraldctl"
+  tmp="$(mktemp -d)"
+  pids=()
+  trap end_suite EXIT
+}
+
+end_suite() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}

@@ -16,23 +16,9 @@ if ! command -v nginx >/dev/null || ! command -v openssl >/dev/null; then
   echo "nginx_e2e: 0 passed, 0 failed"
   exit 0
 fi
-if ! bazel build //broker/heraldd //admin:heraldctl >/dev/null 2>&1; then
-  echo "nginx_e2e: 0 passed, 1 failed (bazel build failed)"
-  exit 1
-fi
-bin="$(bazel info bazel-bin 2>/dev/null)"
-heraldd="$bin/broker/heraldd/heraldd"
-heraldctl="$bin/admin/heraldctl"
-
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  [[ -f "$tmp/nginx.pid" ]] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+start_suite nginx_e2e
+# nginx runs as a daemon of its own: stopped by its pid file.
+trap '[[ -f "$tmp/nginx.pid" ]] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null; end_suite' EXIT
 
 # A CA and a certificate for localhost signed by it.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Herald test CA" \

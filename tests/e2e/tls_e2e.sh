@@ -13,22 +13,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 source tests/e2e/lib.sh
-if ! bazel build //broker/heraldd //admin:heraldctl >/dev/null 2>&1; then
-  echo "tls_e2e: 0 passed, 1 failed (bazel build failed)"
-  exit 1
-fi
-bin="$(bazel info bazel-bin 2>/dev/null)"
-heraldd="$bin/broker/heraldd/heraldd"
-heraldctl="$bin/admin/heraldctl"
-
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+start_suite tls_e2e
 
 tests/testing/test_certs.sh "$tmp" 1 2
 cp "$tmp/cert-1.pem" "$tmp/cert.pem"
