@@ -360,8 +360,9 @@ void Broker::PublishAsync(PublishRequest request, PublishResultCallback done) {
 absl::StatusOr<std::unique_ptr<SubscriptionHandle>> Broker::Subscribe(
     std::vector<std::string> topics, std::string_view from, SubscribeCallback callback) {
   if (!callback) return absl::InvalidArgumentError("subscribe needs a callback");
-  HERALD_ASSIGN_OR_RETURN(session::SubscribeRequest request,
-                          session::ParseSubscribeRequest(std::move(topics), from, {}));
+  HERALD_ASSIGN_OR_RETURN(
+      session::SubscribeRequest request,
+      session::ParseSubscribeRequest(std::move(topics), from, {.metrics = impl_->metrics.get()}));
   auto subscription = std::make_unique<CallbackSubscription>(impl_->shards->Next(), *impl_->engine,
                                                              std::move(callback));
   HERALD_RETURN_IF_ERROR(subscription->Add(request.topics, request.from));

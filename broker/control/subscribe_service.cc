@@ -67,7 +67,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
     HERALD_RETURN_IF_ERROR(env_.CheckAcceptingStreams());
     return session::ParseSubscribeRequest(
         std::vector<std::string>(request.topics().begin(), request.topics().end()), request.from(),
-        {.cursor_field = "from"});
+        {.cursor_field = "from", .metrics = &env_.metrics});
   }
 
   void OnWriteDone(bool ok) override {

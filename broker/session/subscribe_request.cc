@@ -9,10 +9,12 @@
 
 namespace herald::session {
 
-absl::StatusOr<Cursor> ParseSubscribeCursor(std::string_view from, std::string_view field) {
+absl::StatusOr<Cursor> ParseSubscribeCursor(std::string_view from, std::string_view field,
+                                            observe::Metrics* metrics) {
   if (from.empty()) return Cursor();
   absl::StatusOr<Cursor> cursor = Cursor::Parse(from);
   if (!cursor.ok()) {
+    if (metrics != nullptr) metrics->resumes_refused().Increment();
     return absl::InvalidArgumentError(absl::StrFormat(
         "bad cursor in %s: %s; pass an event's id unchanged, or leave it out to start from new "
         "events",
@@ -41,7 +43,8 @@ absl::StatusOr<SubscribeRequest> ParseSubscribeRequest(std::vector<std::string> 
           absl::StrFormat("topic '%s' is named twice; name each topic once", sorted[i]));
     }
   }
-  HERALD_ASSIGN_OR_RETURN(Cursor cursor, ParseSubscribeCursor(from, rules.cursor_field));
+  HERALD_ASSIGN_OR_RETURN(Cursor cursor,
+                          ParseSubscribeCursor(from, rules.cursor_field, rules.metrics));
   return SubscribeRequest{.topics = std::move(topics), .from = std::move(cursor)};
 }
 

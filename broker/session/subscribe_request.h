@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/core/cursor.h"
+#include "broker/observe/metrics.h"
 
 namespace herald::session {
 
@@ -24,6 +25,9 @@ struct SubscribeRules {
   std::string_view cursor_field = "from";
   // Topics one subscription may follow.
   size_t max_topics = Cursor::kMaxEntries;
+  // Where a cursor that does not parse is counted (herald_resumes_refused_total); null:
+  // nowhere.
+  observe::Metrics* metrics = nullptr;
 };
 
 struct SubscribeRequest {
@@ -34,7 +38,8 @@ struct SubscribeRequest {
 
 // The cursor a subscribe request resumes from; empty `from`: an empty cursor (new events
 // only). InvalidArgument naming `field` when it does not parse.
-absl::StatusOr<Cursor> ParseSubscribeCursor(std::string_view from, std::string_view field);
+absl::StatusOr<Cursor> ParseSubscribeCursor(std::string_view from, std::string_view field,
+                                            observe::Metrics* metrics = nullptr);
 
 // InvalidArgument, saying what to change, for no topic, more than `rules.max_topics`, a bad
 // topic name, a topic named twice, or a cursor that does not parse. `from` empty: new events

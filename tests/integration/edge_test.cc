@@ -476,6 +476,22 @@ TEST_F(EdgeTest, WsAnswersEveryBadOpWithAnErrorFrameAndStaysOpen) {
   EXPECT_EQ(Field(NextOp(*ws), "op"), "pong");
 }
 
+TEST_F(EdgeTest, CursorsThatDoNotParseAreCountedAsRefusedResumesOnEveryTransport) {
+  Start();
+  Create("resume.bad");
+  std::unique_ptr<SseClient> sse = Sse("/v1/sse?topic=resume.bad", {{"Last-Event-ID", "garbage"}});
+  ASSERT_NE(sse, nullptr);
+  EXPECT_EQ(sse->status(), 400);
+  std::unique_ptr<WsClient> ws = Ws();
+  ASSERT_NE(ws, nullptr);
+  ASSERT_TRUE(ws->Send(R"({"op":"subscribe","topic":"resume.bad","from":"garbage"})").ok());
+  EXPECT_EQ(Field(NextOp(*ws), "code"), "bad_cursor");
+  EXPECT_EQ(
+      broker_->Subscribe({"resume.bad"}, "garbage", [](const SubscriberEvent&) {}).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Metrics(), HasSubstr("\nherald_resumes_refused_total 3\n"));
+}
+
 TEST_F(EdgeTest, WsPublishesWhereTheTopicAllowsBrowsers) {
   Start();
   Create("ws.open", /*browser_publish=*/true);

@@ -82,7 +82,8 @@ class SseSession final : public fanout::Delivery,
       Refuse(absl::UnavailableError("the server is draining; reconnect"));
       return;
     }
-    absl::StatusOr<SseRequest> parsed = ParseSseRequest(context_.options, request);
+    absl::StatusOr<SseRequest> parsed =
+        ParseSseRequest(context_.options, request, context_.sessions.shard().metrics());
     if (!parsed.ok()) {
       Refuse(parsed.status());
       return;
@@ -342,7 +343,8 @@ class SseSession final : public fanout::Delivery,
 
 }  // namespace
 
-absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Request& request) {
+absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Request& request,
+                                           observe::Metrics* metrics) {
   std::string origin(request[http::field::origin]);
   if (!origin.empty()) HERALD_RETURN_IF_ERROR(CheckOrigin(options.allowed_origins, origin));
   const RequestTarget target = ParseTarget(request.target());
@@ -353,7 +355,8 @@ absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Req
       session::SubscribeRequest subscribe,
       session::ParseSubscribeRequest(target.All("topic"), from,
                                      {.cursor_field = "Last-Event-ID / last_event_id",
-                                      .max_topics = options.max_topics_per_subscription}));
+                                      .max_topics = options.max_topics_per_subscription,
+                                      .metrics = metrics}));
   return SseRequest{.topics = std::move(subscribe.topics),
                     .from = std::move(subscribe.from),
                     .origin = std::move(origin)};

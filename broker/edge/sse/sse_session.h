@@ -17,6 +17,7 @@
 #include "broker/edge/http_response.h"
 #include "broker/edge/serialized_socket.h"
 #include "broker/edge/session_context.h"
+#include "broker/observe/metrics.h"
 
 namespace herald::edge::sse {
 
@@ -32,7 +33,8 @@ struct SseRequest {
 // valid names, no topic twice, a cursor that parses (the Last-Event-ID header wins over the
 // query parameter: EventSource sends the header on reconnect with the newest id), and an
 // allowed Origin. InvalidArgument or PermissionDenied with a message for the client.
-absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Request& request);
+absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Request& request,
+                                           observe::Metrics* metrics = nullptr);
 
 // Starts serving the stream, which then runs on its own until the client leaves, the node
 // drains (a `retry:` then close) or the client falls more than

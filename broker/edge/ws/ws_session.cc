@@ -378,7 +378,8 @@ class WsSession final : public fanout::Delivery,
       SendError(info.status(), op.topic);
       return;
     }
-    absl::StatusOr<Cursor> from = session::ParseSubscribeCursor(op.from, "\"from\"");
+    absl::StatusOr<Cursor> from =
+        session::ParseSubscribeCursor(op.from, "\"from\"", context_.sessions.shard().metrics());
     if (!from.ok()) {
       SendError("bad_cursor", StdView(from.status().message()), op.topic);
       return;
