@@ -39,12 +39,14 @@ herald_track() {
   started_pids+=("$1")
 }
 
-# Newest first: what feeds heraldd stops before heraldd does.
+# Newest first: what feeds heraldd stops before heraldd does. Under `set -e` a process that
+# is already gone (kill fails) or ends on the signal (wait returns its status) must not end
+# this loop early, which left heraldd running after the script had exited.
 stop_started() {
   local i
   for ((i = ${#started_pids[@]} - 1; i >= 0; i--)); do
-    kill "${started_pids[i]}" 2>/dev/null
-    wait "${started_pids[i]}" 2>/dev/null
+    kill "${started_pids[i]}" 2>/dev/null || true
+    wait "${started_pids[i]}" 2>/dev/null || true
   done
 }
 trap stop_started EXIT
