@@ -211,9 +211,7 @@ absl::Status Broker::Reload() {
 absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   if (options.clock == nullptr) return absl::InvalidArgumentError("BrokerOptions.clock is null");
   auth::BrowserTokenOptions& tokens = options.edge.access_token_options;
-  if (!options.edge.access_tokens &&
-      !(tokens.hs256_secret.empty() && tokens.hs256_secret_file.empty() &&
-        tokens.keys_file.empty())) {
+  if (!options.edge.access_tokens && tokens.HasKeys()) {
     HERALD_ASSIGN_OR_RETURN(options.edge.access_tokens, auth::BrowserTokenVerifier::Create(tokens));
   }
   HERALD_RETURN_IF_ERROR(CheckProtectedMode(options));

@@ -76,6 +76,11 @@ struct BrowserTokenOptions {
   std::string audience;
   // Clock skew allowed between the token's issuer and this node, on `exp`, `nbf` and `iat`.
   absl::Duration leeway = absl::Seconds(30);
+
+  // Whether any key is named: the edge then checks tokens.
+  bool HasKeys() const {
+    return !hs256_secret.empty() || !hs256_secret_file.empty() || !keys_file.empty();
+  }
 };
 
 // Thread-safe. Reload() swaps the key set while other threads verify.

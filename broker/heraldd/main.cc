@@ -80,10 +80,7 @@ void LogStarting(const herald::BrokerOptions& options) {
        {"api_keys", options.control.api_keys_file.empty() ? "none" : "file"},
        {"grpc_tls", options.control.tls_cert_file.empty() ? "off" : "on"},
        {"edge_tls", options.edge.tls_cert_file.empty() ? "off" : "on"},
-       {"access_tokens", options.edge.access_token_options.hs256_secret_file.empty() &&
-                                 options.edge.access_token_options.keys_file.empty()
-                             ? "off"
-                             : "on"},
+       {"access_tokens", options.edge.access_token_options.HasKeys() ? "on" : "off"},
        {"access_log", options.log.access_log}});
   if (redis) {
     Log(LogLevel::kInfo, "engine_redis",
