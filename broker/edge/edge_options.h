@@ -40,8 +40,8 @@ struct EdgeOptions {
   // WebSocket: more client messages than this in one second close the connection with 1008;
   // 0 means no limit.
   uint32_t max_ws_messages_per_second = 100;
-  // WebSocket: more bytes of client messages (after inflation) than this in one second close
-  // the connection with 1008; 0 means no limit.
+  // WebSocket: more bytes of client messages (after inflation) and control frames than this
+  // in one second close the connection with 1008; 0 means no limit.
   size_t max_ws_bytes_per_second = 1 << 20;
   // WebSocket: publish ops past this many in one second are answered with a
   // resource_exhausted error frame (the connection stays open); 0 means no limit.

@@ -27,6 +27,7 @@
 #include "broker/edge/session_context.h"
 #include "broker/edge/sse/sse_session.h"
 #include "broker/edge/static_files.h"
+#include "broker/edge/ws/ws_handshake.h"
 #include "broker/edge/ws/ws_session.h"
 #include "broker/observe/log.h"
 

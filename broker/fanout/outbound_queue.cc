@@ -59,6 +59,12 @@ const std::vector<boost::asio::const_buffer>& OutboundQueue::Prepare() {
   return buffers_;
 }
 
+void OutboundQueue::DropPending() {
+  pending_.clear();
+  pending_bytes_ = 0;
+  Report();
+}
+
 void OutboundQueue::Consume() {
   in_flight_.clear();
   in_flight_bytes_ = 0;

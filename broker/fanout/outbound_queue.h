@@ -69,6 +69,9 @@ class OutboundQueue {
   const std::vector<boost::asio::const_buffer>& Prepare();
   // Releases the chunks of the completed write.
   void Consume();
+  // Drops what is pending (not what is in flight): a session that closes sends its close
+  // ahead of events its client will resume from.
+  void DropPending();
 
  private:
   struct Chunk {

@@ -38,6 +38,19 @@ TEST(OutboundQueueTest, RoomCountsBytesInFlightUntilConsumed) {
   EXPECT_TRUE(queue.has_room());
 }
 
+TEST(OutboundQueueTest, DropPendingKeepsWhatIsInFlight) {
+  OutboundQueue queue(1024);
+  queue.PushOwned("in flight;");
+  EXPECT_EQ(Flatten(queue.Prepare()), "in flight;");
+  queue.PushOwned("dropped");
+  queue.DropPending();
+  EXPECT_FALSE(queue.has_pending());
+  EXPECT_EQ(queue.in_flight_bytes(), 10u);
+  queue.Consume();
+  queue.PushOwned("close");
+  EXPECT_EQ(Flatten(queue.Prepare()), "close");
+}
+
 TEST(OutboundQueueTest, SharedBytesStayAliveWhileInFlight) {
   OutboundQueue queue(1024);
   auto owner = std::make_shared<const std::string>("payload");

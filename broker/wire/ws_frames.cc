@@ -93,6 +93,9 @@ namespace {
 constexpr char kFinText = '\x81';
 constexpr char kFinCompressedText = '\xc1';
 constexpr char kFinPing = '\x89';
+constexpr char kFinPong = '\x8a';
+constexpr char kFinClose = '\x88';
+constexpr size_t kMaxCloseReason = 123;
 constexpr uint8_t kLength16 = 126;
 constexpr uint8_t kLength64 = 127;
 
@@ -188,6 +191,20 @@ std::optional<std::string> FrameWsDeflatedText(std::string_view text) {
 const std::string& WsPingFrame() {
   static const std::string* const frame = new std::string(Frame(kFinPing, ""));
   return *frame;
+}
+
+std::string WsPongFrame(std::string_view payload) { return Frame(kFinPong, payload); }
+
+std::string WsCloseFrame(uint16_t code, std::string_view reason) {
+  if (code == 0) return Frame(kFinClose, "");
+  reason = reason.substr(0, kMaxCloseReason);
+  // A reason cut inside a character would make the close frame invalid UTF-8.
+  while (!reason.empty() && !IsValidUtf8(reason)) reason.remove_suffix(1);
+  std::string payload;
+  payload.push_back(static_cast<char>(code >> 8));
+  payload.push_back(static_cast<char>(code & 0xff));
+  payload.append(reason);
+  return Frame(kFinClose, payload);
 }
 
 }  // namespace herald::wire

@@ -54,6 +54,11 @@ std::optional<std::string> FrameWsDeflatedText(std::string_view text);
 
 // A ping with no payload.
 const std::string& WsPingFrame();
+// The answer to a client's ping: a pong with the ping's payload (at most 125 bytes).
+std::string WsPongFrame(std::string_view payload);
+// A close frame with `code` and `reason` (cut to the 123 bytes a control frame leaves it,
+// RFC 6455 5.5), or without a payload when `code` is 0.
+std::string WsCloseFrame(uint16_t code, std::string_view reason);
 
 }  // namespace herald::wire
 

@@ -107,5 +107,27 @@ TEST(FrameWsDeflatedTextTest, EachMessageInflatesOnItsOwnAndIsSmallerThanItsText
 
 TEST(WsPingFrameTest, IsAnEmptyPing) { EXPECT_EQ(WsPingFrame(), std::string("\x89\x00", 2)); }
 
+TEST(WsPongFrameTest, EchoesThePingPayload) {
+  EXPECT_EQ(WsPongFrame("abc"), std::string("\x8a\x03"
+                                            "abc",
+                                            5));
+}
+
+TEST(WsCloseFrameTest, CodeInNetworkOrderThenTheReason) {
+  EXPECT_EQ(WsCloseFrame(1012, "bye"), std::string("\x88\x05\x03\xf4"
+                                                   "bye",
+                                                   7));
+  EXPECT_EQ(WsCloseFrame(0, "ignored"), std::string("\x88\x00", 2));
+}
+
+TEST(WsCloseFrameTest, ALongReasonIsCutToValidUtf8WithinAControlFrame) {
+  // 62 two-byte characters: 124 bytes, one past the room a close frame leaves.
+  std::string reason;
+  for (int i = 0; i < 62; ++i) reason += "\xc3\xa9";
+  const std::string frame = WsCloseFrame(1008, reason);
+  ASSERT_EQ(static_cast<uint8_t>(frame[1]), 2 + 122);
+  EXPECT_EQ(frame.substr(4), reason.substr(0, 122));
+}
+
 }  // namespace
 }  // namespace herald::wire

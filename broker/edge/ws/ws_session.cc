@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "boost/asio/post.hpp"
-#include "boost/beast/websocket.hpp"
 #include "broker/core/cursor.h"
 #include "broker/core/event.h"
 #include "broker/core/string_view.h"
@@ -21,18 +20,17 @@
 #include "broker/edge/http_request.h"
 #include "broker/edge/queued_writer.h"
 #include "broker/edge/serialized_socket.h"
+#include "broker/edge/ws/ws_handshake.h"
 #include "broker/edge/ws/ws_ops.h"
 #include "broker/fanout/subscription.h"
 #include "broker/session/access.h"
 #include "broker/session/subscribe_request.h"
 #include "broker/wire/ws_frames.h"
+#include "broker/wire/ws_reader.h"
 
 namespace herald::edge::ws {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
 using asio::ip::tcp;
 
 namespace {
@@ -44,39 +42,25 @@ constexpr int kMaxMissedPongs = 2;
 // RFC 6455 7.4.2): the client gets a new token and reconnects.
 constexpr uint16_t kTokenExpiredCloseCode = 4001;
 
-// permessage-deflate for an edge of many mostly idle browsers. Events are compressed once for
-// every subscriber (fanout::EncodedEvent::ws_deflated_frame), which needs each message to
-// stand alone: the server promises server_no_context_takeover, which every browser accepts.
-// Beast compresses nothing of ours (replies go out plain, as a deflate connection may send
-// them), so it never allocates deflate state; its inflate window for compressed client
-// messages is kept at 1 KiB (10 bits) where the offer lets the server choose it.
-constexpr int kClientWindowBits = 10;
+// RFC 6455 7.4.1's codes, as the server sends them.
+constexpr uint16_t kNormalClosure = 1000;
+constexpr uint16_t kPolicyViolation = 1008;
+constexpr uint16_t kServiceRestart = 1012;
 
-// Beast declines the extension when it wants a smaller client window than 15 bits and the
-// offer does not let the server choose one (RFC 7692 7.1.2.2): ask only when it does.
-bool OffersClientWindowBits(std::string_view extensions) {
-  return extensions.find("client_max_window_bits") != std::string_view::npos;
-}
-
-// Whether the extensions Beast agreed to in its handshake response let this connection be
-// sent the shared compressed frames: deflate without context takeover, and a server window no
-// smaller than the one they were compressed with.
-bool TakesSharedDeflate(std::string_view response_extensions) {
-  if (response_extensions.find("permessage-deflate") == std::string_view::npos ||
-      response_extensions.find("server_no_context_takeover") == std::string_view::npos) {
-    return false;
-  }
-  constexpr std::string_view kWindow = "server_max_window_bits=";
-  const size_t at = response_extensions.find(kWindow);
-  if (at == std::string_view::npos) return true;
-  std::string_view digits = response_extensions.substr(at + kWindow.size());
-  digits = digits.substr(0, digits.find_first_not_of("0123456789"));
-  int bits = 0;
-  return absl::SimpleAtoi(AbslView(digits), &bits) && bits >= wire::kWsDeflateWindowBits;
-}
+// Plain TCP waits for the socket to be readable and reads into the shard thread's buffer, so
+// that an idle connection holds no read buffer. TLS reads through OpenSSL, which may hold
+// decrypted bytes the socket no longer signals: it reads into a buffer of the session's own.
+template <class Stream>
+struct ReadBuffer {
+  std::array<char, 512> bytes;
+};
+template <>
+struct ReadBuffer<tcp::socket> {};
 
 // One WebSocket connection, driven by completion callbacks alone, as SSE sessions are: an
-// idle connection costs its session object, Beast's stream state and one pending read.
+// idle connection costs its session object and one pending wait for the socket. Frames are
+// read by wire::WsReader and written whole through the QueuedWriter (events' frames built once
+// for every subscriber, control frames and the close in the same queue).
 // Owned by the handlers of its pending operations (shared_from_this); ends when the last of
 // them completes. Lives on one shard.
 // `Stream` is tcp::socket or TlsStream.
@@ -86,19 +70,22 @@ class WsSession final : public fanout::Delivery,
                         public session::Session,
                         public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(const SessionContext& context, Stream socket, ConnectionLease lease)
+  // `deflate`: the handshake agreed to permessage-deflate.
+  WsSession(const SessionContext& context, Stream stream, ConnectionLease lease, bool deflate)
       : lease_(std::move(lease)),
         context_(context),
         grant_(context.grant != nullptr ? std::make_unique<auth::BrowserGrant>(*context.grant)
                                         : nullptr),
-        ws_(std::move(socket)),
-        writer_(ws_.next_layer(), context_, session::Transport::kWs),
-        peer_(PeerOf(ws_.next_layer().tcp())),
+        socket_(std::move(stream)),
+        writer_(socket_, context_, session::Transport::kWs),
+        reader_({.max_message_bytes = context.options.max_ws_message_bytes, .deflate = deflate}),
+        peer_(PeerOf(socket_.tcp())),
         last_ping_(context.sessions.clock().Now()),
-        rate_window_start_(last_ping_) {
+        rate_window_start_(last_ping_),
+        shared_deflate_(deflate) {
     // The caller's grant lives only for the call; the session keeps its own copy.
     context_.grant = nullptr;
-    // Listed once the handshake is done; swept and stopped from the start.
+    // Listed once its 101 is queued; swept and stopped from the start.
     context_.sessions.Add(this, session::Transport::kHttp);
   }
 
@@ -109,35 +96,17 @@ class WsSession final : public fanout::Delivery,
     subscription_.reset();
   }
 
-  // The opening handshake. Takes the request so that its headers end with the handshake
-  // rather than live with the stream.
-  void Start(Request request) {
+  // Sends the handshake's 101 `response` (before any frame) and serves the session.
+  void Start(std::string response) {
     if (closed_) return;
-    const std::string_view extensions = request[http::field::sec_websocket_extensions];
-    const bool offered = OffersSubprotocol(request[http::field::sec_websocket_protocol]);
-    ws_.set_option(
-        websocket::stream_base::decorator([this, offered](websocket::response_type& res) {
-          res.set(http::field::server, "herald");
-          if (offered) res.set(http::field::sec_websocket_protocol, kSubprotocol);
-          // Beast has written what it agreed to by now (see TakesSharedDeflate).
-          shared_deflate_ = TakesSharedDeflate(res[http::field::sec_websocket_extensions]);
-        }));
-    websocket::permessage_deflate deflate;
-    deflate.server_enable = true;
-    deflate.server_no_context_takeover = true;
-    deflate.server_max_window_bits = wire::kWsDeflateWindowBits;
-    // Beast's own compression stays unused: nothing it writes reaches this threshold.
-    deflate.msg_size_threshold = std::numeric_limits<size_t>::max();
-    if (OffersClientWindowBits(extensions)) deflate.client_max_window_bits = kClientWindowBits;
-    ws_.set_option(deflate);
-    ws_.read_message_max(context_.options.max_ws_message_bytes);
-    ws_.auto_fragment(false);
-    ws_.control_callback([this](websocket::frame_type kind, std::string_view) {
-      if (kind == websocket::frame_type::pong) missed_pongs_ = 0;
-    });
-    auto handshake = std::make_shared<Request>(std::move(request));
-    ws_.async_accept(*handshake, [self = this->shared_from_this(),
-                                  handshake](boost::system::error_code ec) { self->Accepted(ec); });
+    writer_.queue().PushOwned(std::move(response));
+    subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
+                                                           fanout::CursorMode::kPerTopic);
+    // Listed as a stream: a drain or stop under way reaches it now.
+    context_.sessions.Promote(this, session::Transport::kWs);
+    if (closed_) return;
+    ScheduleWrite();
+    Read();
   }
 
   // fanout::Delivery
@@ -159,7 +128,7 @@ class WsSession final : public fanout::Delivery,
 
   void Overflow() override {
     NoteClose(session::CloseReason::kSlowConsumer);
-    Close(websocket::close_code::policy_error, "slow consumer; resume from your last ids");
+    Close(kPolicyViolation, "slow consumer; resume from your last ids");
   }
 
   // session::Session
@@ -175,7 +144,7 @@ class WsSession final : public fanout::Delivery,
   }
 
   void OnSweep(absl::Time now) override {
-    if (!handshake_done_ || closed_) return;
+    if (closed_) return;
     writer_.CheckStall(now);
     if (now - rate_window_start_ >= absl::Seconds(1)) {
       rate_window_start_ = now;
@@ -183,15 +152,15 @@ class WsSession final : public fanout::Delivery,
       bytes_in_window_ = 0;
       publishes_in_window_ = 0;
     }
-    if (close_reason_) {
-      // The peer has had a drain timeout to answer our close.
+    if (closing()) {
+      // The peer has had a drain timeout to answer our close, or to end TCP after it.
       if (now - close_started_ >= context_.options.drain_timeout) Abort();
       return;
     }
     if (grant_ != nullptr && now >= grant_->expires_at) {
       NoteClose(session::CloseReason::kTokenExpired);
       subscription_.reset();
-      Close(static_cast<websocket::close_code>(kTokenExpiredCloseCode),
+      Close(kTokenExpiredCloseCode,
             "access token expired; reconnect with a new token, or send a refresh before expiry");
       return;
     }
@@ -208,51 +177,43 @@ class WsSession final : public fanout::Delivery,
   }
 
   void Drain() override {
-    draining_ = true;
     subscription_.reset();
-    // Mid-handshake, the close goes out once the handshake completes (see Accepted()).
-    if (handshake_done_)
-      Close(websocket::close_code::service_restart, "draining; reconnect and resume");
+    Close(kServiceRestart, "draining; reconnect and resume");
   }
 
   void Disconnect(const absl::Status& reason) override {
     subscription_.reset();
-    // A close reason is at most 123 bytes (RFC 6455 5.5); the code says why in any case.
-    Close(websocket::close_code::policy_error, StdView(reason.message()).substr(0, 123));
+    // Cut to what a close frame holds (wire::WsCloseFrame); the code says why in any case.
+    Close(kPolicyViolation, StdView(reason.message()));
   }
 
   void Abort() override {
     closed_ = true;
     boost::system::error_code ignored;
-    ws_.next_layer().tcp().close(ignored);
+    socket_.tcp().close(ignored);
   }
 
  private:
   friend class edge::QueuedWriter<BasicSerializedSocket<Stream>>;
-  void Accepted(boost::system::error_code ec) {
-    if (ec) {
-      // Beast has answered the bad handshake (400, 426) already, unless it was aborted.
-      if (!closed_) context_.metrics.Refuse(Refusal::kBadRequest);
-      return;
-    }
-    handshake_done_ = true;
-    ws_.text(true);
-    if (!draining_) {
-      subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
-                                                             fanout::CursorMode::kPerTopic);
-    }
-    // Listed as a stream: a drain or stop under way reaches it now.
-    context_.sessions.Promote(this, session::Transport::kWs);
-    if (draining_) Drain();
-    if (closed_) return;
-    Read();
-  }
+  bool closing() const { return !close_frame_.empty(); }
 
-  void Close(websocket::close_code code, std::string_view reason) {
-    if (close_reason_ || closed_) return;
-    close_reason_.emplace(code, reason);
+  // Decides the close: it goes out with the next write, ahead of what is still queued.
+  void Close(uint16_t code, std::string_view reason) {
+    if (closing() || closed_) return;
+    close_frame_ = wire::WsCloseFrame(code, reason);
     close_started_ = context_.sessions.clock().Now();
     ScheduleWrite();
+  }
+
+  // Our close is on the wire and the peer's has come (or its frames broke the protocol): the
+  // server ends TCP first (RFC 6455 7.1.1) and reads on until the peer's end, so that nothing
+  // unread turns the close into a reset.
+  void MaybeShutdown() {
+    if (!close_written_ || !reader_.done() || shut_down_) return;
+    shut_down_ = true;
+    SendCloseNotify(socket_.next_layer());
+    boost::system::error_code ignored;
+    socket_.tcp().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   void SendError(std::string_view code, std::string_view message, std::string_view topic = {},
@@ -453,85 +414,118 @@ class WsSession final : public fanout::Delivery,
                             });
   }
 
-  // Reads the next piece of a client message into a small chunk: Beast's whole-message read
-  // prepares 1.5 KiB in the caller's buffer before any byte arrives.
   void Read() {
-    ws_.async_read_some(asio::buffer(chunk_),
-                        [self = this->shared_from_this()](boost::system::error_code ec, size_t n) {
-                          self->ReadSome(ec, n);
-                        });
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      socket_.tcp().async_wait(
+          tcp::socket::wait_read,
+          [self = this->shared_from_this()](boost::system::error_code ec) { self->Readable(ec); });
+    } else {
+      socket_.async_read_some(
+          asio::buffer(read_buffer_.bytes),
+          [self = this->shared_from_this()](boost::system::error_code ec, size_t n) {
+            self->Received(ec, std::string_view(self->read_buffer_.bytes.data(), n));
+          });
+    }
   }
 
-  void ReadSome(boost::system::error_code ec, size_t n) {
+  void Readable(boost::system::error_code ec) {
+    // One buffer per shard thread: its bytes are parsed before the handler returns.
+    thread_local std::array<char, 16 * 1024> buffer;
+    size_t n = 0;
+    if (!ec) n = socket_.tcp().read_some(asio::buffer(buffer), ec);
+    if (ec == asio::error::would_block) {
+      Read();
+      return;
+    }
+    Received(ec, std::string_view(buffer.data(), n));
+  }
+
+  void Received(boost::system::error_code ec, std::string_view bytes) {
     if (ec) {
-      // The peer's close (answered by Beast), a protocol error (Beast has sent its close) or
-      // the socket's end: the session ends once its last operation completes.
-      if (ec.category() == boost::system::error_code(websocket::error::closed).category()) {
-        // Beast refused a frame (bad UTF-8, oversize, protocol) and sent its close.
-        if (ec != websocket::error::closed) NoteClose(session::CloseReason::kProtocolError);
-      } else if (!IsExpectedClose(ec)) {
+      // The peer's end of TCP (after the closing handshake, or without one), or an error.
+      if (!IsExpectedClose(ec)) {
         context_.metrics.io_errors.fetch_add(1);
         NoteClose(session::CloseReason::kError);
       }
       Abort();
       return;
     }
-    const size_t byte_limit = context_.options.max_ws_bytes_per_second;
-    bytes_in_window_ += n;
-    if (byte_limit > 0 && bytes_in_window_ > byte_limit && !close_reason_) {
-      NoteClose(session::CloseReason::kRateLimit);
-      Close(websocket::close_code::policy_error,
-            absl::StrCat("more than ", byte_limit, " bytes per second; slow down"));
-    }
-    // After our close, what arrives is dropped (see HandleMessage): nothing is kept of it.
-    if (!close_reason_) message_.append(chunk_.data(), n);
-    if (ws_.is_message_done()) {
-      HandleMessage();
-      // An idle connection keeps no buffer from its last message.
-      message_ = std::string();
+    // After the peer's close, or a violation, the reader takes nothing more.
+    if (std::optional<wire::WsViolation> violation =
+            reader_.Consume(bytes, [this](const wire::WsMessage& m) { HandleFrame(m); })) {
+      NoteClose(session::CloseReason::kProtocolError);
+      Close(violation->code, violation->reason);
+      MaybeShutdown();
     }
     if (!closed_) Read();
   }
 
-  void HandleMessage() {
+  void HandleFrame(const wire::WsMessage& frame) {
+    // What a client sends counts once it is whole (a message after inflating): a message past
+    // its size limit is refused by the reader first, with 1009.
+    const size_t byte_limit = context_.options.max_ws_bytes_per_second;
+    bytes_in_window_ += frame.payload.size();
+    if (byte_limit > 0 && bytes_in_window_ > byte_limit && !closing()) {
+      NoteClose(session::CloseReason::kRateLimit);
+      Close(kPolicyViolation,
+            absl::StrCat("more than ", byte_limit, " bytes per second; slow down"));
+    }
+    switch (frame.opcode) {
+      case wire::WsOpcode::kText:
+      case wire::WsOpcode::kBinary:
+        HandleMessage(frame);
+        return;
+      case wire::WsOpcode::kPing:
+        // Nothing follows our close on the wire, a pong neither.
+        if (closing()) return;
+        writer_.queue().PushOwned(wire::WsPongFrame(frame.payload));
+        ScheduleWrite();
+        return;
+      case wire::WsOpcode::kPong:
+        missed_pongs_ = 0;
+        return;
+      case wire::WsOpcode::kClose:
+        subscription_.reset();
+        // Answered with its own code (RFC 6455 5.5.1), unless our close went first.
+        Close(frame.close_code != 0 ? frame.close_code : kNormalClosure, "");
+        MaybeShutdown();
+        return;
+      case wire::WsOpcode::kContinuation:
+        return;
+    }
+  }
+
+  void HandleMessage(const wire::WsMessage& message) {
     // Any message proves the peer alive, like a pong.
     missed_pongs_ = 0;
     const uint32_t limit = context_.options.max_ws_messages_per_second;
-    if (limit > 0 && ++messages_in_window_ > limit && !close_reason_) {
+    if (limit > 0 && ++messages_in_window_ > limit && !closing()) {
       NoteClose(session::CloseReason::kRateLimit);
-      Close(websocket::close_code::policy_error,
-            absl::StrCat("more than ", limit, " messages per second; slow down"));
+      Close(kPolicyViolation, absl::StrCat("more than ", limit, " messages per second; slow down"));
     }
     // After our close, messages are dropped while we wait for the peer's close: the read that
     // receives it ends the session.
-    if (close_reason_) return;
-    if (ws_.got_text()) {
-      HandleText(message_);
+    if (closing()) return;
+    if (message.opcode == wire::WsOpcode::kText) {
+      HandleText(message.payload);
     } else {
       SendError("bad_request", "binary messages are not part of herald.v1.json; send text");
     }
   }
 
   void ScheduleWrite() {
-    if (!closed_ && handshake_done_) writer_.Schedule(*this);
+    if (!closed_) writer_.Schedule(*this);
   }
 
-  // One write in flight: everything queued (frames Beast never sees), or the close, which a
-  // close decided meanwhile (overflow, drain, a kick) sends ahead of what is still queued.
+  // One write in flight: everything queued, or once a close is decided, the close frame
+  // ahead of what is still queued (the client resumes from its cursors). Nothing after it.
   void Write() {
-    if (closed_ || writer_.in_flight() || close_sent_) return;
-    if (close_reason_) {
-      close_sent_ = true;
-      ws_.async_close(*close_reason_,
-                      [self = this->shared_from_this()](boost::system::error_code ec) {
-                        // The reader gets the peer's close and ends the session; a peer that never
-                        // answers is aborted by the sweep after the drain timeout.
-                        if (ec) self->Abort();
-                      });
-      return;
+    if (closed_ || writer_.in_flight() || close_written_) return;
+    if (closing() && !close_in_flight_) {
+      writer_.queue().DropPending();
+      writer_.queue().PushOwned(close_frame_);
+      close_in_flight_ = true;
     }
-    // The peer's close arrived: the reader answers it and ends the session.
-    if (!ws_.is_open()) return;
     writer_.Write(*this);
   }
 
@@ -541,8 +535,13 @@ class WsSession final : public fanout::Delivery,
       Abort();
       return;
     }
+    if (close_in_flight_) {
+      close_written_ = true;
+      MaybeShutdown();
+      return;
+    }
     if (subscription_ && subscription_->replaying()) subscription_->Pump();
-    if (writer_.queue().has_pending() || close_reason_) ScheduleWrite();
+    if (writer_.queue().has_pending() || closing()) ScheduleWrite();
   }
 
   // First, so released last: once it is, the server may be gone.
@@ -550,8 +549,9 @@ class WsSession final : public fanout::Delivery,
   SessionContext context_;
   // What the access token grants (the latest refresh's); null when the edge checks no tokens.
   std::unique_ptr<const auth::BrowserGrant> grant_;
-  websocket::stream<BasicSerializedSocket<Stream>> ws_;
+  BasicSerializedSocket<Stream> socket_;
   QueuedWriter<BasicSerializedSocket<Stream>> writer_;
+  wire::WsReader reader_;
   // Kept (28 bytes) rather than asked of the socket: the close's log line names it after
   // the socket has closed.
   const tcp::endpoint peer_;
@@ -566,61 +566,37 @@ class WsSession final : public fanout::Delivery,
   std::unique_ptr<fanout::Subscription> subscription_;
   // The topics followed, in subscribe order (a client follows a handful).
   std::vector<std::string> topics_;
-  std::optional<websocket::close_reason> close_reason_;
-  // The client message being read, a chunk at a time (see Read()).
-  std::string message_;
-  std::array<char, 256> chunk_;
+  // The close frame, once a close is decided (empty before).
+  std::string close_frame_;
+  [[no_unique_address]] ReadBuffer<Stream> read_buffer_;
   int missed_pongs_ = 0;
-  // The connection takes the compressed frames shared by all (see TakesSharedDeflate()).
-  bool shared_deflate_ = false;
-  bool handshake_done_ = false;
-  bool draining_ = false;
-  bool close_sent_ = false;
+  // The connection takes the compressed frames shared by all (permessage-deflate agreed).
+  const bool shared_deflate_;
+  bool close_in_flight_ = false;
+  bool close_written_ = false;
+  bool shut_down_ = false;
   bool closed_ = false;
 };
 
+template <class Stream>
+void Start(const SessionContext& context, Stream stream, const Request& request,
+           ConnectionLease lease) {
+  Handshake handshake = AcceptUpgrade(request);
+  std::make_shared<WsSession<Stream>>(context, std::move(stream), std::move(lease),
+                                      handshake.deflate)
+      ->Start(std::move(handshake.response));
+}
+
 }  // namespace
-
-bool OffersSubprotocol(std::string_view header) {
-  while (!header.empty()) {
-    const size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (item == kSubprotocol) return true;
-  }
-  return false;
-}
-
-std::optional<Response> RefuseUpgrade(const EdgeOptions& options, EdgeMetrics& metrics,
-                                      const Request& request) {
-  const std::string_view key = request[http::field::sec_websocket_key];
-  if (!key.empty() && !IsValidWebSocketKey(key)) {
-    metrics.Refuse(Refusal::kBadRequest);
-    return TextResponse(request.version(), false, http::status::bad_request,
-                        "Sec-WebSocket-Key must be the base64 of 16 random bytes");
-  }
-  if (const std::string_view origin = request[http::field::origin]; !origin.empty()) {
-    if (absl::Status allowed = CheckOrigin(options.allowed_origins, origin); !allowed.ok()) {
-      metrics.Refuse(Refusal::kOrigin);
-      return TextResponse(request.version(), false, http::status::forbidden,
-                          std::string(allowed.message()));
-    }
-  }
-  return std::nullopt;
-}
 
 void StartWsSession(const SessionContext& context, tcp::socket socket, Request request,
                     ConnectionLease lease) {
-  std::make_shared<WsSession<tcp::socket>>(context, std::move(socket), std::move(lease))
-      ->Start(std::move(request));
+  Start(context, std::move(socket), request, std::move(lease));
 }
 
 void StartWsSession(const SessionContext& context, TlsStream stream, Request request,
                     ConnectionLease lease) {
-  std::make_shared<WsSession<TlsStream>>(context, std::move(stream), std::move(lease))
-      ->Start(std::move(request));
+  Start(context, std::move(stream), request, std::move(lease));
 }
 
 }  // namespace herald::edge::ws
