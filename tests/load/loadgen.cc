@@ -124,28 +124,56 @@ std::string_view JsonField(std::string_view json, std::string_view name) {
                                        : json.substr(start + 1, end - start - 1);
 }
 
-// The value of a JSON string field, unescaped into `scratch` when it holds escapes (Herald's
-// WebSocket events carry a JSON payload as an escaped string). An escape stands for the
-// character after the backslash: right for \" \\ and \/, the only ones in the load tool's
-// payloads. Empty when absent.
-std::string_view JsonStringField(std::string_view json, std::string_view name,
-                                 std::string& scratch) {
-  const std::string key = "\"" + std::string(name) + "\":";
-  const size_t at = json.find(key);
-  if (at == std::string_view::npos) return {};
-  size_t i = json.find_first_not_of(' ', at + key.size());
-  if (i == std::string_view::npos || json[i] != '"') return {};
-  const size_t start = i + 1;
-  const size_t end = json.find_first_of("\"\\", start);
-  if (end == std::string_view::npos) return {};
-  // Fast path: no escapes, no copy.
-  if (json[end] == '"') return json.substr(start, end - start);
-  scratch.assign(json.substr(start, end - start));
-  for (i = end; i < json.size() && json[i] != '"'; ++i) {
-    if (json[i] == '\\' && ++i == json.size()) break;
-    scratch.push_back(json[i]);
+// Whether the quote at `at` is escaped: an odd run of backslashes before it.
+bool IsEscaped(std::string_view json, size_t at) {
+  size_t backslashes = 0;
+  while (backslashes < at && json[at - 1 - backslashes] == '\\') ++backslashes;
+  return backslashes % 2 == 1;
+}
+
+// `raw`, a JSON string's contents, unescaped into `scratch` when it holds escapes. An escape
+// stands for the character after the backslash: right for \" \\ and \/, the only ones in the
+// load tool's payloads.
+std::string_view Unescaped(std::string_view raw, std::string& scratch) {
+  const size_t first = raw.find('\\');
+  if (first == std::string_view::npos) return raw;
+  scratch.assign(raw.substr(0, first));
+  for (size_t i = first; i < raw.size(); ++i) {
+    if (raw[i] == '\\' && ++i == raw.size()) break;
+    scratch.push_back(raw[i]);
   }
-  return i < json.size() ? std::string_view(scratch) : std::string_view();
+  return scratch;
+}
+
+// The id and data of a Herald event message, read in the order the server writes its fields
+// ({"op":"event","topic":…,"id":…,"event":…,"data":…}) in one pass: a search for each key
+// ran memchr over every quote of the message, 45 % of the load tool's time in scenario A over
+// WebSocket. False for any other message.
+bool ParseEventMessage(std::string_view text, std::string& scratch, std::string_view& id,
+                       std::string_view& data) {
+  std::string_view rest = text;
+  auto literal = [&rest](std::string_view expected) {
+    if (rest.substr(0, expected.size()) != expected) return false;
+    rest.remove_prefix(expected.size());
+    return true;
+  };
+  // A string's raw contents, through its closing quote.
+  auto string = [&rest](std::string_view& value) {
+    size_t end = rest.find('"');
+    while (end != std::string_view::npos && IsEscaped(rest, end)) end = rest.find('"', end + 1);
+    if (end == std::string_view::npos) return false;
+    value = rest.substr(0, end);
+    rest.remove_prefix(end + 1);
+    return true;
+  };
+  std::string_view topic, event, raw_data;
+  if (!literal(R"({"op":"event","topic":")") || !string(topic) || !literal(R"(,"id":")") ||
+      !string(id) || !literal(R"(,"event":")") || !string(event) || !literal(R"(,"data":")") ||
+      !string(raw_data)) {
+    return false;
+  }
+  data = Unescaped(raw_data, scratch);
+  return true;
 }
 
 // A subscriber's connection: TCP, or TLS over it. Reads and writes complete as tuples.
@@ -424,7 +452,13 @@ class Subscribers {
           HandshakeDone(a, false, "closed during the handshake: " + err.message());
           break;
         }
-        in.append(buffer.data(), n);
+        // Whole frames are parsed where they were read: only the handshake and a frame split
+        // across reads are copied into `in`.
+        std::string_view bytes(buffer.data(), n);
+        if (!in.empty() || !upgraded) {
+          in.append(bytes);
+          bytes = in;
+        }
         if (!upgraded) {
           const size_t end = in.find("\r\n\r\n");
           if (end == std::string::npos) continue;
@@ -439,6 +473,7 @@ class Subscribers {
           }
           upgraded = true;
           in.erase(0, end + 4);
+          bytes = in;
           // RFC 6455 4.1: no data frame before the server's handshake response.
           const std::string frame = MaskedFrame(0x1, subscribe);
           auto [serr, sn] = co_await socket.Write(asio::buffer(frame));
@@ -447,7 +482,7 @@ class Subscribers {
         size_t used = 0;
         Frame frame;
         bool closed = false;
-        while (!closed && TakeFrame(std::string_view(in).substr(used), frame, used)) {
+        while (!closed && TakeFrame(bytes.substr(used), frame, used)) {
           if (frame.opcode == 0x1) {
             closed = !HandleMessage(a, frame, inflater, inflated);
           } else if (frame.opcode == 0x9) {
@@ -457,7 +492,11 @@ class Subscribers {
             closed = true;
           }
         }
-        in.erase(0, used);
+        if (bytes.data() == in.data()) {
+          in.erase(0, used);
+        } else {
+          in.assign(bytes.substr(used));
+        }
         if (closed) break;
       }
       if (a.failed || stopping_) co_return;
@@ -476,15 +515,17 @@ class Subscribers {
       if (!inflater->Inflate(text, inflated)) return StreamError("a message that did not inflate");
       text = inflated;
     }
-    // "op" leads Herald's messages: one short search, not a scan of each event's data.
+    std::string_view id, data;
+    if (ParseEventMessage(text, unescaped_, id, data)) {
+      ++(frame.compressed ? totals_.compressed_events : totals_.uncompressed_events);
+      Deliver(a, data, id);
+      return true;
+    }
     const std::string_view op = JsonField(text, "op");
     if (op == "subscribed") {
       HandshakeDone(a, true, "");
     } else if (op == "error") {
       HandshakeDone(a, false, std::string(text));
-    } else {
-      ++(frame.compressed ? totals_.compressed_events : totals_.uncompressed_events);
-      Deliver(a, JsonStringField(text, "data", unescaped_), JsonField(text, "id"));
     }
     return true;
   }
@@ -568,7 +609,7 @@ class Subscribers {
   bool retry_handshakes_ = false;
   uint64_t catch_up_seq_ = 0;
   Totals totals_;
-  // Event data unescaped from a WebSocket message (see JsonStringField), reused.
+  // Event data unescaped from a WebSocket message (see ParseEventMessage), reused.
   std::string unescaped_;
 };
 
