@@ -215,7 +215,9 @@ bool Subscription::PumpTopic(TopicState& state) {
 
 void Subscription::OnLive(const std::shared_ptr<const EncodedEvent>& encoded) {
   if (overflowed_) return;
-  TopicState* state = Find(encoded->event->topic);
+  // The index calls a subscription only for topics it follows: with one, there is no name to
+  // compare (the comparison and its cache miss were 2.4 % of a shard's time in scenario B).
+  TopicState* state = topics_.size() == 1 ? &topics_.front() : Find(encoded->event->topic);
   if (state == nullptr) return;
   const Event& event = *encoded->event;
   if (event.epoch != state->epoch) {
