@@ -142,13 +142,7 @@ std::optional<WsViolation> WsReader::Consume(std::string_view bytes,
       if (remaining_ > 0) continue;
     } else {
       const size_t take = static_cast<size_t>(std::min<uint64_t>(bytes.size(), remaining_));
-      std::string& into = IsControl(frame_.opcode) ? control_ : message_;
-      const size_t start = into.size();
-      into.append(bytes.data(), take);
-      for (size_t i = start; i < into.size(); ++i) {
-        into[i] = static_cast<char>(into[i] ^ frame_.mask[mask_at_]);
-        mask_at_ = (mask_at_ + 1) & 3;
-      }
+      Collect(bytes.substr(0, take));
       bytes.remove_prefix(take);
       remaining_ -= take;
       if (remaining_ > 0) continue;
@@ -183,30 +177,49 @@ std::optional<WsViolation> WsReader::StartFrame(const Header& header) {
   }
   if (!IsControl(header.opcode) &&
       header.length >
-          options_.max_message_bytes - std::min(message_.size(), options_.max_message_bytes)) {
+          options_.max_message_bytes - std::min(message_size(), options_.max_message_bytes)) {
     return WsViolation{kTooBig,
                        absl::StrCat("a message is at most ", options_.max_message_bytes, " bytes")};
   }
-  frame_ = header;
+  opcode_ = header.opcode;
+  fin_ = header.fin;
+  mask_ = header.mask;
   remaining_ = header.length;
   mask_at_ = 0;
   in_payload_ = true;
   return std::nullopt;
 }
 
+void WsReader::Collect(std::string_view piece) {
+  if (!payloads_) payloads_ = std::make_unique<Payloads>();
+  std::string& into = IsControl(opcode_) ? payloads_->control : payloads_->message;
+  const size_t start = into.size();
+  into.append(piece);
+  for (size_t i = start; i < into.size(); ++i) {
+    into[i] = static_cast<char>(into[i] ^ mask_[mask_at_]);
+    mask_at_ = (mask_at_ + 1) & 3;
+  }
+}
+
+std::string WsReader::Take(std::string Payloads::*which) {
+  if (!payloads_) return {};
+  std::string taken = std::exchange((*payloads_).*which, std::string());
+  if (payloads_->message.empty() && payloads_->control.empty()) payloads_.reset();
+  return taken;
+}
+
 std::optional<WsViolation> WsReader::EndFrame(
     absl::FunctionRef<void(const WsMessage&)> on_message) {
-  if (IsControl(frame_.opcode)) return EndControl(on_message);
-  if (!frame_.fin) return std::nullopt;
+  if (IsControl(opcode_)) return EndControl(on_message);
+  if (!fin_) return std::nullopt;
   return EndMessage(on_message);
 }
 
 std::optional<WsViolation> WsReader::EndControl(
     absl::FunctionRef<void(const WsMessage&)> on_message) {
-  // Taken out first: the callback may not see the next control frame's bytes.
-  const std::string payload = std::exchange(control_, std::string());
-  if (frame_.opcode != WsOpcode::kClose) {
-    on_message({.opcode = frame_.opcode, .payload = payload});
+  const std::string payload = Take(&Payloads::control);
+  if (opcode_ != WsOpcode::kClose) {
+    on_message({.opcode = opcode_, .payload = payload});
     return std::nullopt;
   }
   if (payload.size() == 1) return ProtocolError("a close frame's payload cannot be 1 byte");
@@ -228,8 +241,7 @@ std::optional<WsViolation> WsReader::EndControl(
 
 std::optional<WsViolation> WsReader::EndMessage(
     absl::FunctionRef<void(const WsMessage&)> on_message) {
-  // An idle connection keeps no buffer from its last message.
-  std::string message = std::exchange(message_, std::string());
+  std::string message = Take(&Payloads::message);
   in_message_ = false;
   if (compressed_) {
     thread_local Inflater inflater;

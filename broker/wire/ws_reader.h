@@ -15,6 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,30 +85,45 @@ class WsReader {
     std::array<uint8_t, 4> mask;
   };
 
+  // Payload bytes being collected: made for a message's first byte, gone when nothing is
+  // collected, so that an idle connection's reader holds neither string.
+  struct Payloads {
+    // The data message being read (fragments joined, still compressed if it is).
+    std::string message;
+    // The control frame being read: at most 125 bytes, and it may come between fragments.
+    std::string control;
+  };
+
   // How long the header in header_ is, once its first two bytes are in (0 before).
   size_t HeaderSize() const;
   std::optional<WsViolation> StartFrame(const Header& header);
+  // Unmasks a piece of the current frame's payload into where it is collected.
+  void Collect(std::string_view piece);
   // The current frame's payload is whole.
   std::optional<WsViolation> EndFrame(absl::FunctionRef<void(const WsMessage&)> on_message);
   std::optional<WsViolation> EndControl(absl::FunctionRef<void(const WsMessage&)> on_message);
   std::optional<WsViolation> EndMessage(absl::FunctionRef<void(const WsMessage&)> on_message);
+  // The collected payload of the current kind, taken out (empty when none came).
+  std::string Take(std::string Payloads::*which);
+  size_t message_size() const { return payloads_ ? payloads_->message.size() : 0; }
 
   const Options options_;
+  std::unique_ptr<Payloads> payloads_;
+  // Payload bytes of the current frame still to come.
+  uint64_t remaining_ = 0;
   // A frame header (at most 14 bytes) as it arrives.
   std::array<uint8_t, 14> header_{};
   uint8_t header_bytes_ = 0;
-  bool in_payload_ = false;
-  Header frame_{};
-  // Payload bytes of the current frame still to come, and where its mask stands.
-  uint64_t remaining_ = 0;
+  // The current frame, once its header is whole.
+  WsOpcode opcode_ = WsOpcode::kText;
+  bool fin_ = false;
+  std::array<uint8_t, 4> mask_{};
   uint8_t mask_at_ = 0;
-  // The data message being read (fragments joined, still compressed if it is).
-  std::string message_;
+  bool in_payload_ = false;
+  // The data message being read.
   WsOpcode message_opcode_ = WsOpcode::kText;
   bool in_message_ = false;
   bool compressed_ = false;
-  // The control frame being read: at most 125 bytes, and it may come between fragments.
-  std::string control_;
   bool done_ = false;
 };
 

@@ -154,7 +154,7 @@ class WsSession final : public fanout::Delivery,
     }
     if (closing()) {
       // The peer has had a drain timeout to answer our close, or to end TCP after it.
-      if (now - close_started_ >= context_.options.drain_timeout) Abort();
+      if (now - closing_->started >= context_.options.drain_timeout) Abort();
       return;
     }
     if (grant_ != nullptr && now >= grant_->expires_at) {
@@ -195,13 +195,13 @@ class WsSession final : public fanout::Delivery,
 
  private:
   friend class edge::QueuedWriter<BasicSerializedSocket<Stream>>;
-  bool closing() const { return !close_frame_.empty(); }
+  bool closing() const { return closing_ != nullptr; }
 
   // Decides the close: it goes out with the next write, ahead of what is still queued.
   void Close(uint16_t code, std::string_view reason) {
     if (closing() || closed_) return;
-    close_frame_ = wire::WsCloseFrame(code, reason);
-    close_started_ = context_.sessions.clock().Now();
+    closing_ = std::make_unique<const Closing>(Closing{.frame = wire::WsCloseFrame(code, reason),
+                                                       .started = context_.sessions.clock().Now()});
     ScheduleWrite();
   }
 
@@ -523,7 +523,7 @@ class WsSession final : public fanout::Delivery,
     if (closed_ || writer_.in_flight() || close_written_) return;
     if (closing() && !close_in_flight_) {
       writer_.queue().DropPending();
-      writer_.queue().PushOwned(close_frame_);
+      writer_.queue().PushOwned(closing_->frame);
       close_in_flight_ = true;
     }
     writer_.Write(*this);
@@ -556,7 +556,6 @@ class WsSession final : public fanout::Delivery,
   // the socket has closed.
   const tcp::endpoint peer_;
   absl::Time last_ping_;
-  absl::Time close_started_;
   // Client messages, their bytes and publish ops since rate_window_start_ (the sweep starts a
   // new window each second).
   absl::Time rate_window_start_;
@@ -566,8 +565,12 @@ class WsSession final : public fanout::Delivery,
   std::unique_ptr<fanout::Subscription> subscription_;
   // The topics followed, in subscribe order (a client follows a handful).
   std::vector<std::string> topics_;
-  // The close frame, once a close is decided (empty before).
-  std::string close_frame_;
+  // Once a close is decided: its frame, and when (the peer has a drain timeout to answer).
+  struct Closing {
+    std::string frame;
+    absl::Time started;
+  };
+  std::unique_ptr<const Closing> closing_;
   [[no_unique_address]] ReadBuffer<Stream> read_buffer_;
   int missed_pongs_ = 0;
   // The connection takes the compressed frames shared by all (permessage-deflate agreed).
