@@ -35,12 +35,8 @@ bool Peer::WaitForClose() {
   return WaitUntil([](std::string_view, bool closed) { return closed; });
 }
 
-void Peer::ReadOnly(size_t bytes) {
-  RunOnShard(shard_, [&] { link_->TakeOnly(bytes); });
-}
-
-void Peer::ReadAll() {
-  RunOnShard(shard_, [this] { link_->TakeAll(); });
+void Peer::ReadMore(size_t bytes) {
+  RunOnShard(shard_, [&] { link_->TakeMore(bytes); });
 }
 
 int Peer::writes() {
@@ -93,6 +89,13 @@ Peer& SessionHarness::Connect(const StartSession& start, ConnectionOptions optio
           SessionStream(std::move(server), peer.link_), ConnectionLease(metrics_, tasks_));
   });
   return peer;
+}
+
+size_t SessionHarness::Drain() {
+  const size_t told = registry_.Drain();
+  // After the drain the registry posted to the shard.
+  OnShard([] {});
+  return told;
 }
 
 absl::Status SessionHarness::CreateTopic(const std::string& name) {

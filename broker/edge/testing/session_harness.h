@@ -71,10 +71,9 @@ class Peer {
   bool WaitForText(std::string_view text);
   bool WaitForClose();
 
-  // The client reads `bytes` more and then stops: the session's writes then wait.
-  void ReadOnly(size_t bytes);
-  // The client reads everything again.
-  void ReadAll();
+  // The client reads `bytes` more and then stops: the session's writes wait for the next call.
+  // The first call counts from now (ReadMore(0): the client stops reading).
+  void ReadMore(size_t bytes);
   // Writes of the session that carried bytes, and writes it began before the one before
   // completed (always 0 when it keeps one write in flight).
   int writes();
@@ -118,6 +117,10 @@ class SessionHarness {
   // Stores every one of `data` in `topic`, in order, and returns once the shard has handed
   // them to its sessions, in one dispatch pass (the shard waits until the last is stored).
   absl::Status Publish(const std::string& topic, const std::vector<std::string>& data);
+
+  // The node's drain (SessionRegistry::Drain), once the shard has drained its table: the drain
+  // timeout runs from the fake clock's time now. The sessions told.
+  size_t Drain();
 
   template <class Fn>
   auto OnShard(Fn fn) {

@@ -6,7 +6,7 @@
 //   boost::beast::test::stream client(shard.context());
 //   SessionStream server(boost::beast::test::connect(client), link);
 //   internal::StartSseSession(context, std::move(server), request, std::move(lease));
-//   link->TakeOnly(0);   // on the shard: the client stops reading
+//   link->TakeMore(0);   // on the shard: the client stops reading
 #ifndef HERALD_BROKER_EDGE_TESTING_SESSION_STREAM_H_
 #define HERALD_BROKER_EDGE_TESTING_SESSION_STREAM_H_
 
@@ -32,15 +32,10 @@ struct Link {
   explicit Link(const boost::asio::any_io_executor& executor)
       : wake(executor, boost::asio::steady_timer::time_point::max()) {}
 
-  // From now on the connection takes `bytes` more and then nothing, as a socket whose buffers
-  // filled because the client stopped reading.
-  void TakeOnly(size_t bytes) {
-    room = bytes;
-    wake.cancel();
-  }
-  // The client reads again: the connection takes everything, and a waiting write goes on.
-  void TakeAll() {
-    room.reset();
+  // The connection takes `bytes` more than it has room for now (with no limit so far: from
+  // now on) and then nothing, as a socket whose buffers filled: the client stopped reading.
+  void TakeMore(size_t bytes) {
+    room = room.value_or(0) + bytes;
     wake.cancel();
   }
 
