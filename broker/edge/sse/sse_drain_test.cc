@@ -3,26 +3,17 @@
 // times out; a stream requested while draining is refused with 503.
 #include <string>
 
-#include "absl/strings/match.h"
 #include "broker/edge/sse/sse_session_impl.h"
 #include "broker/edge/sse/sse_session_testing.h"
 #include "broker/edge/testing/session_harness.h"
 #include "broker/session/close_reason.h"
 #include "gtest/gtest.h"
-#include "tests/testing/wait_for.h"
 
 namespace herald::edge::sse {
 namespace {
 
-using session::CloseReason;
-using session::Transport;
 using testing::Peer;
 using testing::SessionHarness;
-
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 TEST(SseDrainTest, ADrainedStreamGetsItsRetryAndCloses) {
   SessionHarness harness({.sse_retry = absl::Seconds(3)});
@@ -34,9 +25,7 @@ TEST(SseDrainTest, ADrainedStreamGetsItsRetryAndCloses) {
   EXPECT_EQ(harness.Drain(), 1u);
   ASSERT_TRUE(peer.WaitForClose());
   EXPECT_EQ(peer.received().substr(opening), "retry: 3000\n\n");
-  EXPECT_TRUE(herald::testing::WaitFor(
-      [&] { return harness.registry().closed(Transport::kSse, CloseReason::kDrained) == 1; },
-      testing::kWaitTimeout));
+  EXPECT_TRUE(harness.WaitForCloses(session::Transport::kSse, session::CloseReason::kDrained));
 }
 
 TEST(SseDrainTest, AStreamThatCannotFlushIsAbortedWhenTheDrainTimesOut) {
@@ -53,9 +42,7 @@ TEST(SseDrainTest, AStreamThatCannotFlushIsAbortedWhenTheDrainTimesOut) {
   ASSERT_TRUE(peer.WaitForClose());
   // Its retry never got out.
   EXPECT_EQ(peer.received().size(), opening);
-  EXPECT_TRUE(herald::testing::WaitFor(
-      [&] { return harness.registry().closed(Transport::kSse, CloseReason::kDrained) == 1; },
-      testing::kWaitTimeout));
+  EXPECT_TRUE(harness.WaitForCloses(session::Transport::kSse, session::CloseReason::kDrained));
 }
 
 TEST(SseDrainTest, AStreamRequestedWhileDrainingIsRefusedWith503) {
@@ -66,7 +53,7 @@ TEST(SseDrainTest, AStreamRequestedWhileDrainingIsRefusedWith503) {
   ASSERT_TRUE(peer.WaitForClose());
   const std::string received = peer.received();
   EXPECT_TRUE(received.starts_with("HTTP/1.1 503 ")) << received;
-  EXPECT_TRUE(EndsWith(received, "\r\n\r\nthe server is draining; reconnect\n")) << received;
+  EXPECT_TRUE(received.ends_with("\r\n\r\nthe server is draining; reconnect\n")) << received;
 }
 
 }  // namespace

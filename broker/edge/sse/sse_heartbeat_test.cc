@@ -15,12 +15,6 @@ using testing::SessionHarness;
 
 constexpr char kHeartbeat[] = ": hb\n\n";
 
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != text.npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 EdgeOptions HeartbeatEvery15Seconds() {
   return {.heartbeat_interval = absl::Seconds(15), .sweep_interval = absl::Milliseconds(1)};
 }
@@ -36,9 +30,8 @@ TEST(SseHeartbeatTest, AQuietStreamGetsAHeartbeatEveryInterval) {
   ASSERT_TRUE(peer.WaitForText(kHeartbeat));
   EXPECT_EQ(peer.received().substr(opening), kHeartbeat);
   harness.clock().Advance(absl::Seconds(16));
-  ASSERT_TRUE(peer.WaitUntil([](std::string_view received, bool) {
-    return Count(std::string(received), kHeartbeat) == 2;
-  }));
+  ASSERT_TRUE(peer.WaitUntil(
+      [](std::string_view received, bool) { return Occurrences(received, kHeartbeat) == 2; }));
   EXPECT_TRUE(EventData(peer.received()).empty());
 }
 
@@ -58,7 +51,7 @@ TEST(SseHeartbeatTest, TheIntervalRunsFromTheLastWrite) {
   // one shard, so once quiet's has come the sweep has seen busy too.
   harness.clock().Advance(absl::Seconds(6));
   ASSERT_TRUE(quiet.WaitForText(kHeartbeat));
-  EXPECT_EQ(Count(busy.received(), kHeartbeat), 0u);
+  EXPECT_EQ(Occurrences(busy.received(), kHeartbeat), 0u);
 
   harness.clock().Advance(absl::Seconds(10));
   EXPECT_TRUE(busy.WaitForText(kHeartbeat));

@@ -10,20 +10,17 @@
 #include "broker/edge/testing/session_harness.h"
 #include "broker/session/close_reason.h"
 #include "gtest/gtest.h"
-#include "tests/testing/wait_for.h"
 
 namespace herald::edge::sse {
 namespace {
 
-using session::CloseReason;
-using session::Transport;
 using testing::Peer;
 using testing::SessionHarness;
 
 // The id listings give the node's one SSE stream.
 std::string OnlyStreamId(session::SessionRegistry& registry) {
   std::promise<std::vector<session::SessionSnapshot>> listed;
-  registry.List("", Transport::kSse, [&](std::vector<session::SessionSnapshot> all) {
+  registry.List("", session::Transport::kSse, [&](std::vector<session::SessionSnapshot> all) {
     listed.set_value(std::move(all));
   });
   std::vector<session::SessionSnapshot> all = listed.get_future().get();
@@ -55,9 +52,7 @@ TEST(SseKickTest, AKickedStreamEndsWithADisconnectEventSayingWhy) {
             "event: herald.disconnect\n"
             R"(data: {"message":"moving \"you\" to another node"})"
             "\n\n");
-  EXPECT_TRUE(herald::testing::WaitFor(
-      [&] { return harness.registry().closed(Transport::kSse, CloseReason::kKicked) == 1; },
-      testing::kWaitTimeout));
+  EXPECT_TRUE(harness.WaitForCloses(session::Transport::kSse, session::CloseReason::kKicked));
 }
 
 }  // namespace

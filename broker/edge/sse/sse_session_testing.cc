@@ -59,4 +59,10 @@ std::vector<std::string> EventData(std::string_view received) {
   return events;
 }
 
+size_t Occurrences(std::string_view text, std::string_view what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != text.npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
 }  // namespace herald::edge::sse

@@ -27,6 +27,9 @@ size_t WaitForOpening(testing::Peer& peer);
 // The data of every event in `received`, in order (blocks without a data line are not events).
 std::vector<std::string> EventData(std::string_view received);
 
+// How often `what` occurs in `text`.
+size_t Occurrences(std::string_view text, std::string_view what);
+
 }  // namespace herald::edge::sse
 
 #endif  // HERALD_BROKER_EDGE_SSE_SSE_SESSION_TESTING_H_

@@ -65,11 +65,7 @@ TEST(SseWriteSchedulingTest, AMultiTopicStreamGathersItsOwnIdLinesWithTheSharedE
   const std::string events = peer.received().substr(opening);
   EXPECT_EQ(EventData(events), (std::vector<std::string>{"1", "2", "3"}));
   // Each event carries an id of both topics' positions, written apart from the shared fields.
-  size_t ids = 0;
-  for (size_t at = events.find("id: "); at != events.npos; at = events.find("id: ", at + 1)) {
-    ++ids;
-  }
-  EXPECT_EQ(ids, 3u);
+  EXPECT_EQ(Occurrences(events, "id: "), 3u);
 }
 
 }  // namespace

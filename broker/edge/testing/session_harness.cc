@@ -98,6 +98,12 @@ size_t SessionHarness::Drain() {
   return told;
 }
 
+bool SessionHarness::WaitForCloses(session::Transport transport, session::CloseReason reason,
+                                   uint64_t count) {
+  return herald::testing::WaitFor([&] { return registry_.closed(transport, reason) == count; },
+                                  kWaitTimeout);
+}
+
 absl::Status SessionHarness::CreateTopic(const std::string& name) {
   return engine_.CreateTopic({.name = name}).status();
 }

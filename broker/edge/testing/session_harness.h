@@ -38,6 +38,8 @@
 #include "broker/edge/testing/session_stream.h"
 #include "broker/engine/local/local_engine.h"
 #include "broker/fanout/shard.h"
+#include "broker/session/close_reason.h"
+#include "broker/session/session.h"
 #include "broker/session/session_registry.h"
 #include "broker/session/task_count.h"
 #include "broker/store/memory/memory_store.h"
@@ -121,6 +123,10 @@ class SessionHarness {
   // The node's drain (SessionRegistry::Drain), once the shard has drained its table: the drain
   // timeout runs from the fake clock's time now. The sessions told.
   size_t Drain();
+
+  // True once `count` sessions of `transport` have ended for `reason` (counted when a session
+  // leaves its table, after its connection closed); false after kWaitTimeout.
+  bool WaitForCloses(session::Transport transport, session::CloseReason reason, uint64_t count = 1);
 
   template <class Fn>
   auto OnShard(Fn fn) {
