@@ -41,8 +41,7 @@ class QueuedWriter {
         queue_(context.options.outbound_queue_bytes, &context.shard.queue_gauge()),
         last_write_(context.sessions.clock().Now()) {
     // Writes are tried at once; they must never block the shard.
-    boost::system::error_code ignored;
-    socket_.tcp().non_blocking(true, ignored);
+    SetNonBlocking(socket_.next_layer());
   }
   ~QueuedWriter() { CountEvents(); }
   QueuedWriter(const QueuedWriter&) = delete;

@@ -25,6 +25,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/write.hpp"
 #include "boost/beast/websocket/teardown.hpp"
+#include "broker/edge/http_request.h"
 #include "broker/edge/tls_stream.h"
 
 namespace herald::edge {
@@ -46,6 +47,45 @@ inline const boost::asio::ip::tcp::socket& TcpSocket(const TlsStream& stream) {
 // the connection ends on purpose. Call with no write in flight.
 inline void SendCloseNotify(boost::asio::ip::tcp::socket&) {}
 inline void SendCloseNotify(TlsStream& stream) { stream.ShutdownNow(); }
+
+// A stream over a TCP socket: tcp::socket itself, or TlsStream.
+template <class Stream>
+concept OverTcp = requires(Stream& stream) {
+  TcpSocket(stream);
+};
+
+// What a session does to the connection under its stream, overloaded on the stream: these for
+// every stream over TCP, and a test's in-memory stream has its own beside it (found by
+// argument-dependent lookup), so a session compiles unchanged on either. Sessions call them
+// rather than tcp() for that reason alone; over TCP each is the socket call it names.
+
+// The connected peer's address (unspecified when there is none).
+template <OverTcp Stream>
+boost::asio::ip::tcp::endpoint PeerAddress(const Stream& stream) {
+  return PeerOf(TcpSocket(stream));
+}
+// Non-blocking mode, which WriteNow needs.
+template <OverTcp Stream>
+void SetNonBlocking(Stream& stream) {
+  boost::system::error_code ignored;
+  TcpSocket(stream).non_blocking(true, ignored);
+}
+// Pending operations complete with operation_aborted; the connection stays open.
+template <OverTcp Stream>
+void CancelStream(Stream& stream) {
+  boost::system::error_code ignored;
+  TcpSocket(stream).cancel(ignored);
+}
+template <OverTcp Stream>
+void ShutdownStream(Stream& stream, boost::asio::socket_base::shutdown_type what) {
+  boost::system::error_code ignored;
+  TcpSocket(stream).shutdown(what, ignored);
+}
+template <OverTcp Stream>
+void CloseStream(Stream& stream) {
+  boost::system::error_code ignored;
+  TcpSocket(stream).close(ignored);
+}
 
 // `Stream` is boost::asio::ip::tcp::socket or TlsStream.
 template <class Stream>

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "broker/core/topic.h"
-#include "broker/edge/sse/sse_session.h"
+#include "broker/edge/sse/sse_request.h"
 #include "tests/fuzz/fuzz_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

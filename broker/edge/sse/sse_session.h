@@ -1,40 +1,19 @@
 // The Server-Sent Events session: GET /v1/sse?topic=A[&topic=B…] streams every event of the
 // topics as `text/event-stream`, resuming from the Last-Event-ID header or the
-// last_event_id query parameter.
+// last_event_id query parameter (see sse_request.h).
 //
 //   // In the edge's connection coroutine, on the connection's shard:
 //   sse::StartSseSession(context, std::move(socket), request, std::move(lease));
 #ifndef HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
 #define HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
 
-#include <string>
-#include <vector>
-
-#include "absl/status/statusor.h"
 #include "boost/asio/ip/tcp.hpp"
-#include "broker/core/cursor.h"
 #include "broker/edge/connection_lease.h"
 #include "broker/edge/http_response.h"
 #include "broker/edge/serialized_socket.h"
 #include "broker/edge/session_context.h"
-#include "broker/observe/metrics.h"
 
 namespace herald::edge::sse {
-
-// What an SSE request asks for, validated.
-struct SseRequest {
-  std::vector<std::string> topics;
-  // Empty: from the next event published.
-  Cursor from;
-  std::string origin;
-};
-
-// Validates the request: at least one topic, at most `options.max_topics_per_subscription`,
-// valid names, no topic twice, a cursor that parses (the Last-Event-ID header wins over the
-// query parameter: EventSource sends the header on reconnect with the newest id), and an
-// allowed Origin. InvalidArgument or PermissionDenied with a message for the client.
-absl::StatusOr<SseRequest> ParseSseRequest(const EdgeOptions& options, const Request& request,
-                                           observe::Metrics* metrics = nullptr);
 
 // Starts serving the stream, which then runs on its own until the client leaves, the node
 // drains (a `retry:` then close) or the client falls more than

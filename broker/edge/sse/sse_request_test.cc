@@ -1,4 +1,4 @@
-#include "broker/edge/sse/sse_session.h"
+#include "broker/edge/sse/sse_request.h"
 
 #include "boost/beast/http/field.hpp"
 #include "gtest/gtest.h"
