@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "boost/asio/buffer.hpp"
+#include "boost/asio/write.hpp"
 #include "broker/core/engine.h"
 #include "broker/fanout/encoded_event.h"
 #include "tests/testing/wait_for.h"
@@ -33,6 +34,13 @@ bool Peer::WaitForText(std::string_view text) {
 
 bool Peer::WaitForClose() {
   return WaitUntil([](std::string_view, bool closed) { return closed; });
+}
+
+void Peer::Send(std::string bytes) {
+  RunOnShard(shard_, [&] {
+    boost::system::error_code ignored;
+    boost::asio::write(client_, boost::asio::buffer(bytes), ignored);
+  });
 }
 
 void Peer::ReadMore(size_t bytes) {

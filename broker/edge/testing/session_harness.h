@@ -73,6 +73,8 @@ class Peer {
   bool WaitForText(std::string_view text);
   bool WaitForClose();
 
+  // Sends `bytes` to the session, as a client writes to its socket.
+  void Send(std::string bytes);
   // The client reads `bytes` more and then stops: the session's writes wait for the next call.
   // The first call counts from now (ReadMore(0): the client stops reading).
   void ReadMore(size_t bytes);

@@ -1,0 +1,73 @@
+#include "broker/edge/ws/ws_session_testing.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "broker/edge/ws/ws_session_impl.h"
+#include "gtest/gtest.h"
+
+namespace herald::edge::ws {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kHeadEnd = "\r\n\r\n";
+
+}  // namespace
+
+testing::Peer& OpenWs(testing::SessionHarness& harness, testing::ConnectionOptions options) {
+  Request request(http::verb::get, "/v1/ws", 11);
+  request.set(http::field::host, "herald.test");
+  request.set(http::field::upgrade, "websocket");
+  request.set(http::field::connection, "Upgrade");
+  request.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  request.set(http::field::sec_websocket_version, "13");
+  request.set(http::field::sec_websocket_protocol, kSubprotocol);
+  testing::Peer& peer = harness.Connect(
+      [&request](const SessionContext& context, testing::SessionStream stream,
+                 ConnectionLease lease) {
+        internal::StartWsSession(context, std::move(stream), request, std::move(lease));
+      },
+      options);
+  EXPECT_TRUE(peer.WaitForText(kHeadEnd));
+  EXPECT_TRUE(peer.received().starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
+  return peer;
+}
+
+std::vector<ServerFrame> ServerFrames(std::string_view received) {
+  std::vector<ServerFrame> frames;
+  const size_t head_end = received.find(kHeadEnd);
+  if (head_end == received.npos) return frames;
+  std::string_view bytes = received.substr(head_end + kHeadEnd.size());
+  while (bytes.size() >= 2) {
+    uint64_t length = static_cast<uint8_t>(bytes[1]) & 0x7f;
+    size_t header = 2;
+    if (length >= 126) {
+      header = length == 126 ? 4 : 10;
+      if (bytes.size() < header) break;
+      length = 0;
+      for (size_t i = 2; i < header; ++i) length = length << 8 | static_cast<uint8_t>(bytes[i]);
+    }
+    if (bytes.size() < header + length) break;
+    ServerFrame frame{.opcode = static_cast<uint8_t>(bytes[0] & 0x0f),
+                      .payload = std::string(bytes.substr(header, length))};
+    if (frame.opcode == 0x8 && frame.payload.size() >= 2) {
+      frame.close_code = static_cast<uint16_t>(static_cast<uint8_t>(frame.payload[0]) << 8 |
+                                               static_cast<uint8_t>(frame.payload[1]));
+    }
+    frames.push_back(std::move(frame));
+    bytes.remove_prefix(header + length);
+  }
+  return frames;
+}
+
+bool WaitForFrame(testing::Peer& peer, uint8_t opcode) {
+  return peer.WaitUntil([opcode](std::string_view received, bool) {
+    const std::vector<ServerFrame> frames = ServerFrames(received);
+    return std::any_of(frames.begin(), frames.end(),
+                       [opcode](const ServerFrame& f) { return f.opcode == opcode; });
+  });
+}
+
+}  // namespace herald::edge::ws

@@ -1,0 +1,39 @@
+// What the WebSocket session tests share: a connection upgraded on a SessionHarness, and the
+// server's frames read back from what the client received.
+//
+//   testing::Peer& peer = OpenWs(harness);
+//   peer.Send(wire::ClientFrame({.opcode = wire::kWsText, .payload = R"({"op":"ping"})"}));
+//   std::vector<ServerFrame> frames = ServerFrames(peer.received());
+#ifndef HERALD_BROKER_EDGE_WS_WS_SESSION_TESTING_H_
+#define HERALD_BROKER_EDGE_WS_WS_SESSION_TESTING_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/edge/testing/session_harness.h"
+
+namespace herald::edge::ws {
+
+// Upgrades a new in-memory connection to a WebSocket session and waits for the 101; fails
+// the test when it does not come.
+testing::Peer& OpenWs(testing::SessionHarness& harness, testing::ConnectionOptions options = {});
+
+// A frame the server sent: unmasked, unfragmented.
+struct ServerFrame {
+  uint8_t opcode;
+  std::string payload;
+  // A close frame's code (0 without one).
+  uint16_t close_code = 0;
+};
+
+// The whole frames in `received` after the 101 response.
+std::vector<ServerFrame> ServerFrames(std::string_view received);
+
+// True once a frame with `opcode` has arrived; false after the harness's wait timeout.
+bool WaitForFrame(testing::Peer& peer, uint8_t opcode);
+
+}  // namespace herald::edge::ws
+
+#endif  // HERALD_BROKER_EDGE_WS_WS_SESSION_TESTING_H_
