@@ -3,7 +3,7 @@
 // session that serves the connection, which may outlive that coroutine (SSE sessions run on
 // callbacks alone).
 //
-//   ConnectionLease lease(metrics, tasks);          // at accept
+//   ConnectionLease lease(metrics, tasks, PeerOf(socket));   // at accept
 //   lease.Hold(std::move(admission.slot));         // once the client is admitted
 //   StartSession(..., std::move(lease));           // released when the session ends
 #ifndef HERALD_BROKER_EDGE_CONNECTION_LEASE_H_
@@ -25,8 +25,11 @@ namespace herald::edge {
 // Move-only. `metrics` and `tasks` must outlive the lease (the server waits for it).
 class ConnectionLease {
  public:
-  ConnectionLease(EdgeMetrics& metrics, session::TaskCount& tasks)
-      : metrics_(&metrics), tasks_(&tasks) {
+  // `peer`: the socket's peer, which listings and the close's log line name (unspecified for
+  // a connection without one).
+  ConnectionLease(EdgeMetrics& metrics, session::TaskCount& tasks,
+                  const boost::asio::ip::tcp::endpoint& peer)
+      : metrics_(&metrics), tasks_(&tasks), peer_(peer) {
     metrics_->connections_open.fetch_add(1, std::memory_order_relaxed);
     tasks_->Begin();
   }
@@ -34,7 +37,8 @@ class ConnectionLease {
       : metrics_(other.metrics_),
         tasks_(other.tasks_),
         slot_(std::move(other.slot_)),
-        forwarded_client_(other.forwarded_client_) {
+        peer_(other.peer_),
+        forwarded_(other.forwarded_) {
     other.metrics_ = nullptr;
   }
   ConnectionLease& operator=(ConnectionLease&&) = delete;
@@ -49,17 +53,23 @@ class ConnectionLease {
   // Counts the connection against its client's limits for as long as the lease lives.
   void Hold(ClientSlot slot) { slot_ = std::move(slot); }
   // The client a trusted proxy forwards this connection for.
-  void SetForwardedClient(const boost::asio::ip::address& client) { forwarded_client_ = client; }
-  // The client as listings name it: the forwarded client, else the socket's peer.
-  std::string Peer(const boost::asio::ip::tcp::endpoint& socket_peer) const {
-    return forwarded_client_ ? FormatClient(*forwarded_client_) : FormatPeer(socket_peer);
+  void SetForwardedClient(const boost::asio::ip::address& client) {
+    peer_ = boost::asio::ip::tcp::endpoint(client, 0);
+    forwarded_ = true;
+  }
+  // The client as listings and log lines name it: the forwarded client, else the socket's
+  // peer. Kept here rather than asked of the socket: a close's log line names it after the
+  // socket has closed.
+  std::string Peer() const {
+    return forwarded_ ? FormatClient(peer_.address()) : FormatPeer(peer_);
   }
 
  private:
   EdgeMetrics* metrics_;
   session::TaskCount* tasks_;
   ClientSlot slot_;
-  std::optional<boost::asio::ip::address> forwarded_client_;
+  boost::asio::ip::tcp::endpoint peer_;
+  bool forwarded_ = false;
 };
 
 }  // namespace herald::edge

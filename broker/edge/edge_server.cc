@@ -252,13 +252,14 @@ asio::awaitable<void> EdgeServer::Accept(tcp::acceptor& acceptor, bool tls) {
     socket.set_option(tcp::no_delay(true), ignored);
     metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
     session::ShardSessions& shard_sessions = sessions_.shard(shard.id());
+    ConnectionLease lease(metrics_, tasks_, socket.remote_endpoint(ignored));
     if (tls) {
       // The context of the moment: a reload changes what later connections get.
       Spawn(shard.context(), Serve(shard_sessions, TlsStream(std::move(socket), *tls_->Current()),
-                                   ConnectionLease(metrics_, tasks_)));
+                                   std::move(lease)));
     } else {
-      Spawn(shard.context(), Serve(shard_sessions, tcp::socket(std::move(socket)),
-                                   ConnectionLease(metrics_, tasks_)));
+      Spawn(shard.context(),
+            Serve(shard_sessions, tcp::socket(std::move(socket)), std::move(lease)));
     }
   }
 }
@@ -420,7 +421,7 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
           metrics_.CountRefused(refusal);
           observe::Log(observe::LogLevel::kWarn, "refused",
                        {{"reason", AbslView(auth::TokenRefusalName(refusal))},
-                        {"peer", lease.Peer(PeerOf(TcpSocket(socket)))},
+                        {"peer", lease.Peer()},
                         {"path", AbslView(target.path)},
                         {"message", verified.status().message()}});
           Response refusal = TextResponse(request.version(), false, http::status::unauthorized,
@@ -441,7 +442,7 @@ asio::awaitable<std::optional<EdgeServer::StreamRequest>> EdgeServer::ServeHttp(
     }
     Response response = Respond(request, target.path);
     if (observe::AccessLogEnabled()) {
-      observe::AccessLog("http", {{"peer", lease.Peer(PeerOf(TcpSocket(socket)))},
+      observe::AccessLog("http", {{"peer", lease.Peer()},
                                   {"method", AbslView(std::string_view(request.method_string()))},
                                   {"path", AbslView(target.path)},
                                   {"status", response.result_int()}});

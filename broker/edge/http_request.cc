@@ -7,7 +7,6 @@
 #include "boost/asio/ssl/error.hpp"
 #include "boost/beast/core/error.hpp"
 #include "boost/beast/http/error.hpp"
-#include "boost/beast/websocket/error.hpp"
 
 namespace herald::edge {
 namespace {
@@ -117,8 +116,7 @@ bool IsExpectedClose(const boost::system::error_code& ec) {
   return ec == asio::error::operation_aborted || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::not_connected || ec == asio::error::bad_descriptor ||
-         ec == asio::ssl::error::stream_truncated || ec == boost::beast::websocket::error::closed ||
-         ec == boost::beast::http::error::end_of_stream;
+         ec == asio::ssl::error::stream_truncated || ec == boost::beast::http::error::end_of_stream;
 }
 
 }  // namespace herald::edge

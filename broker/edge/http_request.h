@@ -51,7 +51,7 @@ std::string FormatPeer(const boost::asio::ip::tcp::endpoint& peer);
 absl::Status CheckOrigin(const std::vector<std::string>& allowed, std::string_view origin);
 
 // RFC 6455 4.2.1: Sec-WebSocket-Key must be base64 of 16 bytes (24 characters, "==" at the
-// end). Beast checks only that it is present and short.
+// end).
 bool IsValidWebSocketKey(std::string_view key);
 
 // The ways a connection normally ends (peer closed, we cancelled, end of stream); errors that

@@ -1,7 +1,7 @@
 #include "broker/edge/http_request.h"
 
 #include "boost/asio/error.hpp"
-#include "boost/beast/websocket/error.hpp"
+#include "boost/beast/http/error.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -63,7 +63,7 @@ TEST(IsValidWebSocketKeyTest, RejectsOtherLengthsAndAlphabets) {
 TEST(IsExpectedCloseTest, NormalEndingsAreExpectedAndOthersAreNot) {
   EXPECT_TRUE(IsExpectedClose(boost::asio::error::eof));
   EXPECT_TRUE(IsExpectedClose(boost::asio::error::operation_aborted));
-  EXPECT_TRUE(IsExpectedClose(boost::beast::websocket::error::closed));
+  EXPECT_TRUE(IsExpectedClose(boost::beast::http::error::end_of_stream));
   EXPECT_FALSE(IsExpectedClose(boost::asio::error::no_buffer_space));
   EXPECT_FALSE(IsExpectedClose(boost::asio::error::timed_out));
 }

@@ -8,7 +8,7 @@
 //   co_await stream.async_handshake(boost::asio::ssl::stream_base::server, token);
 //   stream.async_read_some(buffers, token);  stream.async_write_some(buffers, token);
 //
-// An Asio AsyncStream (Beast's HTTP and WebSocket code run over it): one read and one write
+// An Asio AsyncStream (Beast's HTTP code runs over it): one read and one write
 // may be in flight at once. Each completes with OpenSSL's error mapped to Asio's (eof for the
 // peer's close_notify, ssl::error::stream_truncated for a close without one). An operation
 // never completes inside the call that starts it. Reads and writes take the first non-empty
@@ -27,7 +27,6 @@
 #include "boost/asio/post.hpp"
 #include "boost/asio/ssl/context.hpp"
 #include "boost/asio/ssl/stream_base.hpp"
-#include "boost/beast/websocket/teardown.hpp"
 
 namespace herald::edge {
 
@@ -142,21 +141,6 @@ class TlsStream {
   boost::asio::ip::tcp::socket socket_;
   SSL* ssl_;
 };
-
-// The WebSocket closing handshake's teardown (Beast finds these by ADL): close_notify when it
-// fits, then TCP's.
-inline void teardown(boost::beast::role_type role, TlsStream& stream,
-                     boost::system::error_code& ec) {
-  stream.ShutdownNow();
-  boost::beast::websocket::teardown(role, stream.next_layer(), ec);
-}
-
-template <class TeardownHandler>
-void async_teardown(boost::beast::role_type role, TlsStream& stream, TeardownHandler&& handler) {
-  stream.ShutdownNow();
-  boost::beast::websocket::async_teardown(role, stream.next_layer(),
-                                          std::forward<TeardownHandler>(handler));
-}
 
 }  // namespace herald::edge
 

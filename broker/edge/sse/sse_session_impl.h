@@ -63,8 +63,7 @@ class SseSession final : public fanout::Delivery,
       : lease_(std::move(lease)),
         context_(context),
         socket_(std::move(socket)),
-        writer_(socket_, context_, session::Transport::kSse),
-        peer_(PeerAddress(socket_.next_layer())) {
+        writer_(socket_, context_, session::Transport::kSse) {
     // Only Start() may use the grant: it points into the caller's state.
     context_.grant = nullptr;
     // Until it streams, a connection answering a refusal: swept and stopped, not listed.
@@ -167,7 +166,7 @@ class SseSession final : public fanout::Delivery,
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
     // Asked of the lease when listed: a forwarded client is known there.
-    out.peer = lease_.Peer(peer_);
+    out.peer = lease_.Peer();
     if (token_ != nullptr) out.subject = token_->subject;
     if (subscription_) out.topics = subscription_->topic_names();
     out.delivered = writer_.delivered();
@@ -326,9 +325,6 @@ class SseSession final : public fanout::Delivery,
   BasicSerializedSocket<Stream> socket_;
   QueuedWriter<BasicSerializedSocket<Stream>> writer_;
   std::unique_ptr<fanout::Subscription> subscription_;
-  // Kept (28 bytes) rather than asked of the socket: the close's log line names it after
-  // the socket has closed.
-  const tcp::endpoint peer_;
   // What the stream keeps of its access token; null when the edge checks no tokens.
   struct TokenHold {
     std::string subject;

@@ -94,7 +94,7 @@ Peer& SessionHarness::Connect(const StartSession& start, ConnectionOptions optio
                          .shard = shard(),
                          .sessions = sessions(),
                          .metrics = metrics_},
-          SessionStream(std::move(server), peer.link_), ConnectionLease(metrics_, tasks_));
+          SessionStream(std::move(server), peer.link_), ConnectionLease(metrics_, tasks_, {}));
   });
   return peer;
 }

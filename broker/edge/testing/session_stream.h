@@ -150,7 +150,6 @@ class SessionStream {
 
 // serialized_socket.h's stream seams for the in-memory stream. test::stream cannot cancel a
 // read without closing, so a cancel closes: a session cancels only to end.
-inline boost::asio::ip::tcp::endpoint PeerAddress(const SessionStream&) { return {}; }
 inline void SetNonBlocking(SessionStream&) {}
 inline void CancelStream(SessionStream& stream) { stream.close(); }
 inline void ShutdownStream(SessionStream& stream, boost::asio::socket_base::shutdown_type) {

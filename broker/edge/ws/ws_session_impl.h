@@ -83,7 +83,6 @@ class WsSession final : public fanout::Delivery,
         socket_(std::move(stream)),
         writer_(socket_, context_, session::Transport::kWs),
         reader_({.max_message_bytes = context.options.max_ws_message_bytes, .deflate = deflate}),
-        peer_(PeerAddress(socket_.next_layer())),
         last_ping_(context.sessions.clock().Now()),
         rate_window_start_(last_ping_),
         shared_deflate_(deflate) {
@@ -140,7 +139,7 @@ class WsSession final : public fanout::Delivery,
   void Describe(session::SessionSnapshot& out) const override {
     out.kind = "subscribe";
     // Asked of the lease when listed: a forwarded client is known there.
-    out.peer = lease_.Peer(peer_);
+    out.peer = lease_.Peer();
     if (grant_ != nullptr) out.subject = grant_->subject;
     out.topics = topics_;
     out.delivered = writer_.delivered();
@@ -554,9 +553,6 @@ class WsSession final : public fanout::Delivery,
   BasicSerializedSocket<Stream> socket_;
   QueuedWriter<BasicSerializedSocket<Stream>> writer_;
   wire::WsReader reader_;
-  // Kept (28 bytes) rather than asked of the socket: the close's log line names it after
-  // the socket has closed.
-  const tcp::endpoint peer_;
   absl::Time last_ping_;
   // Client messages, their bytes and publish ops since rate_window_start_ (the sweep starts a
   // new window each second).
