@@ -164,6 +164,14 @@ EdgeServer::EdgeServer(EdgeOptions options, TrustedProxies trusted_proxies, Engi
       collector_(std::make_shared<EdgeCollector>(metrics_, sessions, engine)) {
   metrics_.delivery_seconds = &observe.delivery_seconds();
   observe_.Add(collector_);
+  session_contexts_.reserve(shards_.size());
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    session_contexts_.push_back({.options = options_,
+                                 .engine = engine_,
+                                 .shard = shards_.shard(i),
+                                 .sessions = sessions_.shard(i),
+                                 .metrics = metrics_});
+  }
 }
 
 absl::StatusOr<std::unique_ptr<EdgeServer>> EdgeServer::Start(EdgeOptions options, Engine& engine,
@@ -292,19 +300,16 @@ asio::awaitable<void> EdgeServer::Serve(session::ShardSessions& sessions, Stream
     CloseGracefully(stream);
     co_return;
   }
-  SessionContext context{.options = options_,
-                         .engine = engine_,
-                         .shard = sessions.shard(),
-                         .sessions = sessions,
-                         .metrics = metrics_,
-                         .grant = request->grant ? &*request->grant : nullptr};
+  const SessionContext& context = session_contexts_[sessions.shard().id()];
+  const auth::BrowserGrant* grant = request->grant ? &*request->grant : nullptr;
   // Either stream runs on its own from here: this coroutine's frame is not kept for it.
   switch (request->kind) {
     case StreamRequest::Kind::kSse:
-      sse::StartSseSession(context, std::move(stream), request->request, std::move(lease));
+      sse::StartSseSession(context, grant, std::move(stream), request->request, std::move(lease));
       break;
     case StreamRequest::Kind::kWs:
-      ws::StartWsSession(context, std::move(stream), std::move(request->request), std::move(lease));
+      ws::StartWsSession(context, grant, std::move(stream), std::move(request->request),
+                         std::move(lease));
       break;
   }
 }

@@ -31,6 +31,7 @@
 #include "broker/edge/edge_options.h"
 #include "broker/edge/http_response.h"
 #include "broker/edge/serialized_socket.h"
+#include "broker/edge/session_context.h"
 #include "broker/edge/tls_context.h"
 #include "broker/fanout/shard.h"
 #include "broker/observe/metrics.h"
@@ -123,6 +124,8 @@ class EdgeServer {
   const TrustedProxies trusted_proxies_;
   ClientLimits client_limits_;
   EdgeMetrics metrics_;
+  // Per shard, by shard id: what the shard's sessions hold by reference.
+  std::vector<SessionContext> session_contexts_;
   std::shared_ptr<EdgeCollector> collector_;
   // Live on shard 0; used only there after Start(). The TLS one and its context are set
   // when the edge serves TLS.

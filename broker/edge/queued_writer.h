@@ -11,7 +11,6 @@
 #define HERALD_BROKER_EDGE_QUEUED_WRITER_H_
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <utility>
 
@@ -37,9 +36,9 @@ class QueuedWriter {
   QueuedWriter(Socket& socket, const SessionContext& context, session::Transport transport)
       : socket_(socket),
         context_(context),
-        transport_(transport),
         queue_(context.options.outbound_queue_bytes, &context.shard.queue_gauge()),
-        last_write_(context.sessions.clock().Now()) {
+        last_write_(context.sessions.clock().Now()),
+        transport_(transport) {
     // Writes are tried at once; they must never block the shard.
     SetNonBlocking(socket_.next_layer());
   }
@@ -59,8 +58,8 @@ class QueuedWriter {
   // are timed from their publish to the end of the write that carries them.
   void CountEvent(const fanout::EncodedEvent& event) {
     ++uncounted_events_;
-    if (context_.shard.SampleDelivery() && !sampled_publish_time_) {
-      sampled_publish_time_ = event.event->publish_time;
+    if (context_.shard.SampleDelivery() && sampled_publish_nanos_ == 0) {
+      sampled_publish_nanos_ = absl::ToUnixNanos(event.event->publish_time);
     }
   }
   uint64_t delivered() const { return delivered_ + uncounted_events_; }
@@ -131,14 +130,14 @@ class QueuedWriter {
     }
     context_.metrics.bytes_sent.fetch_add(written, std::memory_order_relaxed);
     last_write_ = context_.sessions.clock().Now();
-    if (sampled_publish_time_) {
+    if (sampled_publish_nanos_ != 0) {
       // The write may have carried events queued after the sampled one: it is written by
       // now either way.
       if (context_.metrics.delivery_seconds != nullptr) {
         context_.metrics.delivery_seconds->Observe(
-            absl::ToDoubleSeconds(last_write_ - *sampled_publish_time_));
+            absl::ToDoubleSeconds(last_write_ - absl::FromUnixNanos(sampled_publish_nanos_)));
       }
-      sampled_publish_time_.reset();
+      sampled_publish_nanos_ = 0;
     }
   }
 
@@ -150,13 +149,14 @@ class QueuedWriter {
 
   Socket& socket_;
   const SessionContext& context_;
-  const session::Transport transport_;
   fanout::OutboundQueue queue_;
   absl::Time last_write_;
   uint64_t delivered_ = 0;
   uint64_t uncounted_events_ = 0;
-  // The publish time of a sampled delivery queued and not yet written.
-  std::optional<absl::Time> sampled_publish_time_;
+  // The publish time (Unix nanoseconds) of a sampled delivery queued and not yet written; 0
+  // when none is. Every idle connection holds it: 8 bytes rather than an optional's 24.
+  int64_t sampled_publish_nanos_ = 0;
+  const session::Transport transport_;
   bool in_flight_ = false;
   bool stalled_ = false;
   bool scheduled_ = false;

@@ -12,7 +12,8 @@
 
 namespace herald::edge {
 
-// Everything here outlives every session (the EdgeServer waits for them all to end).
+// One per shard, held by reference by every session of the shard: everything here outlives
+// every session (the EdgeServer waits for them all to end).
 struct SessionContext {
   const EdgeOptions& options;
   Engine& engine;
@@ -20,8 +21,6 @@ struct SessionContext {
   // The session layer's table of this shard: sessions join it for their life.
   session::ShardSessions& sessions;
   EdgeMetrics& metrics;
-  // What the request's access token grants; null when the edge checks no tokens.
-  const auth::BrowserGrant* grant = nullptr;
 };
 
 // session::CheckAccess, counting a refusal on /metrics (topic_not_granted).

@@ -66,17 +66,17 @@ absl::Status Subscription::Add(const std::string& topic, const CursorEntry* from
   }
   if (from->epoch != info.epoch) {
     state.next = info.first_offset;
-    state.pending_notice =
+    state.pending_notice = std::make_unique<Notice>(
         Notice{Notice::Kind::kReset, topic,
                absl::StrCat("cursor is from another history of topic '", topic,
                             "' (recreated or its store was wiped); restarting from its oldest "
-                            "retained event")};
+                            "retained event")});
   } else if (from->offset > info.last_offset && !engine_.CatchUp(topic, info.epoch, from->offset)) {
     state.next = info.first_offset;
-    state.pending_notice = Notice{
+    state.pending_notice = std::make_unique<Notice>(Notice{
         Notice::Kind::kReset, topic,
         absl::StrCat("cursor is ahead of topic '", topic, "' (offset ", from->offset, ", newest ",
-                     info.last_offset, "); restarting from its oldest retained event")};
+                     info.last_offset, "); restarting from its oldest retained event")});
   } else {
     // Past last_offset only while the engine catches up with the node that issued the
     // cursor: the events after it arrive live.
@@ -175,9 +175,8 @@ void Subscription::FinishResume() {
 
 bool Subscription::PumpTopic(TopicState& state) {
   if (state.pending_notice) {
-    Notice notice = *std::move(state.pending_notice);
-    state.pending_notice.reset();
-    Notify(state, notice.kind, state.next, std::move(notice.message));
+    const std::unique_ptr<Notice> notice = std::move(state.pending_notice);
+    Notify(state, notice->kind, state.next, std::move(notice->message));
   }
   while (!state.live && !overflowed_) {
     if (!delivery_.HasRoom()) return false;

@@ -117,8 +117,9 @@ class Subscription {
     // The next offset owed to the subscriber.
     uint64_t next = 1;
     bool live = false;
-    // A notice found by Add(), delivered by the first Pump().
-    std::optional<Notice> pending_notice;
+    // A notice found by Add(), delivered by the first Pump(). Apart: it is rare, and every
+    // subscription of every idle connection holds its topics' states.
+    std::unique_ptr<Notice> pending_notice;
   };
   // What a resume is measured by, from Add() until every topic is live.
   struct Resume {

@@ -3,7 +3,7 @@
 // last_event_id query parameter (see sse_request.h).
 //
 //   // In the edge's connection coroutine, on the connection's shard:
-//   sse::StartSseSession(context, std::move(socket), request, std::move(lease));
+//   sse::StartSseSession(context, grant, std::move(socket), request, std::move(lease));
 #ifndef HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
 #define HERALD_BROKER_EDGE_SSE_SSE_SESSION_H_
 
@@ -19,13 +19,14 @@ namespace herald::edge::sse {
 // drains (a `retry:` then close) or the client falls more than
 // `options.outbound_queue_bytes` behind (closed; it resumes from its last id). Answers
 // 400/403/404 with a text body when the request cannot be served. Call on `context.shard`'s
-// thread; `context.grant` and `request` are used only during the call. The session holds
-// `lease` until it ends.
-void StartSseSession(const SessionContext& context, boost::asio::ip::tcp::socket socket,
-                     const Request& request, ConnectionLease lease);
-// The same over TLS, once the TLS handshake is done.
-void StartSseSession(const SessionContext& context, TlsStream stream, const Request& request,
+// thread; `grant` (what the request's access token grants, null when the edge checks none)
+// and `request` are used only during the call. The session holds `lease` until it ends.
+void StartSseSession(const SessionContext& context, const auth::BrowserGrant* grant,
+                     boost::asio::ip::tcp::socket socket, const Request& request,
                      ConnectionLease lease);
+// The same over TLS, once the TLS handshake is done.
+void StartSseSession(const SessionContext& context, const auth::BrowserGrant* grant,
+                     TlsStream stream, const Request& request, ConnectionLease lease);
 
 }  // namespace herald::edge::sse
 

@@ -2,7 +2,7 @@
 // and for the session tests' in-memory stream. Everyone else starts sessions through
 // sse_session.h.
 //
-//   internal::StartSseSession(context, std::move(stream), request, std::move(lease));
+//   internal::StartSseSession(context, grant, std::move(stream), request, std::move(lease));
 #ifndef HERALD_BROKER_EDGE_SSE_SSE_SESSION_IMPL_H_
 #define HERALD_BROKER_EDGE_SSE_SSE_SESSION_IMPL_H_
 
@@ -64,8 +64,6 @@ class SseSession final : public fanout::Delivery,
         context_(context),
         socket_(std::move(socket)),
         writer_(socket_, context_, session::Transport::kSse) {
-    // Only Start() may use the grant: it points into the caller's state.
-    context_.grant = nullptr;
     // Until it streams, a connection answering a refusal: swept and stopped, not listed.
     context_.sessions.Add(this, session::Transport::kHttp);
   }
@@ -321,7 +319,7 @@ class SseSession final : public fanout::Delivery,
 
   // First, so released last: once it is, the server may be gone.
   ConnectionLease lease_;
-  SessionContext context_;
+  const SessionContext& context_;
   BasicSerializedSocket<Stream> socket_;
   QueuedWriter<BasicSerializedSocket<Stream>> writer_;
   std::unique_ptr<fanout::Subscription> subscription_;
@@ -342,10 +340,10 @@ class SseSession final : public fanout::Delivery,
 
 // Answers or serves `request` on `stream` (see StartSseSession in sse_session.h).
 template <class Stream>
-void StartSseSession(const SessionContext& context, Stream stream, const Request& request,
-                     ConnectionLease lease) {
+void StartSseSession(const SessionContext& context, const auth::BrowserGrant* grant, Stream stream,
+                     const Request& request, ConnectionLease lease) {
   std::make_shared<SseSession<Stream>>(context, std::move(stream), std::move(lease))
-      ->Start(request, context.grant);
+      ->Start(request, grant);
 }
 
 }  // namespace herald::edge::sse::internal

@@ -26,7 +26,7 @@ testing::Peer& OpenSse(testing::SessionHarness& harness, const std::string& targ
   return harness.Connect(
       [&request](const SessionContext& context, testing::SessionStream stream,
                  ConnectionLease lease) {
-        internal::StartSseSession(context, std::move(stream), request, std::move(lease));
+        internal::StartSseSession(context, nullptr, std::move(stream), request, std::move(lease));
       },
       options);
 }

@@ -89,12 +89,8 @@ Peer& SessionHarness::Connect(const StartSession& start, ConnectionOptions optio
     boost::beast::test::stream server = boost::beast::test::connect(peer.client_);
     server.write_size(options.write_size);
     peer.Read();
-    start(SessionContext{.options = options_,
-                         .engine = engine_,
-                         .shard = shard(),
-                         .sessions = sessions(),
-                         .metrics = metrics_},
-          SessionStream(std::move(server), peer.link_), ConnectionLease(metrics_, tasks_, {}));
+    start(context_, SessionStream(std::move(server), peer.link_),
+          ConnectionLease(metrics_, tasks_, {}));
   });
   return peer;
 }

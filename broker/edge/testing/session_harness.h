@@ -8,7 +8,7 @@
 //   harness.CreateTopic("t");
 //   Peer& peer = harness.Connect([&](const SessionContext& context, SessionStream stream,
 //                                    ConnectionLease lease) {
-//     internal::StartSseSession(context, std::move(stream), request, std::move(lease));
+//     internal::StartSseSession(context, nullptr, std::move(stream), request, std::move(lease));
 //   });
 //   harness.Publish("t", {"hello"});
 //   EXPECT_TRUE(peer.WaitForText("data: hello\n"));
@@ -149,6 +149,12 @@ class SessionHarness {
   const EdgeOptions options_;
   EdgeMetrics metrics_;
   session::TaskCount tasks_;
+  // What every session of the shard holds by reference.
+  const SessionContext context_{.options = options_,
+                                .engine = engine_,
+                                .shard = shards_.shard(0),
+                                .sessions = registry_.shard(0),
+                                .metrics = metrics_};
   // Last, so destroyed first: a client's stream belongs to the shard's io_context.
   std::vector<std::unique_ptr<Peer>> peers_;
 };

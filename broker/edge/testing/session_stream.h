@@ -5,7 +5,7 @@
 //   auto link = std::make_shared<Link>(shard.context().get_executor());
 //   boost::beast::test::stream client(shard.context());
 //   SessionStream server(boost::beast::test::connect(client), link);
-//   internal::StartSseSession(context, std::move(server), request, std::move(lease));
+//   internal::StartSseSession(context, nullptr, std::move(server), request, std::move(lease));
 //   link->TakeMore(0);   // on the shard: the client stops reading
 #ifndef HERALD_BROKER_EDGE_TESTING_SESSION_STREAM_H_
 #define HERALD_BROKER_EDGE_TESTING_SESSION_STREAM_H_

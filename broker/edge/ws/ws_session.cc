@@ -6,14 +6,14 @@
 
 namespace herald::edge::ws {
 
-void StartWsSession(const SessionContext& context, boost::asio::ip::tcp::socket socket,
-                    Request request, ConnectionLease lease) {
-  internal::StartWsSession(context, std::move(socket), request, std::move(lease));
+void StartWsSession(const SessionContext& context, const auth::BrowserGrant* grant,
+                    boost::asio::ip::tcp::socket socket, Request request, ConnectionLease lease) {
+  internal::StartWsSession(context, grant, std::move(socket), request, std::move(lease));
 }
 
-void StartWsSession(const SessionContext& context, TlsStream stream, Request request,
-                    ConnectionLease lease) {
-  internal::StartWsSession(context, std::move(stream), request, std::move(lease));
+void StartWsSession(const SessionContext& context, const auth::BrowserGrant* grant,
+                    TlsStream stream, Request request, ConnectionLease lease) {
+  internal::StartWsSession(context, grant, std::move(stream), request, std::move(lease));
 }
 
 }  // namespace herald::edge::ws

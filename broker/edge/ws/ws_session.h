@@ -4,7 +4,7 @@
 //
 //   // In the edge's HTTP phase, on the connection's shard, once ws::RefuseUpgrade() let the
 //   // request through (ws_handshake.h):
-//   ws::StartWsSession(context, std::move(socket), std::move(request), std::move(lease));
+//   ws::StartWsSession(context, grant, std::move(socket), std::move(request), std::move(lease));
 #ifndef HERALD_BROKER_EDGE_WS_WS_SESSION_H_
 #define HERALD_BROKER_EDGE_WS_WS_SESSION_H_
 
@@ -21,13 +21,13 @@ namespace herald::edge::ws {
 // either side closes, an operator kicks it (close 1008 with the reason), the node drains (close
 // 1012), pongs stop (two missed pings) or the client falls more than `options.outbound_queue_bytes`
 // behind (close 1008; it resumes from its cursors). Runs on its own from here, on completion
-// callbacks: call on `context.shard`'s thread; `context.grant` is used only during the call. The
-// session holds `lease` until it ends.
-void StartWsSession(const SessionContext& context, boost::asio::ip::tcp::socket socket,
-                    Request request, ConnectionLease lease);
+// callbacks: call on `context.shard`'s thread. `grant` (what the request's access token grants,
+// null when the edge checks none) is copied. The session holds `lease` until it ends.
+void StartWsSession(const SessionContext& context, const auth::BrowserGrant* grant,
+                    boost::asio::ip::tcp::socket socket, Request request, ConnectionLease lease);
 // The same over TLS, once the TLS handshake is done.
-void StartWsSession(const SessionContext& context, TlsStream stream, Request request,
-                    ConnectionLease lease);
+void StartWsSession(const SessionContext& context, const auth::BrowserGrant* grant,
+                    TlsStream stream, Request request, ConnectionLease lease);
 
 }  // namespace herald::edge::ws
 

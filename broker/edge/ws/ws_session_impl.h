@@ -2,7 +2,7 @@
 // TLS) and for the session tests' in-memory stream. Everyone else starts sessions through
 // ws_session.h.
 //
-//   internal::StartWsSession(context, std::move(stream), request, std::move(lease));
+//   internal::StartWsSession(context, grant, std::move(stream), request, std::move(lease));
 #ifndef HERALD_BROKER_EDGE_WS_WS_SESSION_IMPL_H_
 #define HERALD_BROKER_EDGE_WS_WS_SESSION_IMPL_H_
 
@@ -74,20 +74,19 @@ class WsSession final : public fanout::Delivery,
                         public session::Session,
                         public std::enable_shared_from_this<WsSession<Stream>> {
  public:
+  // `grant`: what the request's access token grants (null when the edge checks none), copied.
   // `deflate`: the handshake agreed to permessage-deflate.
-  WsSession(const SessionContext& context, Stream stream, ConnectionLease lease, bool deflate)
+  WsSession(const SessionContext& context, const auth::BrowserGrant* grant, Stream stream,
+            ConnectionLease lease, bool deflate)
       : lease_(std::move(lease)),
         context_(context),
-        grant_(context.grant != nullptr ? std::make_unique<auth::BrowserGrant>(*context.grant)
-                                        : nullptr),
+        grant_(grant != nullptr ? std::make_unique<auth::BrowserGrant>(*grant) : nullptr),
         socket_(std::move(stream)),
         writer_(socket_, context_, session::Transport::kWs),
         reader_({.max_message_bytes = context.options.max_ws_message_bytes, .deflate = deflate}),
         last_ping_(context.sessions.clock().Now()),
         rate_window_start_(last_ping_),
         shared_deflate_(deflate) {
-    // The caller's grant lives only for the call; the session keeps its own copy.
-    context_.grant = nullptr;
     // Listed once its 101 is queued; swept and stopped from the start.
     context_.sessions.Add(this, session::Transport::kHttp);
   }
@@ -547,7 +546,7 @@ class WsSession final : public fanout::Delivery,
 
   // First, so released last: once it is, the server may be gone.
   ConnectionLease lease_;
-  SessionContext context_;
+  const SessionContext& context_;
   // What the access token grants (the latest refresh's); null when the edge checks no tokens.
   std::unique_ptr<const auth::BrowserGrant> grant_;
   BasicSerializedSocket<Stream> socket_;
@@ -582,10 +581,10 @@ class WsSession final : public fanout::Delivery,
 // Answers the upgrade `request` and serves the session on `stream` (see StartWsSession in
 // ws_session.h).
 template <class Stream>
-void StartWsSession(const SessionContext& context, Stream stream, const Request& request,
-                    ConnectionLease lease) {
+void StartWsSession(const SessionContext& context, const auth::BrowserGrant* grant, Stream stream,
+                    const Request& request, ConnectionLease lease) {
   Handshake handshake = AcceptUpgrade(request);
-  std::make_shared<WsSession<Stream>>(context, std::move(stream), std::move(lease),
+  std::make_shared<WsSession<Stream>>(context, grant, std::move(stream), std::move(lease),
                                       handshake.deflate)
       ->Start(std::move(handshake.response));
 }

@@ -27,7 +27,7 @@ testing::Peer& OpenWs(testing::SessionHarness& harness, testing::ConnectionOptio
   testing::Peer& peer = harness.Connect(
       [&request](const SessionContext& context, testing::SessionStream stream,
                  ConnectionLease lease) {
-        internal::StartWsSession(context, std::move(stream), request, std::move(lease));
+        internal::StartWsSession(context, nullptr, std::move(stream), request, std::move(lease));
       },
       options);
   EXPECT_TRUE(peer.WaitForText(kHeadEnd));
