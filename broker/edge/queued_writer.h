@@ -85,8 +85,10 @@ class QueuedWriter {
   void Schedule(Session& session) {
     if (scheduled_ || in_flight_) return;
     scheduled_ = true;
-    context_.shard.AfterDispatch([this, self = session.shared_from_this()] {
-      scheduled_ = false;
+    // Only the session's reference is captured, which the shard's task fits without an
+    // allocation. Sessions name their writer `writer_` and befriend it.
+    context_.shard.AfterDispatch([self = session.shared_from_this()] {
+      self->writer_.scheduled_ = false;
       self->Write();
     });
   }

@@ -49,14 +49,14 @@ void Shard::DispatchInbox() {
   in_dispatch_ = false;
   dispatching_.clear();
   // Swapped out so that tasks may schedule more (those are posted); the capacity is kept.
-  std::vector<std::function<void()>> tasks;
+  std::vector<absl::AnyInvocable<void()>> tasks;
   tasks.swap(after_dispatch_);
   for (auto& task : tasks) task();
   tasks.clear();
   if (after_dispatch_.empty()) after_dispatch_.swap(tasks);
 }
 
-void Shard::AfterDispatch(std::function<void()> task) {
+void Shard::AfterDispatch(absl::AnyInvocable<void()> task) {
   if (in_dispatch_) {
     after_dispatch_.push_back(std::move(task));
   } else {

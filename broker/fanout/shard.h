@@ -10,12 +10,12 @@
 
 #include <atomic>
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "broker/core/mutex.h"
@@ -63,7 +63,7 @@ class Shard {
   // every session, or posts it when no pass is running. A session schedules its write here:
   // it then writes once per pass however many events the pass gave it, without a post per
   // session. Only on the shard's thread.
-  void AfterDispatch(std::function<void()> task);
+  void AfterDispatch(absl::AnyInvocable<void()> task);
 
   // True for one delivery in kDeliverySampleEvery on this shard: that one is timed from its
   // publish to its socket write (a timing per delivery would cost the fan-out path a clock
@@ -95,7 +95,10 @@ class Shard {
   // The pass being dispatched and what runs after it; only the shard's thread touches them.
   std::vector<std::shared_ptr<const EncodedEvent>> dispatching_;
   bool in_dispatch_ = false;
-  std::vector<std::function<void()>> after_dispatch_;
+  // AnyInvocable rather than std::function: a task that captures a session's shared_ptr fits
+  // its inline storage, where std::function allocates for every capture that is not trivially
+  // copyable (one allocation per scheduled write).
+  std::vector<absl::AnyInvocable<void()>> after_dispatch_;
   uint32_t until_sample_ = kDeliverySampleEvery;
   std::thread thread_;
 };
