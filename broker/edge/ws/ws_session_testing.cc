@@ -16,7 +16,7 @@ constexpr std::string_view kHeadEnd = "\r\n\r\n";
 
 }  // namespace
 
-testing::Peer& OpenWs(testing::SessionHarness& harness, testing::ConnectionOptions options) {
+Request UpgradeRequest() {
   Request request(http::verb::get, "/v1/ws", 11);
   request.set(http::field::host, "herald.test");
   request.set(http::field::upgrade, "websocket");
@@ -24,6 +24,11 @@ testing::Peer& OpenWs(testing::SessionHarness& harness, testing::ConnectionOptio
   request.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
   request.set(http::field::sec_websocket_version, "13");
   request.set(http::field::sec_websocket_protocol, kSubprotocol);
+  return request;
+}
+
+testing::Peer& OpenWs(testing::SessionHarness& harness, testing::ConnectionOptions options) {
+  const Request request = UpgradeRequest();
   testing::Peer& peer = harness.Connect(
       [&request](const SessionContext& context, testing::SessionStream stream,
                  ConnectionLease lease) {

@@ -12,9 +12,14 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/edge/http_response.h"
 #include "broker/edge/testing/session_harness.h"
 
 namespace herald::edge::ws {
+
+// An upgrade request as a browser sends it (with RFC 6455's sample key), offering
+// herald.v1.json.
+Request UpgradeRequest();
 
 // Upgrades a new in-memory connection to a WebSocket session and waits for the 101; fails
 // the test when it does not come.
