@@ -13,7 +13,6 @@
 #include "broker/edge/http_response.h"
 #include "broker/edge/serialized_socket.h"
 #include "broker/edge/session_context.h"
-#include "broker/edge/ws/ws_handshake.h"
 
 namespace herald::edge::ws {
 
