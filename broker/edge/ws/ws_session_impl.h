@@ -173,8 +173,7 @@ class WsSession final : public fanout::Delivery,
     }
     ++missed_pongs_;
     last_ping_ = now;
-    writer_.queue().PushOwned(wire::WsPingFrame());
-    ScheduleWrite();
+    Send(wire::WsPingFrame());
   }
 
   void Drain() override {
@@ -215,12 +214,16 @@ class WsSession final : public fanout::Delivery,
     ShutdownStream(socket_.next_layer(), tcp::socket::shutdown_send);
   }
 
+  // Queues a frame behind what is queued and schedules the write.
+  void Send(std::string frame) {
+    writer_.queue().PushOwned(std::move(frame));
+    ScheduleWrite();
+  }
+
   void SendError(std::string_view code, std::string_view message, std::string_view topic = {},
                  std::string_view id = {}, std::string_view ref = {}) {
-    writer_.queue().PushOwned(
-        wire::FrameWsText(wire::EncodeWsError(code, message, topic, id, ref)));
     context_.metrics.ws_error_frames.fetch_add(1, std::memory_order_relaxed);
-    ScheduleWrite();
+    Send(wire::FrameWsText(wire::EncodeWsError(code, message, topic, id, ref)));
   }
 
   void SendError(const absl::Status& status, std::string_view topic = {},
@@ -238,9 +241,8 @@ class WsSession final : public fanout::Delivery,
     }
     if (ref.empty()) return;
     const Event& event = **published;
-    writer_.queue().PushOwned(wire::FrameWsText(wire::EncodeWsPublished(
+    Send(wire::FrameWsText(wire::EncodeWsPublished(
         topic, EncodeTopicCursor(topic, event.epoch, event.offset), event.offset, ref)));
-    ScheduleWrite();
   }
 
   void HandleText(std::string_view text) {
@@ -250,8 +252,7 @@ class WsSession final : public fanout::Delivery,
       return;
     }
     if (op->kind == ClientOp::Kind::kPing) {
-      writer_.queue().PushOwned(wire::FrameWsText(wire::EncodeWsPong()));
-      ScheduleWrite();
+      Send(wire::FrameWsText(wire::EncodeWsPong()));
       return;
     }
     if (op->kind == ClientOp::Kind::kRefresh) {
@@ -307,9 +308,7 @@ class WsSession final : public fanout::Delivery,
       }
     }
     grant_ = std::make_unique<const auth::BrowserGrant>(*std::move(grant));
-    writer_.queue().PushOwned(
-        wire::FrameWsText(wire::EncodeWsRefreshed(absl::ToUnixSeconds(grant_->expires_at))));
-    ScheduleWrite();
+    Send(wire::FrameWsText(wire::EncodeWsRefreshed(absl::ToUnixSeconds(grant_->expires_at))));
   }
 
   void Subscribe(const ClientOp& op) {
@@ -364,8 +363,7 @@ class WsSession final : public fanout::Delivery,
     // delivers nothing).
     const std::string start =
         op.from.empty() ? EncodeTopicCursor(op.topic, info->epoch, info->last_offset) : op.from;
-    writer_.queue().PushOwned(wire::FrameWsText(wire::EncodeWsSubscribed(op.topic, start)));
-    ScheduleWrite();
+    Send(wire::FrameWsText(wire::EncodeWsSubscribed(op.topic, start)));
     topics_.push_back(op.topic);
     subscription_->Pump();
   }
@@ -462,13 +460,8 @@ class WsSession final : public fanout::Delivery,
   void HandleFrame(const wire::WsMessage& frame) {
     // What a client sends counts once it is whole (a message after inflating): a message past
     // its size limit is refused by the reader first, with 1009.
-    const size_t byte_limit = context_.options.max_ws_bytes_per_second;
     bytes_in_window_ += frame.payload.size();
-    if (byte_limit > 0 && bytes_in_window_ > byte_limit && !closing()) {
-      NoteClose(session::CloseReason::kRateLimit);
-      Close(kPolicyViolation,
-            absl::StrCat("more than ", byte_limit, " bytes per second; slow down"));
-    }
+    LimitRate(bytes_in_window_, context_.options.max_ws_bytes_per_second, "bytes");
     switch (frame.opcode) {
       case wire::WsOpcode::kText:
       case wire::WsOpcode::kBinary:
@@ -477,8 +470,7 @@ class WsSession final : public fanout::Delivery,
       case wire::WsOpcode::kPing:
         // Nothing follows our close on the wire, a pong neither.
         if (closing()) return;
-        writer_.queue().PushOwned(wire::WsPongFrame(frame.payload));
-        ScheduleWrite();
+        Send(wire::WsPongFrame(frame.payload));
         return;
       case wire::WsOpcode::kPong:
         missed_pongs_ = 0;
@@ -494,14 +486,19 @@ class WsSession final : public fanout::Delivery,
     }
   }
 
+  // Closes the session (1008, rate_limit) once `used` in this second's window passes `limit`
+  // (0: no limit).
+  void LimitRate(uint64_t used, uint64_t limit, std::string_view what) {
+    if (limit == 0 || used <= limit || closing()) return;
+    NoteClose(session::CloseReason::kRateLimit);
+    Close(kPolicyViolation,
+          absl::StrCat("more than ", limit, " ", AbslView(what), " per second; slow down"));
+  }
+
   void HandleMessage(const wire::WsMessage& message) {
     // Any message proves the peer alive, like a pong.
     missed_pongs_ = 0;
-    const uint32_t limit = context_.options.max_ws_messages_per_second;
-    if (limit > 0 && ++messages_in_window_ > limit && !closing()) {
-      NoteClose(session::CloseReason::kRateLimit);
-      Close(kPolicyViolation, absl::StrCat("more than ", limit, " messages per second; slow down"));
-    }
+    LimitRate(++messages_in_window_, context_.options.max_ws_messages_per_second, "messages");
     // After our close, messages are dropped while we wait for the peer's close: the read that
     // receives it ends the session.
     if (closing()) return;
