@@ -40,5 +40,16 @@ TEST(WsDrainTest, AClientThatNeverAnswersIsCutWhenTheDrainTimesOut) {
   EXPECT_TRUE(harness.WaitForCloses(session::Transport::kWs, session::CloseReason::kDrained));
 }
 
+TEST(WsDrainTest, ASessionThatStartsWhileTheNodeDrainsSendsIts101BeforeItsClose) {
+  SessionHarness harness;
+  harness.Drain();
+  // The close must not take the 101's place: a client reads frames only after it.
+  Peer& peer = OpenWs(harness);
+  ASSERT_TRUE(WaitForFrame(peer, 0x8));
+  const std::vector<ServerFrame> frames = ServerFrames(peer.received());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].close_code, 1012);
+}
+
 }  // namespace
 }  // namespace herald::edge::ws

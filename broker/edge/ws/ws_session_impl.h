@@ -100,6 +100,7 @@ class WsSession final : public fanout::Delivery,
   // Sends the handshake's 101 `response` (before any frame) and serves the session.
   void Start(std::string response) {
     if (closed_) return;
+    started_ = true;
     writer_.queue().PushOwned(std::move(response));
     subscription_ = std::make_unique<fanout::Subscription>(context_.shard, context_.engine, *this,
                                                            fanout::CursorMode::kPerTopic);
@@ -509,15 +510,18 @@ class WsSession final : public fanout::Delivery,
     }
   }
 
+  // From Start() on: a drain that reaches the session as it joins its table (in the
+  // constructor) decides the close, which Start()'s write then sends.
   void ScheduleWrite() {
-    if (!closed_) writer_.Schedule(*this);
+    if (!closed_ && started_) writer_.Schedule(*this);
   }
 
   // One write in flight: everything queued, or once a close is decided, the close frame
   // ahead of what is still queued (the client resumes from its cursors). Nothing after it.
+  // The 101 goes first in any case: the close follows it once it is written.
   void Write() {
     if (closed_ || writer_.in_flight() || close_written_) return;
-    if (closing() && !close_in_flight_) {
+    if (closing() && !close_in_flight_ && opened_) {
       writer_.queue().DropPending();
       writer_.queue().PushOwned(closing_->frame);
       close_in_flight_ = true;
@@ -531,6 +535,7 @@ class WsSession final : public fanout::Delivery,
       Abort();
       return;
     }
+    opened_ = true;
     if (close_in_flight_) {
       close_written_ = true;
       MaybeShutdown();
@@ -568,6 +573,9 @@ class WsSession final : public fanout::Delivery,
   int missed_pongs_ = 0;
   // The connection takes the compressed frames shared by all (permessage-deflate agreed).
   const bool shared_deflate_;
+  // Start() has run; the 101 is written.
+  bool started_ = false;
+  bool opened_ = false;
   bool close_in_flight_ = false;
   bool close_written_ = false;
   bool shut_down_ = false;
