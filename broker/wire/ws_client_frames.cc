@@ -30,6 +30,25 @@ std::string ClientFrame(const ClientFrameSpec& spec) {
   return frame;
 }
 
+std::optional<ServerFrame> TakeServerFrame(std::string_view bytes) {
+  if (bytes.size() < 2) return std::nullopt;
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  uint64_t length = p[1] & 0x7f;
+  size_t header = 2;
+  if (length >= 126) {
+    header = length == 126 ? 4 : 10;
+    if (bytes.size() < header) return std::nullopt;
+    length = 0;
+    for (size_t i = 2; i < header; ++i) length = length << 8 | p[i];
+  }
+  if (bytes.size() - header < length) return std::nullopt;
+  return ServerFrame{.opcode = static_cast<uint8_t>(p[0] & 0x0f),
+                     .fin = (p[0] & 0x80) != 0,
+                     .compressed = (p[0] & 0x40) != 0,
+                     .payload = bytes.substr(header, length),
+                     .size = header + static_cast<size_t>(length)};
+}
+
 std::string ClosePayload(uint16_t code, std::string_view reason) {
   std::string payload{static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
   payload.append(reason);

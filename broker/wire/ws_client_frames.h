@@ -1,8 +1,12 @@
-// Frames as a WebSocket client sends them (masked, shortest length), for tests of the server's
-// side: well-formed ones, and each kind of malformed one.
+// The client's side of WebSocket framing, for the tests and the load tool: frames as a client
+// sends them (masked, shortest length), well-formed or each kind of malformed, and the
+// server's frames read back.
 //
 //   std::string bytes = ClientFrame({.opcode = kWsText, .payload = R"({"op":"ping"})"});
 //   std::string close = ClientFrame({.opcode = kWsClose, .payload = ClosePayload(1000)});
+//   while (std::optional<ServerFrame> frame = TakeServerFrame(received)) {
+//     received.remove_prefix(frame->size);
+//   }
 #ifndef HERALD_BROKER_WIRE_WS_CLIENT_FRAMES_H_
 #define HERALD_BROKER_WIRE_WS_CLIENT_FRAMES_H_
 
@@ -36,6 +40,19 @@ std::string ClientFrame(const ClientFrameSpec& spec);
 
 // A close frame's payload: the code in network order, then the reason.
 std::string ClosePayload(uint16_t code, std::string_view reason = "");
+
+// A whole frame the server sent (unmasked) at the front of `bytes`; nullopt until all of it
+// has arrived. `payload` points into `bytes`.
+struct ServerFrame {
+  uint8_t opcode;
+  bool fin;
+  // RSV1: permessage-deflate's "this message is compressed".
+  bool compressed;
+  std::string_view payload;
+  // The frame's bytes, header included.
+  size_t size;
+};
+std::optional<ServerFrame> TakeServerFrame(std::string_view bytes);
 
 // `text` as permessage-deflate compresses a message: raw deflate with a 15-bit window,
 // sync-flushed, without the trailing 00 00 ff ff.

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include "broker/wire/ws_client_frames.h"
 #include "gtest/gtest.h"
 
 namespace herald::wire {
@@ -127,6 +128,23 @@ TEST(WsCloseFrameTest, ALongReasonIsCutToValidUtf8WithinAControlFrame) {
   const std::string frame = WsCloseFrame(1008, reason);
   ASSERT_EQ(static_cast<uint8_t>(frame[1]), 2 + 122);
   EXPECT_EQ(frame.substr(4), reason.substr(0, 122));
+}
+
+TEST(TakeServerFrameTest, ReadsBackEveryLengthFormAndWaitsForAWholeFrame) {
+  for (size_t size : {size_t{5}, size_t{300}, size_t{70000}}) {
+    const std::string text(size, 't');
+    const std::string frame = FrameWsText(text);
+    const std::string received = frame + "next";
+    std::optional<ServerFrame> taken = TakeServerFrame(received);
+    ASSERT_TRUE(taken) << size;
+    EXPECT_EQ(taken->opcode, kWsText);
+    EXPECT_TRUE(taken->fin);
+    EXPECT_FALSE(taken->compressed);
+    EXPECT_EQ(taken->payload, text);
+    EXPECT_EQ(taken->size, frame.size());
+    EXPECT_FALSE(TakeServerFrame(std::string_view(frame).substr(0, frame.size() - 1))) << size;
+  }
+  EXPECT_FALSE(TakeServerFrame("\x81"));
 }
 
 }  // namespace

@@ -63,6 +63,7 @@
 #include "boost/asio/streambuf.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
+#include "broker/wire/ws_client_frames.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/load/latency_histogram.h"
 #include "tests/load/measure.h"
@@ -401,14 +402,6 @@ class Subscribers {
     GiveUp(a);
   }
 
-  // A server frame; `payload` points into the bytes it was parsed from.
-  struct Frame {
-    uint8_t opcode = 0;
-    bool fin = false;
-    bool compressed = false;  // RSV1: permessage-deflate's "this message is compressed"
-    std::string_view payload;
-  };
-
   // One WebSocket subscriber (herald.v1.json); resubscribes from its last id after a close.
   // Frames are read straight off the socket rather than through Beast so that the client,
   // sharing a core budget with thousands of others, costs far less than the server it
@@ -486,20 +479,24 @@ class Subscribers {
           in.erase(0, end + 4);
           bytes = in;
           // RFC 6455 4.1: no data frame before the server's handshake response.
-          const std::string frame = MaskedFrame(0x1, subscribe);
+          const std::string frame =
+              wire::ClientFrame({.opcode = wire::kWsText, .payload = subscribe});
           auto [serr, sn] = co_await socket.Write(asio::buffer(frame));
           if (serr) break;
         }
         size_t used = 0;
-        Frame frame;
         bool closed = false;
-        while (!closed && TakeFrame(bytes.substr(used), frame, used)) {
-          if (frame.opcode == 0x1) {
-            closed = !HandleMessage(a, frame, inflater, inflated);
-          } else if (frame.opcode == 0x9) {
-            const std::string pong = MaskedFrame(0xA, frame.payload);
+        while (!closed) {
+          const std::optional<wire::ServerFrame> frame = wire::TakeServerFrame(bytes.substr(used));
+          if (!frame) break;
+          used += frame->size;
+          if (frame->opcode == wire::kWsText) {
+            closed = !HandleMessage(a, *frame, inflater, inflated);
+          } else if (frame->opcode == wire::kWsPing) {
+            const std::string pong = wire::ClientFrame(
+                {.opcode = wire::kWsPong, .payload = std::string(frame->payload)});
             co_await socket.Write(asio::buffer(pong));
-          } else if (frame.opcode == 0x8) {
+          } else if (frame->opcode == wire::kWsClose) {
             closed = true;
           }
         }
@@ -517,7 +514,7 @@ class Subscribers {
   }
 
   // Handles one text message of subscriber `a`; false when the connection must close.
-  bool HandleMessage(Accounting& a, const Frame& frame, MessageInflater* inflater,
+  bool HandleMessage(Accounting& a, const wire::ServerFrame& frame, MessageInflater* inflater,
                      std::string& inflated) {
     std::string_view text = frame.payload;
     if (!frame.fin) return StreamError("a fragmented message (the load tool reads whole ones)");
@@ -573,47 +570,6 @@ class Subscribers {
       return value;
     }
     return {};
-  }
-
-  // Parses one complete unmasked frame at the front of `bytes`; advances `used` past it.
-  static bool TakeFrame(std::string_view bytes, Frame& frame, size_t& used) {
-    if (bytes.size() < 2) return false;
-    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-    uint64_t length = p[1] & 0x7f;
-    size_t header = 2;
-    if (length == 126) {
-      if (bytes.size() < 4) return false;
-      length = (uint64_t{p[2]} << 8) | p[3];
-      header = 4;
-    } else if (length == 127) {
-      if (bytes.size() < 10) return false;
-      length = 0;
-      for (int i = 2; i < 10; ++i) length = (length << 8) | p[i];
-      header = 10;
-    }
-    if (bytes.size() < header + length) return false;
-    frame.opcode = p[0] & 0x0f;
-    frame.fin = (p[0] & 0x80) != 0;
-    frame.compressed = (p[0] & 0x40) != 0;
-    frame.payload = bytes.substr(header, length);
-    used += header + length;
-    return true;
-  }
-
-  // A client frame; the all-zero mask is a valid key and leaves the payload as it is.
-  static std::string MaskedFrame(uint8_t opcode, std::string_view payload) {
-    std::string frame;
-    frame.push_back(static_cast<char>(0x80 | opcode));
-    if (payload.size() < 126) {
-      frame.push_back(static_cast<char>(0x80 | payload.size()));
-    } else {
-      frame.push_back(static_cast<char>(0x80 | 126));
-      frame.push_back(static_cast<char>(payload.size() >> 8));
-      frame.push_back(static_cast<char>(payload.size() & 0xff));
-    }
-    frame.append(4, '\0');
-    frame.append(payload);
-    return frame;
   }
 
  public:

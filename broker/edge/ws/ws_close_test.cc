@@ -18,7 +18,7 @@ TEST(WsCloseTest, AClientsCloseIsAnsweredWithItsCodeAndTheConnectionEnds) {
   Peer& peer = OpenWs(harness);
   peer.Send(wire::ClientFrame({.opcode = wire::kWsClose, .payload = wire::ClosePayload(4321)}));
   ASSERT_TRUE(peer.WaitForClose());
-  const std::vector<ServerFrame> frames = ServerFrames(peer.received());
+  const std::vector<ReceivedFrame> frames = ReceivedFrames(peer.received());
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].close_code, 4321);
   EXPECT_TRUE(harness.WaitForCloses(session::Transport::kWs, session::CloseReason::kClientClosed));
@@ -29,8 +29,8 @@ TEST(WsCloseTest, ACloseWithoutACodeIsAnsweredWith1000) {
   Peer& peer = OpenWs(harness);
   peer.Send(wire::ClientFrame({.opcode = wire::kWsClose}));
   ASSERT_TRUE(peer.WaitForClose());
-  ASSERT_EQ(ServerFrames(peer.received()).size(), 1u);
-  EXPECT_EQ(ServerFrames(peer.received())[0].close_code, 1000);
+  ASSERT_EQ(ReceivedFrames(peer.received()).size(), 1u);
+  EXPECT_EQ(ReceivedFrames(peer.received())[0].close_code, 1000);
 }
 
 uint16_t CloseCodeFor(const std::string& bytes) {
@@ -39,7 +39,7 @@ uint16_t CloseCodeFor(const std::string& bytes) {
   peer.Send(bytes);
   EXPECT_TRUE(peer.WaitForClose());
   EXPECT_TRUE(harness.WaitForCloses(session::Transport::kWs, session::CloseReason::kProtocolError));
-  const std::vector<ServerFrame> frames = ServerFrames(peer.received());
+  const std::vector<ReceivedFrame> frames = ReceivedFrames(peer.received());
   return frames.empty() ? 0 : frames.back().close_code;
 }
 
@@ -61,7 +61,7 @@ TEST(WsCloseTest, APingGetsAPongWithItsPayloadEvenSplitAcrossReads) {
   const std::string ping = wire::ClientFrame({.opcode = wire::kWsPing, .payload = "are you there"});
   for (char byte : ping) peer.Send(std::string(1, byte));
   ASSERT_TRUE(WaitForFrame(peer, 0xa));
-  EXPECT_EQ(ServerFrames(peer.received()).at(0).payload, "are you there");
+  EXPECT_EQ(ReceivedFrames(peer.received()).at(0).payload, "are you there");
   EXPECT_FALSE(peer.closed());
 }
 

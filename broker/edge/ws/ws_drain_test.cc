@@ -17,7 +17,7 @@ TEST(WsDrainTest, ADrainedSessionClosesWith1012AndEndsOnTheClientsAnswer) {
   Peer& peer = OpenWs(harness);
   EXPECT_EQ(harness.Drain(), 1u);
   ASSERT_TRUE(WaitForFrame(peer, 0x8));
-  const std::vector<ServerFrame> frames = ServerFrames(peer.received());
+  const std::vector<ReceivedFrame> frames = ReceivedFrames(peer.received());
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].close_code, 1012);
   EXPECT_EQ(frames[0].payload.substr(2), "draining; reconnect and resume");
@@ -25,7 +25,7 @@ TEST(WsDrainTest, ADrainedSessionClosesWith1012AndEndsOnTheClientsAnswer) {
 
   peer.Send(wire::ClientFrame({.opcode = wire::kWsClose, .payload = wire::ClosePayload(1012)}));
   ASSERT_TRUE(peer.WaitForClose());
-  EXPECT_EQ(ServerFrames(peer.received()).size(), 1u);
+  EXPECT_EQ(ReceivedFrames(peer.received()).size(), 1u);
   EXPECT_TRUE(harness.WaitForCloses(session::Transport::kWs, session::CloseReason::kDrained));
 }
 
@@ -46,7 +46,7 @@ TEST(WsDrainTest, ASessionThatStartsWhileTheNodeDrainsSendsIts101BeforeItsClose)
   // The close must not take the 101's place: a client reads frames only after it.
   Peer& peer = OpenWs(harness);
   ASSERT_TRUE(WaitForFrame(peer, 0x8));
-  const std::vector<ServerFrame> frames = ServerFrames(peer.received());
+  const std::vector<ReceivedFrame> frames = ReceivedFrames(peer.received());
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].close_code, 1012);
 }

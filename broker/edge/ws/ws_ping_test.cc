@@ -16,14 +16,14 @@ constexpr absl::Duration kInterval = absl::Seconds(10);
 
 size_t Pings(Peer& peer) {
   size_t pings = 0;
-  for (const ServerFrame& frame : ServerFrames(peer.received())) pings += frame.opcode == 0x9;
+  for (const ReceivedFrame& frame : ReceivedFrames(peer.received())) pings += frame.opcode == 0x9;
   return pings;
 }
 
 bool WaitForPings(Peer& peer, size_t count) {
   return peer.WaitUntil([count](std::string_view received, bool) {
     size_t pings = 0;
-    for (const ServerFrame& frame : ServerFrames(received)) pings += frame.opcode == 0x9;
+    for (const ReceivedFrame& frame : ReceivedFrames(received)) pings += frame.opcode == 0x9;
     return pings >= count;
   });
 }

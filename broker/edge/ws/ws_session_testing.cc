@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "broker/edge/ws/ws_session_impl.h"
+#include "broker/wire/ws_client_frames.h"
 #include "gtest/gtest.h"
 
 namespace herald::edge::ws {
@@ -40,38 +41,28 @@ testing::Peer& OpenWs(testing::SessionHarness& harness, testing::ConnectionOptio
   return peer;
 }
 
-std::vector<ServerFrame> ServerFrames(std::string_view received) {
-  std::vector<ServerFrame> frames;
+std::vector<ReceivedFrame> ReceivedFrames(std::string_view received) {
+  std::vector<ReceivedFrame> frames;
   const size_t head_end = received.find(kHeadEnd);
   if (head_end == received.npos) return frames;
   std::string_view bytes = received.substr(head_end + kHeadEnd.size());
-  while (bytes.size() >= 2) {
-    uint64_t length = static_cast<uint8_t>(bytes[1]) & 0x7f;
-    size_t header = 2;
-    if (length >= 126) {
-      header = length == 126 ? 4 : 10;
-      if (bytes.size() < header) break;
-      length = 0;
-      for (size_t i = 2; i < header; ++i) length = length << 8 | static_cast<uint8_t>(bytes[i]);
+  while (std::optional<wire::ServerFrame> frame = wire::TakeServerFrame(bytes)) {
+    bytes.remove_prefix(frame->size);
+    ReceivedFrame& received_frame = frames.emplace_back(
+        ReceivedFrame{.opcode = frame->opcode, .payload = std::string(frame->payload)});
+    if (frame->opcode == wire::kWsClose && frame->payload.size() >= 2) {
+      received_frame.close_code = static_cast<uint16_t>(
+          static_cast<uint8_t>(frame->payload[0]) << 8 | static_cast<uint8_t>(frame->payload[1]));
     }
-    if (bytes.size() < header + length) break;
-    ServerFrame frame{.opcode = static_cast<uint8_t>(bytes[0] & 0x0f),
-                      .payload = std::string(bytes.substr(header, length))};
-    if (frame.opcode == 0x8 && frame.payload.size() >= 2) {
-      frame.close_code = static_cast<uint16_t>(static_cast<uint8_t>(frame.payload[0]) << 8 |
-                                               static_cast<uint8_t>(frame.payload[1]));
-    }
-    frames.push_back(std::move(frame));
-    bytes.remove_prefix(header + length);
   }
   return frames;
 }
 
 bool WaitForFrame(testing::Peer& peer, uint8_t opcode) {
   return peer.WaitUntil([opcode](std::string_view received, bool) {
-    const std::vector<ServerFrame> frames = ServerFrames(received);
+    const std::vector<ReceivedFrame> frames = ReceivedFrames(received);
     return std::any_of(frames.begin(), frames.end(),
-                       [opcode](const ServerFrame& f) { return f.opcode == opcode; });
+                       [opcode](const ReceivedFrame& f) { return f.opcode == opcode; });
   });
 }
 

@@ -3,7 +3,7 @@
 //
 //   testing::Peer& peer = OpenWs(harness);
 //   peer.Send(wire::ClientFrame({.opcode = wire::kWsText, .payload = R"({"op":"ping"})"}));
-//   std::vector<ServerFrame> frames = ServerFrames(peer.received());
+//   std::vector<ReceivedFrame> frames = ReceivedFrames(peer.received());
 #ifndef HERALD_BROKER_EDGE_WS_WS_SESSION_TESTING_H_
 #define HERALD_BROKER_EDGE_WS_WS_SESSION_TESTING_H_
 
@@ -25,8 +25,8 @@ Request UpgradeRequest();
 // the test when it does not come.
 testing::Peer& OpenWs(testing::SessionHarness& harness, testing::ConnectionOptions options = {});
 
-// A frame the server sent: unmasked, unfragmented.
-struct ServerFrame {
+// A frame the server sent (unmasked, unfragmented), kept.
+struct ReceivedFrame {
   uint8_t opcode;
   std::string payload;
   // A close frame's code (0 without one).
@@ -34,7 +34,7 @@ struct ServerFrame {
 };
 
 // The whole frames in `received` after the 101 response.
-std::vector<ServerFrame> ServerFrames(std::string_view received);
+std::vector<ReceivedFrame> ReceivedFrames(std::string_view received);
 
 // True once a frame with `opcode` has arrived; false after the harness's wait timeout.
 bool WaitForFrame(testing::Peer& peer, uint8_t opcode);

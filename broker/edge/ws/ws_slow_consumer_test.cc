@@ -25,7 +25,7 @@ void Subscribe(Peer& peer, const std::string& topic) {
 
 size_t Events(std::string_view received) {
   size_t events = 0;
-  for (const ServerFrame& frame : ServerFrames(received)) {
+  for (const ReceivedFrame& frame : ReceivedFrames(received)) {
     events += frame.payload.starts_with(R"({"op":"event")");
   }
   return events;
