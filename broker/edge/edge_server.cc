@@ -507,7 +507,7 @@ Response EdgeServer::Respond(const Request& request, const std::string& path) {
     Response response = TextResponse(version, false, http::status::upgrade_required,
                                      "this endpoint speaks WebSocket (herald.v1.json)");
     response.set(http::field::upgrade, "websocket");
-    response.set(http::field::sec_websocket_version, "13");
+    response.set(http::field::sec_websocket_version, ws::kWebSocketVersion);
     return response;
   }
   if (!options_.static_dir.empty()) return StaticFileResponse(options_.static_dir, path, request);

@@ -24,8 +24,6 @@ namespace {
 // RFC 6455 1.3: the GUID every server appends to the client's key.
 constexpr std::string_view kAcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-constexpr std::string_view kVersion = "13";
-
 absl::string_view Trimmed(absl::string_view text) { return absl::StripAsciiWhitespace(text); }
 
 // A window size parameter's value: 8 to 15, bare or quoted (RFC 7692 7.1.2).
@@ -104,11 +102,11 @@ std::optional<Response> RefuseUpgrade(const EdgeOptions& options, EdgeMetrics& m
     return refuse(http::status::bad_request, "an upgrade request needs Sec-WebSocket-Version: 13",
                   Refusal::kBadRequest);
   }
-  if (Trimmed(AbslView(version)) != AbslView(kVersion)) {
+  if (Trimmed(AbslView(version)) != AbslView(kWebSocketVersion)) {
     Response response =
         refuse(http::status::upgrade_required, "this server speaks WebSocket version 13 (RFC 6455)",
                Refusal::kBadRequest);
-    response.set(http::field::sec_websocket_version, kVersion);
+    response.set(http::field::sec_websocket_version, kWebSocketVersion);
     return response;
   }
   if (const std::string_view origin = request[http::field::origin]; !origin.empty()) {

@@ -18,6 +18,8 @@
 namespace herald::edge::ws {
 
 inline constexpr std::string_view kSubprotocol = "herald.v1.json";
+// The one WebSocket version there is (RFC 6455), named in every 426.
+inline constexpr std::string_view kWebSocketVersion = "13";
 
 // True when a Sec-WebSocket-Protocol header value offers herald.v1.json.
 bool OffersSubprotocol(std::string_view header);
